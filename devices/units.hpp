@@ -1,0 +1,22 @@
+// Numbers at the edges of the program: SPICE engineering notation in (1k, 2.2u, 1meg, 10mil) and
+// round-trip text out. Internally every quantity is a double in SI units.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace spx::devices {
+
+/// Parses a SPICE number: mantissa, optional exponent, optional scale suffix
+/// (f p n u m k meg g t mil, case-insensitive), then any trailing letters (units) which are ignored.
+/// Returns nullopt when the text does not start like a number or has junk after it.
+std::optional<double> parse_spice_number(std::string_view text);
+
+/// True when the token starts like a number (digit, or sign/point followed by a digit).
+bool looks_numeric(std::string_view text);
+
+/// Shortest text that reads back to exactly the same double (e.g. "1000", "1e-15").
+std::string format_number(double value);
+
+}  // namespace spx::devices

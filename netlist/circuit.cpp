@@ -1,0 +1,140 @@
+// Circuit IR bookkeeping: node and element name tables, descriptions for messages.
+#include "netlist/circuit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "devices/error.hpp"
+
+namespace spx::netlist {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::synapse: return "synapse";
+    case Role::bias: return "bias";
+    case Role::wire: return "wire";
+    case Role::amplifier: return "amplifier";
+    case Role::neuron: return "neuron";
+    case Role::supply: return "supply";
+    case Role::input: return "input";
+    case Role::merge: return "merge";
+    case Role::other: return "element";
+  }
+  return "element";
+}
+
+}  // namespace
+
+char kind_letter(ElementKind k) {
+  switch (k) {
+    case ElementKind::resistor: return 'r';
+    case ElementKind::capacitor: return 'c';
+    case ElementKind::inductor: return 'l';
+    case ElementKind::vsource: return 'v';
+    case ElementKind::isource: return 'i';
+    case ElementKind::vcvs: return 'e';
+    case ElementKind::vccs: return 'g';
+    case ElementKind::cccs: return 'f';
+    case ElementKind::ccvs: return 'h';
+    case ElementKind::behavioral_v:
+    case ElementKind::behavioral_i: return 'b';
+  }
+  return '?';
+}
+
+std::string_view kind_name(ElementKind k) {
+  switch (k) {
+    case ElementKind::resistor: return "resistor";
+    case ElementKind::capacitor: return "capacitor";
+    case ElementKind::inductor: return "inductor";
+    case ElementKind::vsource: return "voltage source";
+    case ElementKind::isource: return "current source";
+    case ElementKind::vcvs: return "vcvs";
+    case ElementKind::vccs: return "vccs";
+    case ElementKind::cccs: return "cccs";
+    case ElementKind::ccvs: return "ccvs";
+    case ElementKind::behavioral_v: return "behavioral voltage source";
+    case ElementKind::behavioral_i: return "behavioral current source";
+  }
+  return "element";
+}
+
+bool has_branch(ElementKind k) {
+  return k == ElementKind::vsource || k == ElementKind::inductor || k == ElementKind::vcvs ||
+         k == ElementKind::ccvs || k == ElementKind::behavioral_v;
+}
+
+Circuit::Circuit() {
+  node_names_.push_back("0");
+  node_ids_.emplace("0", ground);
+}
+
+NodeId Circuit::node(std::string_view name) {
+  std::string key = lower(name);
+  if (key == "gnd") return ground;
+  auto [it, inserted] = node_ids_.emplace(key, static_cast<NodeId>(node_names_.size()));
+  if (inserted) node_names_.push_back(std::move(key));
+  return it->second;
+}
+
+std::optional<NodeId> Circuit::find_node(std::string_view name) const {
+  std::string key = lower(name);
+  if (key == "gnd") return ground;
+  auto it = node_ids_.find(key);
+  if (it == node_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+ElementId Circuit::add(Element e) {
+  e.name = lower(e.name);
+  auto id = static_cast<ElementId>(elements.size());
+  auto [it, inserted] = element_ids_.emplace(e.name, id);
+  if (!inserted) fail("duplicate element name '{}'", e.name);
+  elements.push_back(std::move(e));
+  return id;
+}
+
+std::optional<ElementId> Circuit::find_element(std::string_view name) const {
+  auto it = element_ids_.find(lower(name));
+  if (it == element_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Circuit::describe(ElementId id) const {
+  const Element& e = elements[id];
+  const Origin& o = e.origin;
+  std::string s;
+  if (o.layer >= 0) s += fmt::format("layer {}, ", o.layer);
+  if (o.tile_row >= 0) s += fmt::format("tile ({},{}), ", o.tile_row, o.tile_col);
+  if (o.row >= 0) s += fmt::format("cell ({},{}), ", o.row, o.col);
+  s += fmt::format("{} {}", role_name(o.role), e.name);
+  if (o.file >= 0 && o.file < static_cast<int32_t>(files.size()))
+    s += fmt::format(" ({}:{})", files[o.file], o.line);
+  return s;
+}
+
+bool Circuit::operator==(const Circuit& o) const {
+  if (title != o.title || analyses != o.analyses || options != o.options ||
+      node_names_ != o.node_names_ || elements.size() != o.elements.size())
+    return false;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const Element &x = elements[i], &y = o.elements[i];
+    bool same_ic = (std::isnan(x.ic) && std::isnan(y.ic)) || x.ic == y.ic;
+    if (x.kind != y.kind || x.name != y.name || x.a != y.a || x.b != y.b || x.c != y.c ||
+        x.d != y.d || x.value != y.value || x.control != y.control || !(x.wave == y.wave) ||
+        !(x.expr == y.expr) || !same_ic)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace spx::netlist

@@ -1,0 +1,761 @@
+// SPICE reader. Stage 1 turns files into cards (one logical line each, with file:line): comments
+// ('*' lines, ';' and ' $' tails), '+' continuations, .include, .lib file section / .lib ... .endl,
+// .end. Stage 2 flattens: a scope holds parameters, port bindings, an instance path and the
+// subcircuits visible in it; .param cards are evaluated first, in order, then elements and
+// instances. References to controlling sources (F, H, i() in B) are resolved after all elements exist.
+#include "netlist/spice_reader.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <memory>
+#include <sstream>
+
+#include "devices/error.hpp"
+#include "devices/units.hpp"
+
+namespace spx::netlist {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Card {
+  std::string text;  // lower-case, comments removed, continuations joined
+  int32_t file = 0;
+  int32_t line = 0;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string strip_quotes(std::string_view s) {
+  s = trim(s);
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
+    s = s.substr(1, s.size() - 2);
+  return std::string(s);
+}
+
+/// Removes inline comments: ';' anywhere, '$' at the start or after whitespace (outside quotes/braces).
+std::string strip_inline_comment(std::string_view s) {
+  int depth = 0;
+  bool quote = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\'' && depth == 0) quote = !quote;
+    else if (c == '{' && !quote) ++depth;
+    else if (c == '}' && !quote && depth > 0) --depth;
+    else if (!quote && depth == 0 && (c == ';' || (c == '$' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1]))))))
+      return std::string(s.substr(0, i));
+  }
+  return std::string(s);
+}
+
+/// Loads files into cards.
+class CardLoader {
+ public:
+  explicit CardLoader(Circuit& c) : circuit_(c) {}
+
+  std::vector<Card> load_top(std::string_view text, std::string name, fs::path base_dir) {
+    std::vector<Card> out;
+    int32_t id = add_file(std::move(name));
+    std::vector<std::string> lines = split_lines(text);
+    if (!lines.empty()) {
+      std::string title(trim(lines[0]));
+      circuit_.title = title;
+      lines[0].clear();
+    }
+    process(lines, id, base_dir, "", out, 0);
+    return out;
+  }
+
+ private:
+  Circuit& circuit_;
+
+  int32_t add_file(std::string name) {
+    circuit_.files.push_back(std::move(name));
+    return static_cast<int32_t>(circuit_.files.size() - 1);
+  }
+
+  static std::vector<std::string> split_lines(std::string_view text) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view l = text.substr(start, end - start);
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      lines.emplace_back(l);
+      start = end + 1;
+    }
+    return lines;
+  }
+
+  std::string where(int32_t file, int32_t line) const {
+    return fmt::format("{}:{}", circuit_.files[file], line);
+  }
+
+  fs::path resolve(const fs::path& base_dir, const std::string& name) const {
+    fs::path p(name);
+    if (p.is_relative()) {
+      fs::path q = base_dir / p;
+      if (fs::exists(q)) return q;
+    }
+    return p;
+  }
+
+  std::string read_file(const fs::path& p, const std::string& at, const char* what) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in || fs::is_directory(p)) fail("{}: cannot open {} '{}'", at, what, p.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  /// Joins continuation lines into cards with comments removed.
+  std::vector<Card> logical(const std::vector<std::string>& lines, int32_t file) {
+    std::vector<Card> cards;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::string_view raw = trim(lines[i]);
+      if (raw.empty() || raw[0] == '*') continue;
+      std::string text = strip_inline_comment(raw);
+      if (trim(text).empty()) continue;
+      if (text[0] == '+') {
+        if (cards.empty()) fail("{}: continuation line with nothing to continue", where(file, static_cast<int32_t>(i + 1)));
+        cards.back().text += " " + std::string(trim(std::string_view(text).substr(1)));
+        continue;
+      }
+      cards.push_back(Card{std::string(trim(text)), file, static_cast<int32_t>(i + 1)});
+    }
+    return cards;
+  }
+
+  /// Processes one file's lines; `section` non-empty keeps only that .lib section.
+  void process(const std::vector<std::string>& lines, int32_t file, const fs::path& base_dir,
+               const std::string& section, std::vector<Card>& out, int depth) {
+    if (depth > 32) fail("{}: .include/.lib nested too deeply", circuit_.files[file]);
+    std::vector<Card> cards = logical(lines, file);
+    bool in_wanted = section.empty();
+    bool found = section.empty();
+    std::string skipping;  // name of a .lib section being skipped
+    for (auto& card : cards) {
+      std::string low = lower(card.text);
+      std::string at = where(card.file, card.line);
+      std::istringstream ts(low);
+      std::string kw;
+      ts >> kw;
+      if (kw == ".endl") {
+        if (!section.empty() && in_wanted && skipping.empty()) in_wanted = false;
+        skipping.clear();
+        continue;
+      }
+      if (kw == ".lib") {
+        std::vector<std::string> args;
+        std::istringstream as(card.text);
+        std::string a;
+        as >> a;
+        while (as >> a) args.push_back(a);
+        if (args.size() == 1) {  // section definition start
+          std::string name = lower(args[0]);
+          if (!section.empty() && name == section && !in_wanted) {
+            in_wanted = true;
+            found = true;
+          } else if (in_wanted) {
+            skipping = name;
+          } else {
+            skipping = name;
+          }
+          continue;
+        }
+        if (!skipping.empty() || !in_wanted) continue;
+        if (args.size() != 2) fail("{}: .lib needs a file and a section name", at);
+        fs::path p = resolve(base_dir, strip_quotes(args[0]));
+        std::string text = read_file(p, at, "library file");
+        int32_t id = add_file(p.string());
+        process(split_lines(text), id, p.parent_path(), lower(args[1]), out, depth + 1);
+        continue;
+      }
+      if (!skipping.empty() || !in_wanted) continue;
+      if (kw == ".end") break;
+      if (kw == ".include" || kw == ".inc") {
+        std::string rest = std::string(trim(std::string_view(card.text).substr(kw.size())));
+        if (rest.empty()) fail("{}: .include needs a file name", at);
+        fs::path p = resolve(base_dir, strip_quotes(rest));
+        std::string text = read_file(p, at, "include file");
+        int32_t id = add_file(p.string());
+        process(split_lines(text), id, p.parent_path(), "", out, depth + 1);
+        continue;
+      }
+      card.text = std::move(low);
+      out.push_back(std::move(card));
+    }
+    if (!found) fail("{}: section '{}' not found", circuit_.files[file], section);
+  }
+};
+
+/// A token of a card with its offset in the card text.
+struct Token {
+  std::string text;
+  size_t pos = 0;
+};
+
+/// Splits a card: whitespace and ',' separate; '(' ')' '=' are tokens; {..} and '..' stay whole.
+std::vector<Token> tokenize(std::string_view s, const std::string& at) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ',') { ++i; continue; }
+    if (c == '(' || c == ')' || c == '=') { out.push_back({std::string(1, c), i}); ++i; continue; }
+    size_t start = i;
+    if (c == '{') {
+      int depth = 0;
+      for (; i < s.size(); ++i) {
+        if (s[i] == '{') ++depth;
+        else if (s[i] == '}' && --depth == 0) break;
+      }
+      if (i >= s.size()) fail("{}: missing '}}'", at);
+      ++i;
+    } else if (c == '\'') {
+      i = s.find('\'', i + 1);
+      if (i == std::string_view::npos) fail("{}: missing closing quote", at);
+      ++i;
+    } else {
+      while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])) && s[i] != ',' &&
+             s[i] != '(' && s[i] != ')' && s[i] != '=' && s[i] != '{')
+        ++i;
+    }
+    out.push_back({std::string(s.substr(start, i - start)), start});
+  }
+  return out;
+}
+
+/// "name = value" assignments at the top level of text (value may contain spaces).
+std::vector<std::pair<std::string, std::string>> assignments(std::string_view s, const std::string& at) {
+  std::vector<size_t> name_pos, eq_pos;
+  int depth = 0;
+  bool quote = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\'') quote = !quote;
+    if (quote) continue;
+    if (c == '{' || c == '(') ++depth;
+    else if (c == '}' || c == ')') --depth;
+    else if (c == '=' && depth == 0 && (i + 1 >= s.size() || s[i + 1] != '=') && (i == 0 || (s[i - 1] != '!' && s[i - 1] != '<' && s[i - 1] != '>'))) {
+      size_t j = i;
+      while (j > 0 && std::isspace(static_cast<unsigned char>(s[j - 1]))) --j;
+      size_t end = j;
+      while (j > 0 && (std::isalnum(static_cast<unsigned char>(s[j - 1])) || s[j - 1] == '_')) --j;
+      if (j == end) fail("{}: '=' without a name", at);
+      name_pos.push_back(j);
+      eq_pos.push_back(i);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t k = 0; k < name_pos.size(); ++k) {
+    std::string name(trim(s.substr(name_pos[k], eq_pos[k] - name_pos[k])));
+    size_t vend = k + 1 < name_pos.size() ? name_pos[k + 1] : s.size();
+    std::string value(trim(s.substr(eq_pos[k] + 1, vend - eq_pos[k] - 1)));
+    if (value.empty()) fail("{}: missing value for '{}'", at, name);
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+/// Position of the first top-level "name =" in s, or npos.
+size_t first_assignment(std::string_view s) {
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '{' || c == '(') ++depth;
+    else if (c == '}' || c == ')') --depth;
+    else if (c == '=' && depth == 0) {
+      size_t j = i;
+      while (j > 0 && std::isspace(static_cast<unsigned char>(s[j - 1]))) --j;
+      while (j > 0 && (std::isalnum(static_cast<unsigned char>(s[j - 1])) || s[j - 1] == '_')) --j;
+      return j;
+    }
+  }
+  return std::string_view::npos;
+}
+
+struct SubcktDef {
+  std::string name;
+  std::vector<std::string> ports;
+  std::vector<std::pair<std::string, std::string>> defaults;
+  std::vector<Card> body;
+  int32_t file = 0, line = 0;
+};
+
+struct Scope {
+  const Scope* parent = nullptr;
+  std::string path;  // instance path, "" at top, "x1", "x1.x2"
+  std::map<std::string, double> params;
+  std::map<std::string, NodeId> ports;
+  std::map<std::string, std::shared_ptr<SubcktDef>> subckts;
+
+  std::optional<double> param(std::string_view name) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->params.find(std::string(name));
+      if (it != s->params.end()) return it->second;
+    }
+    return std::nullopt;
+  }
+  std::shared_ptr<SubcktDef> subckt(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->subckts.find(name);
+      if (it != s->subckts.end()) return it->second;
+    }
+    return nullptr;
+  }
+};
+
+class Flattener {
+ public:
+  explicit Flattener(Circuit& c) : c_(c) {}
+
+  void run(std::vector<Card> cards) {
+    Scope top;
+    body(std::move(cards), top, 0);
+    for (auto& f : fixups_) f();
+  }
+
+ private:
+  Circuit& c_;
+  std::set<std::string> globals_;
+  std::vector<std::function<void()>> fixups_;
+
+  std::string where(const Card& card) const { return fmt::format("{}:{}", c_.files[card.file], card.line); }
+
+  double value_of(const std::string& tok, const Scope& scope, const std::string& at, std::string_view what) {
+    std::string_view t = tok;
+    if (t.empty()) fail("{}: missing {}", at, what);
+    if (t.front() == '{' || t.front() == '\'') {
+      std::string_view inner = t.substr(1, t.size() - 2);
+      return eval_param_expr(inner, scope, at);
+    }
+    if (devices::looks_numeric(t)) {
+      auto v = devices::parse_spice_number(t);
+      if (!v) fail("{}: bad number '{}' for {}", at, t, what);
+      return *v;
+    }
+    if (auto p = scope.param(t)) return *p;
+    fail("{}: bad {} '{}' (not a number or parameter)", at, what, t);
+  }
+
+  double eval_param_expr(std::string_view text, const Scope& scope, const std::string& at) {
+    std::string_view t = trim(text);
+    if (t.size() >= 2 && ((t.front() == '{' && t.back() == '}') || (t.front() == '\'' && t.back() == '\'')))
+      t = t.substr(1, t.size() - 2);
+    Expr raw = parse_expr(t, ExprContext::param, at);
+    ExprScope es;
+    es.param = [&](std::string_view n) { return scope.param(n); };
+    return evaluate_constant(bind_expr(raw, es, at), at);
+  }
+
+  NodeId node(const std::string& name, const Scope& scope) {
+    if (name == "0" || name == "gnd") return ground;
+    auto it = scope.ports.find(name);
+    if (it != scope.ports.end()) return it->second;
+    if (scope.path.empty() || globals_.count(name)) return c_.node(name);
+    return c_.node(scope.path + "." + name);
+  }
+
+  std::string element_name(const std::string& name, const Scope& scope) const {
+    if (scope.path.empty()) return name;
+    return std::string(1, name[0]) + "." + scope.path + "." + name;
+  }
+
+  /// Extracts .subckt blocks into the scope; returns the remaining cards.
+  std::vector<Card> collect_subckts(std::vector<Card> cards, Scope& scope) {
+    std::vector<Card> rest;
+    for (size_t i = 0; i < cards.size(); ++i) {
+      Card& card = cards[i];
+      if (card.text.rfind(".subckt", 0) != 0) {
+        if (card.text.rfind(".ends", 0) == 0) fail("{}: .ends without .subckt", where(card));
+        rest.push_back(std::move(card));
+        continue;
+      }
+      std::string at = where(card);
+      auto def = std::make_shared<SubcktDef>();
+      def->file = card.file;
+      def->line = card.line;
+      std::string_view header = std::string_view(card.text).substr(7);
+      size_t assign = first_assignment(header);
+      std::string_view names = assign == std::string_view::npos ? header : header.substr(0, assign);
+      std::istringstream ns{std::string(names)};
+      std::string tok;
+      std::vector<std::string> toks;
+      while (ns >> tok)
+        if (tok != "params:") toks.push_back(tok);
+      if (toks.empty()) fail("{}: .subckt needs a name", at);
+      def->name = toks[0];
+      def->ports.assign(toks.begin() + 1, toks.end());
+      if (assign != std::string_view::npos) def->defaults = assignments(header.substr(assign), at);
+      int depth = 1;
+      size_t j = i + 1;
+      for (; j < cards.size(); ++j) {
+        if (cards[j].text.rfind(".subckt", 0) == 0) ++depth;
+        else if (cards[j].text.rfind(".ends", 0) == 0 && --depth == 0) break;
+        def->body.push_back(cards[j]);
+      }
+      if (j >= cards.size()) fail("{}: .subckt '{}' has no .ends", at, def->name);
+      i = j;
+      scope.subckts[def->name] = def;
+    }
+    return rest;
+  }
+
+  void body(std::vector<Card> cards, Scope& scope, int depth) {
+    if (depth > 64) fail("subcircuit nesting deeper than 64 (recursive .subckt?) at '{}'", scope.path);
+    cards = collect_subckts(std::move(cards), scope);
+    // Parameters first, in order, so element lines may use them wherever they stand.
+    for (const Card& card : cards) {
+      if (card.text.rfind(".param", 0) != 0) continue;
+      std::string at = where(card);
+      auto list = assignments(std::string_view(card.text).substr(6), at);
+      if (list.empty()) fail("{}: .param needs name=value", at);
+      for (auto& [name, text] : list) scope.params[name] = eval_param_expr(text, scope, at);
+    }
+    for (const Card& card : cards) {
+      if (card.text[0] == '.') control(card, scope);
+      else element(card, scope, depth);
+    }
+  }
+
+  void control(const Card& card, Scope& scope) {
+    std::string at = where(card);
+    auto toks = tokenize(card.text, at);
+    const std::string& kw = toks[0].text;
+    auto num = [&](size_t i, std::string_view what) {
+      if (i >= toks.size()) fail("{}: {} needs {}", at, kw, what);
+      return value_of(toks[i].text, scope, at, what);
+    };
+    if (kw == ".param") return;
+    if (kw == ".options" || kw == ".option" || kw == ".opt" || kw == ".temp") {
+      c_.options.push_back(card.text);
+      return;
+    }
+    if (kw == ".global") {
+      for (size_t i = 1; i < toks.size(); ++i) globals_.insert(toks[i].text);
+      return;
+    }
+    if (kw == ".save" || kw == ".print" || kw == ".plot" || kw == ".probe" || kw == ".width") return;
+    if (!scope.path.empty()) fail("{}: {} is not allowed inside a subcircuit", at, kw);
+    Analysis a;
+    if (kw == ".op") {
+      a.kind = AnalysisKind::op;
+    } else if (kw == ".tran") {
+      a.kind = AnalysisKind::tran;
+      std::vector<std::string> rest;
+      for (size_t i = 1; i < toks.size(); ++i) {
+        if (toks[i].text == "uic") a.uic = true;
+        else rest.push_back(toks[i].text);
+      }
+      if (rest.size() < 2) fail("{}: .tran needs tstep and tstop", at);
+      if (rest.size() > 4) fail("{}: .tran takes at most tstep tstop tstart tmax [uic]", at);
+      a.tstep = value_of(rest[0], scope, at, "tstep");
+      a.tstop = value_of(rest[1], scope, at, "tstop");
+      if (rest.size() > 2) a.tstart = value_of(rest[2], scope, at, "tstart");
+      if (rest.size() > 3) a.tmax = value_of(rest[3], scope, at, "tmax");
+      if (!(a.tstep > 0)) fail("{}: .tran tstep must be > 0 s, got {}", at, a.tstep);
+      if (!(a.tstop > 0)) fail("{}: .tran tstop must be > 0 s, got {}", at, a.tstop);
+      if (a.tstart < 0 || a.tstart >= a.tstop) fail("{}: .tran tstart must be in [0, tstop), got {}", at, a.tstart);
+    } else if (kw == ".dc") {
+      a.kind = AnalysisKind::dc;
+      if (toks.size() > 5) fail("{}: nested .dc sweeps are not supported", at);
+      if (toks.size() < 5) fail("{}: .dc needs source start stop step", at);
+      a.source = toks[1].text;
+      a.start = num(2, "start");
+      a.stop = num(3, "stop");
+      a.step = num(4, "step");
+      if (a.step == 0 || (a.stop - a.start) * a.step < 0)
+        fail("{}: .dc step {} does not lead from {} to {}", at, a.step, a.start, a.stop);
+      std::string src = a.source;
+      fixups_.push_back([this, src, at] {
+        auto e = c_.find_element(src);
+        if (!e || (c_.elements[*e].kind != ElementKind::vsource && c_.elements[*e].kind != ElementKind::isource))
+          fail("{}: .dc source '{}' is not an independent source", at, src);
+      });
+    } else {
+      fail("{}: unsupported control card '{}'", at, kw);
+    }
+    c_.analyses.push_back(a);
+  }
+
+  Element base(const Card& card, const std::vector<Token>& toks, Scope& scope, ElementKind kind, size_t nodes) {
+    std::string at = where(card);
+    if (toks.size() < 1 + nodes) fail("{}: {} '{}' needs {} nodes", at, kind_name(kind), toks[0].text, nodes);
+    for (size_t i = 1; i <= nodes; ++i)
+      if (toks[i].text == "=" || toks[i].text == "(" || toks[i].text == ")")
+        fail("{}: {} '{}' needs {} nodes", at, kind_name(kind), toks[0].text, nodes);
+    Element e;
+    e.kind = kind;
+    e.name = element_name(toks[0].text, scope);
+    e.a = node(toks[1].text, scope);
+    e.b = node(toks[2].text, scope);
+    if (nodes == 4) {
+      e.c = node(toks[3].text, scope);
+      e.d = node(toks[4].text, scope);
+    }
+    e.origin.file = card.file;
+    e.origin.line = card.line;
+    return e;
+  }
+
+  void add(Element e, const std::string& at) {
+    if (c_.find_element(e.name)) fail("{}: duplicate element name '{}'", at, e.name);
+    c_.add(std::move(e));
+  }
+
+  /// Keyword arguments "k = v" from toks[from..]; returns the position of the first non-keyword.
+  std::map<std::string, std::string> keywords(const std::vector<Token>& toks, size_t from, const std::string& at) {
+    std::map<std::string, std::string> kv;
+    for (size_t i = from; i < toks.size(); i += 3) {
+      if (i + 2 >= toks.size() || toks[i + 1].text != "=")
+        fail("{}: unexpected '{}'", at, toks[i].text);
+      kv[toks[i].text] = toks[i + 2].text;
+    }
+    return kv;
+  }
+
+  void element(const Card& card, Scope& scope, int depth) {
+    std::string at = where(card);
+    auto toks = tokenize(card.text, at);
+    const std::string& name = toks[0].text;
+    switch (name[0]) {
+      case 'r':
+      case 'c':
+      case 'l': {
+        ElementKind kind = name[0] == 'r' ? ElementKind::resistor
+                           : name[0] == 'c' ? ElementKind::capacitor : ElementKind::inductor;
+        Element e = base(card, toks, scope, kind, 2);
+        size_t i = 3;
+        std::map<std::string, std::string> kv;
+        if (i < toks.size() && !(i + 1 < toks.size() && toks[i + 1].text == "=")) {
+          e.value = value_of(toks[i].text, scope, at, "value");
+          ++i;
+        }
+        kv = keywords(toks, i, at);
+        std::string key = name[0] == 'r' ? "r" : (name[0] == 'c' ? "c" : "l");
+        if (kv.count(key)) {
+          e.value = value_of(kv[key], scope, at, "value");
+          kv.erase(key);
+        } else if (i == 3) {
+          fail("{}: {} '{}' has no value", at, kind_name(kind), name);
+        }
+        double m = 1;
+        if (kv.count("m")) { m = value_of(kv["m"], scope, at, "m"); kv.erase("m"); }
+        if (kind != ElementKind::resistor && kv.count("ic")) { e.ic = value_of(kv["ic"], scope, at, "ic"); kv.erase("ic"); }
+        if (!kv.empty()) fail("{}: unsupported parameter '{}' on {} '{}'", at, kv.begin()->first, kind_name(kind), name);
+        if (!(m > 0)) fail("{}: m on '{}' must be > 0, got {}", at, name, m);
+        if (kind == ElementKind::resistor) {
+          if (e.value == 0) fail("{}: resistor '{}' has zero resistance", at, name);
+          e.value /= m;
+        } else if (kind == ElementKind::capacitor) {
+          e.value *= m;
+        } else {
+          e.value /= m;
+        }
+        add(std::move(e), at);
+        return;
+      }
+      case 'v':
+      case 'i': {
+        Element e = base(card, toks, scope, name[0] == 'v' ? ElementKind::vsource : ElementKind::isource, 2);
+        source_spec(e, toks, 3, scope, at);
+        add(std::move(e), at);
+        return;
+      }
+      case 'e':
+      case 'g': {
+        Element e = base(card, toks, scope, name[0] == 'e' ? ElementKind::vcvs : ElementKind::vccs, 4);
+        if (toks.size() != 6) fail("{}: '{}' needs n+ n- nc+ nc- gain", at, name);
+        e.value = value_of(toks[5].text, scope, at, "gain");
+        add(std::move(e), at);
+        return;
+      }
+      case 'f':
+      case 'h': {
+        Element e = base(card, toks, scope, name[0] == 'f' ? ElementKind::cccs : ElementKind::ccvs, 2);
+        if (toks.size() != 5) fail("{}: '{}' needs n+ n- vcontrol gain", at, name);
+        e.value = value_of(toks[4].text, scope, at, "gain");
+        std::string ctrl = element_name(toks[3].text, scope);
+        std::string ename = e.name;
+        fixups_.push_back([this, ename, ctrl, at] {
+          auto id = c_.find_element(ctrl);
+          if (!id || !has_branch(c_.elements[*id].kind))
+            fail("{}: controlling source '{}' of '{}' is not a voltage source", at, ctrl, ename);
+          c_.elements[*c_.find_element(ename)].control = *id;
+        });
+        add(std::move(e), at);
+        return;
+      }
+      case 'b': {
+        Element e = base(card, toks, scope, ElementKind::behavioral_v, 2);
+        if (toks.size() < 5 || toks[4].text != "=" || (toks[3].text != "v" && toks[3].text != "i"))
+          fail("{}: '{}' needs V=expression or I=expression", at, name);
+        e.kind = toks[3].text == "v" ? ElementKind::behavioral_v : ElementKind::behavioral_i;
+        std::string_view text = trim(std::string_view(card.text).substr(toks[4].pos + 1));
+        if (text.size() >= 2 && ((text.front() == '{' && text.back() == '}') || (text.front() == '\'' && text.back() == '\'')))
+          text = text.substr(1, text.size() - 2);
+        Expr raw = parse_expr(text, ExprContext::behavioral, at);
+        std::string ename = e.name;
+        // Resolve names now for parameters and nodes (scope is alive), sources after all elements.
+        std::map<std::string, std::string> local_sources;
+        for (const auto& n : raw.nodes)
+          if (n.op == ExprOp::current) local_sources[n.name] = element_name(n.name, scope);
+        ExprScope es;
+        es.param = [&scope](std::string_view p) { return scope.param(p); };
+        es.node = [this, &scope](std::string_view n) { return node(std::string(n), scope); };
+        es.source = [](std::string_view) -> std::optional<int32_t> { return -2; };
+        es.allow_time = true;
+        Expr half = bind_expr(raw, es, at);
+        // Keep the source names of i() nodes for the second binding step.
+        size_t k = 0;
+        std::vector<std::string> names;
+        for (const auto& n : raw.nodes)
+          if (n.op == ExprOp::current) names.push_back(local_sources[n.name]);
+        for (auto& n : half.nodes)
+          if (n.op == ExprOp::current) n.name = names[k++];
+        e.expr = std::move(half);
+        add(std::move(e), at);
+        fixups_.push_back([this, ename, at] {
+          Element& el = c_.elements[*c_.find_element(ename)];
+          for (auto& n : el.expr.nodes) {
+            if (n.op != ExprOp::current) continue;
+            auto id = c_.find_element(n.name);
+            if (!id || !has_branch(c_.elements[*id].kind))
+              fail("{}: i({}) in '{}' does not name a voltage source", at, n.name, ename);
+            n.ref = *id;
+            n.name.clear();
+          }
+        });
+        return;
+      }
+      case 'x': instance(card, toks, scope, depth); return;
+      default: fail("{}: unknown element '{}'", at, name);
+    }
+  }
+
+  void source_spec(Element& e, const std::vector<Token>& toks, size_t i, Scope& scope, const std::string& at) {
+    devices::Waveform& w = e.wave;
+    while (i < toks.size()) {
+      const std::string& t = toks[i].text;
+      if (t == "dc") {
+        if (i + 1 >= toks.size()) fail("{}: DC needs a value on '{}'", at, toks[0].text);
+        w.dc = value_of(toks[i + 1].text, scope, at, "DC value");
+        w.dc_given = true;
+        i += 2;
+      } else if (t == "ac") {
+        // AC magnitude and phase matter only to small-signal analysis, which is not run; skip them.
+        ++i;
+        for (int k = 0; k < 2 && i < toks.size() && (devices::looks_numeric(toks[i].text) || toks[i].text[0] == '{'); ++k) ++i;
+      } else if (t == "pulse" || t == "pwl" || t == "sin") {
+        if (w.kind != devices::WaveKind::dc) fail("{}: '{}' has two time functions", at, toks[0].text);
+        w.kind = t == "pulse" ? devices::WaveKind::pulse : t == "pwl" ? devices::WaveKind::pwl : devices::WaveKind::sin;
+        ++i;
+        bool paren = i < toks.size() && toks[i].text == "(";
+        if (paren) ++i;
+        while (i < toks.size() && toks[i].text != ")") {
+          if (!paren && (toks[i].text == "dc" || toks[i].text == "ac")) break;
+          if (toks[i].text == "=" || toks[i].text == "(" )
+            fail("{}: unsupported {} option on '{}'", at, t, toks[0].text);
+          if (!paren && i + 1 < toks.size() && toks[i + 1].text == "=")
+            fail("{}: unsupported {} option '{}' on '{}'", at, t, toks[i].text, toks[0].text);
+          w.args.push_back(value_of(toks[i].text, scope, at, t + " argument"));
+          ++i;
+        }
+        if (paren) {
+          if (i >= toks.size()) fail("{}: missing ')' after {} on '{}'", at, t, toks[0].text);
+          ++i;
+        }
+        if (static_cast<int>(w.args.size()) > devices::max_args(w.kind))
+          fail("{}: {} takes at most {} arguments, got {}", at, t, devices::max_args(w.kind), w.args.size());
+        if (w.kind == devices::WaveKind::pwl) {
+          if (w.args.size() < 2 || w.args.size() % 2) fail("{}: pwl needs time,value pairs on '{}'", at, toks[0].text);
+          for (size_t k = 2; k < w.args.size(); k += 2)
+            if (w.args[k] < w.args[k - 2]) fail("{}: pwl times must not decrease on '{}'", at, toks[0].text);
+        } else if (w.args.size() < 2) {
+          fail("{}: {} needs at least 2 arguments on '{}'", at, t, toks[0].text);
+        }
+      } else if (t == "=" || t == "(" || t == ")") {
+        fail("{}: unexpected '{}' on '{}'", at, t, toks[0].text);
+      } else if (!w.dc_given && w.kind == devices::WaveKind::dc && (devices::looks_numeric(t) || t[0] == '{' || t[0] == '\'' || scope.param(t))) {
+        w.dc = value_of(t, scope, at, "value");
+        w.dc_given = true;
+        ++i;
+      } else {
+        fail("{}: unsupported source specification '{}' on '{}'", at, t, toks[0].text);
+      }
+    }
+  }
+
+  void instance(const Card& card, const std::vector<Token>&, Scope& scope, int depth) {
+    std::string at = where(card);
+    std::string_view text = card.text;
+    size_t assign = first_assignment(text);
+    std::string_view head = assign == std::string_view::npos ? text : text.substr(0, assign);
+    std::istringstream hs{std::string(head)};
+    std::vector<std::string> words;
+    std::string w;
+    while (hs >> w)
+      if (w != "params:") words.push_back(w);
+    if (words.size() < 2) fail("{}: instance '{}' needs nodes and a subcircuit name", at, words[0]);
+    std::string sub = words.back();
+    auto def = scope.subckt(sub);
+    if (!def) fail("{}: unknown subcircuit '{}' in '{}'", at, sub, words[0]);
+    size_t n_nodes = words.size() - 2;
+    if (n_nodes != def->ports.size())
+      fail("{}: '{}' connects {} nodes but subcircuit '{}' has {} ports", at, words[0], n_nodes, sub, def->ports.size());
+    Scope inner;
+    inner.parent = &scope;
+    inner.path = scope.path.empty() ? words[0] : scope.path + "." + words[0];
+    for (size_t k = 0; k < n_nodes; ++k) inner.ports[def->ports[k]] = node(words[1 + k], scope);
+    std::map<std::string, double> given;
+    if (assign != std::string_view::npos) {
+      for (auto& [pname, ptext] : assignments(text.substr(assign), at)) {
+        bool known = false;
+        for (auto& d : def->defaults) known = known || d.first == pname;
+        if (!known) fail("{}: subcircuit '{}' has no parameter '{}'", at, sub, pname);
+        given[pname] = eval_param_expr(ptext, scope, at);
+      }
+    }
+    std::string def_at = fmt::format("{}:{}", c_.files[def->file], def->line);
+    for (auto& [pname, ptext] : def->defaults) {
+      auto it = given.find(pname);
+      inner.params[pname] = it != given.end() ? it->second : eval_param_expr(ptext, inner, def_at);
+    }
+    body(def->body, inner, depth + 1);
+  }
+};
+
+}  // namespace
+
+Circuit read_spice_text(std::string_view text, std::string_view name, const fs::path& base_dir) {
+  Circuit c;
+  CardLoader loader(c);
+  std::vector<Card> cards = loader.load_top(text, std::string(name), base_dir);
+  Flattener(c).run(std::move(cards));
+  return c;
+}
+
+Circuit read_spice_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || fs::is_directory(path)) fail("{}: cannot open netlist", path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return read_spice_text(ss.str(), path.string(), path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
+}  // namespace spx::netlist
