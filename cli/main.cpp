@@ -1,0 +1,160 @@
+// The spinxbar command. Subcommands:
+//   simulate FILE.cir [--backend native|ngspice] [--format json|table]   run the analyses in a netlist
+//   compare FILE.cir                                                     run both backends, print agreement
+// Bad input prints one line on stderr and exits 2; a simulation that fails numerically exits 1.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "devices/error.hpp"
+#include "netlist/spice_reader.hpp"
+#include "solver/compare.hpp"
+#include "solver/native.hpp"
+#include "solver/ngspice.hpp"
+
+#ifndef SPX_VERSION
+#define SPX_VERSION "0"
+#endif
+
+namespace {
+
+using spx::solver::AnalysisResult;
+
+/// Failure of a simulation (exit code 1), as opposed to bad input (exit code 2).
+struct SimulationFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Timed {
+  std::vector<AnalysisResult> results;
+  double seconds = 0;
+};
+
+Timed run_backend(const spx::netlist::Circuit& circuit, const std::string& backend) {
+  auto t0 = std::chrono::steady_clock::now();
+  Timed out;
+  if (backend == "native") {
+    out.results = spx::solver::simulate_native(circuit);
+    for (const auto& r : out.results)
+      if (!r.report.ok())
+        throw SimulationFailure(fmt::format("native {}: {}", spx::solver::analysis_name(r.kind), r.report.detail));
+  } else {
+    spx::solver::NgspiceSession session;
+    auto run = session.run(circuit);
+    if (!run.ok) throw SimulationFailure("ngspice: " + run.error);
+    out.results = std::move(run.analyses);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+nlohmann::json to_json(const std::string& backend, const std::vector<AnalysisResult>& results) {
+  nlohmann::json j;
+  j["backend"] = backend;
+  j["analyses"] = nlohmann::json::array();
+  for (const auto& r : results) {
+    nlohmann::json a;
+    a["type"] = spx::solver::analysis_name(r.kind);
+    nlohmann::json v = nlohmann::json::object();
+    if (r.kind == spx::netlist::AnalysisKind::op) {
+      for (const auto& [name, data] : r.vectors) v[name] = data.empty() ? nlohmann::json() : nlohmann::json(data[0]);
+    } else {
+      a[r.kind == spx::netlist::AnalysisKind::tran ? "time" : "sweep"] = r.scale;
+      for (const auto& [name, data] : r.vectors) v[name] = data;
+    }
+    a["vectors"] = std::move(v);
+    j["analyses"].push_back(std::move(a));
+  }
+  return j;
+}
+
+void print_table(const std::vector<AnalysisResult>& results) {
+  for (const auto& r : results) {
+    fmt::print("# {}\n", spx::solver::analysis_name(r.kind));
+    if (r.kind == spx::netlist::AnalysisKind::op) {
+      for (const auto& [name, data] : r.vectors) fmt::print("{:<24} {:.9g}\n", name, data.empty() ? NAN : data[0]);
+      continue;
+    }
+    fmt::print("{:>16}", r.kind == spx::netlist::AnalysisKind::tran ? "time" : "sweep");
+    for (const auto& [name, data] : r.vectors) fmt::print(" {:>16}", name);
+    fmt::print("\n");
+    for (size_t k = 0; k < r.scale.size(); ++k) {
+      fmt::print("{:>16.9g}", r.scale[k]);
+      for (const auto& [name, data] : r.vectors) fmt::print(" {:>16.9g}", k < data.size() ? data[k] : NAN);
+      fmt::print("\n");
+    }
+  }
+}
+
+int cmd_simulate(const std::string& file, const std::string& backend, const std::string& format) {
+  auto circuit = spx::netlist::read_spice_file(file);
+  if (circuit.analyses.empty()) spx::fail("{}: no analysis (.op, .tran or .dc) to run", file);
+  Timed t = run_backend(circuit, backend);
+  if (format == "json") std::cout << to_json(backend, t.results).dump(1) << "\n";
+  else print_table(t.results);
+  return 0;
+}
+
+int cmd_compare(const std::string& file) {
+  auto circuit = spx::netlist::read_spice_file(file);
+  if (circuit.analyses.empty()) spx::fail("{}: no analysis (.op, .tran or .dc) to run", file);
+  fmt::print("{}: {} nodes, {} elements\n", file, circuit.node_count() - 1, circuit.elements.size());
+  Timed ng = run_backend(circuit, "ngspice");
+  Timed nat = run_backend(circuit, "native");
+  fmt::print("{:<6} {:>8} {:>14} {:<24}\n", "type", "vectors", "max rel diff", "worst vector");
+  double worst = 0;
+  for (size_t i = 0; i < nat.results.size() && i < ng.results.size(); ++i) {
+    auto a = spx::solver::compare(ng.results[i], nat.results[i]);
+    worst = std::max(worst, a.max_rel);
+    fmt::print("{:<6} {:>8} {:>14.3e} {:<24}\n", spx::solver::analysis_name(nat.results[i].kind), a.compared, a.max_rel, a.worst);
+  }
+  fmt::print("time: native {:.4f} s, ngspice {:.4f} s (ngspice/native = {:.1f}x)\n", nat.seconds, ng.seconds,
+             ng.seconds / std::max(nat.seconds, 1e-9));
+  fmt::print("worst relative difference: {:.3e}\n", worst);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spinxbar: circuit-level simulator for spintronic in-memory computing"};
+  app.set_version_flag("--version", std::string("spinxbar ") + SPX_VERSION);
+  app.require_subcommand(1);
+
+  std::string file, backend = "native", format = "json";
+  auto* sim = app.add_subcommand("simulate", "Run the analyses (.op, .tran, .dc) of a SPICE netlist");
+  sim->add_option("file", file, "Netlist (.cir)")->required();
+  sim->add_option("--backend", backend, "native | ngspice")->check(CLI::IsMember({"native", "ngspice"}));
+  sim->add_option("--format", format, "json | table")->check(CLI::IsMember({"json", "table"}));
+
+  std::string cfile;
+  auto* cmp = app.add_subcommand("compare", "Run a netlist on both backends and print their agreement");
+  cmp->add_option("file", cfile, "Netlist (.cir)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "spinxbar: %s\n", e.what());
+    return 2;
+  }
+  try {
+    if (sim->parsed()) return cmd_simulate(file, backend, format);
+    if (cmp->parsed()) return cmd_compare(cfile);
+  } catch (const spx::InputError& e) {
+    std::fprintf(stderr, "spinxbar: %s\n", e.what());
+    return 2;
+  } catch (const SimulationFailure& e) {
+    std::fprintf(stderr, "spinxbar: simulation failed: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "spinxbar: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

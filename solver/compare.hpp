@@ -1,0 +1,25 @@
+// Agreement between two backends' results for the same analysis. For every vector present in both,
+// the largest absolute difference is divided by the largest magnitude among all vectors of the same
+// family in the reference (voltages v(...) or currents i(...)), so a node near 0 V is judged against
+// the circuit's voltage scale rather than against itself. Transient vectors are compared at the
+// candidate's time points with the reference linearly interpolated.
+#pragma once
+
+#include <string>
+
+#include "solver/results.hpp"
+
+namespace spx::solver {
+
+/// Worst disagreement found.
+struct Agreement {
+  double max_rel = 0;      ///< largest scaled difference
+  std::string worst;       ///< vector where it occurs
+  size_t compared = 0;     ///< vectors compared
+  size_t missing = 0;      ///< vectors of the reference absent from the candidate
+};
+
+/// Compares a candidate result against a reference result of the same analysis.
+Agreement compare(const AnalysisResult& reference, const AnalysisResult& candidate);
+
+}  // namespace spx::solver

@@ -1,0 +1,137 @@
+// Native analyses (native.hpp).
+#include "solver/native.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace spx::solver {
+
+using netlist::AnalysisKind;
+using netlist::Circuit;
+
+const char* analysis_name(AnalysisKind kind) {
+  switch (kind) {
+    case AnalysisKind::op: return "op";
+    case AnalysisKind::tran: return "tran";
+    case AnalysisKind::dc: return "dc";
+  }
+  return "op";
+}
+
+namespace {
+
+/// Output vector names, parallel to the unknowns.
+std::vector<std::string> output_names(const NodalSystem& sys) {
+  std::vector<std::string> names(sys.size());
+  for (int32_t k = 0; k < sys.size(); ++k) names[k] = sys.unknown_name(k);
+  return names;
+}
+
+void record(AnalysisResult& r, const std::vector<std::string>& names, const std::vector<double>& x) {
+  for (size_t k = 0; k < names.size(); ++k) r.vectors[names[k]].push_back(x[k]);
+}
+
+}  // namespace
+
+AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::Analysis& a) {
+  AnalysisResult r;
+  r.kind = a.kind;
+  const auto names = output_names(sys);
+  for (const auto& n : names) r.vectors[n];
+  const int64_t f0 = sys.factorizations();
+  std::vector<double> x(sys.size(), 0.0);
+  switch (a.kind) {
+    case AnalysisKind::op: {
+      r.report = sys.solve(LoadContext{}, x);
+      if (r.report.ok()) record(r, names, x);
+      break;
+    }
+    case AnalysisKind::dc: {
+      LoadContext ctx;
+      ctx.swept = *c.find_element(a.source);
+      double span = a.stop - a.start;
+      auto count = static_cast<int64_t>(std::floor(span / a.step + 1e-9)) + 1;
+      for (int64_t k = 0; k < count; ++k) {
+        ctx.swept_value = a.start + static_cast<double>(k) * a.step;
+        r.report = sys.solve(ctx, x);
+        if (!r.report.ok()) {
+          r.report.detail += " at " + a.source + " = " + std::to_string(ctx.swept_value);
+          break;
+        }
+        r.scale.push_back(ctx.swept_value);
+        record(r, names, x);
+      }
+      break;
+    }
+    case AnalysisKind::tran: {
+      devices::TimeAxis axis{a.tstep, a.tstop};
+      LoadContext op;
+      op.source_time = true;
+      op.axis = axis;
+      if (a.uic) {
+        sys.initial_conditions();
+      } else {
+        r.report = sys.solve(op, x);
+        if (!r.report.ok()) {
+          r.report.detail = "transient operating point: " + r.report.detail;
+          break;
+        }
+        sys.accept(x);
+      }
+      if (a.tstart <= 0) {
+        r.scale.push_back(0);
+        record(r, names, x);
+      }
+      std::vector<double> bps{a.tstop};
+      for (const auto& e : c.elements)
+        if (e.kind == netlist::ElementKind::vsource || e.kind == netlist::ElementKind::isource) {
+          auto b = e.wave.breakpoints(axis);
+          bps.insert(bps.end(), b.begin(), b.end());
+        }
+      std::sort(bps.begin(), bps.end());
+      bps.erase(std::unique(bps.begin(), bps.end()), bps.end());
+      double h_nom = a.tmax > 0 ? std::min(a.tstep, a.tmax) : a.tstep;
+      const double eps = 1e-9 * h_nom;
+      LoadContext step = op;
+      step.mode = LoadContext::Mode::tran;
+      double t = 0;
+      size_t next = 0;
+      while (t < a.tstop - eps) {
+        while (next < bps.size() && bps[next] <= t + eps) ++next;
+        double target = next < bps.size() ? bps[next] : a.tstop;
+        double h = std::min(h_nom, target - t);
+        // Avoid a sliver step just before a breakpoint: stretch onto it.
+        if (target - (t + h) < 1e-3 * h_nom) h = target - t;
+        double t_new = (target - (t + h) <= eps) ? target : t + h;
+        step.time = t_new;
+        step.h = t_new - t;
+        r.report = sys.solve(step, x);
+        if (!r.report.ok()) {
+          r.report.detail += " at t = " + std::to_string(t_new) + " s";
+          break;
+        }
+        sys.accept(x);
+        t = t_new;
+        if (t >= a.tstart - eps) {
+          r.scale.push_back(t);
+          record(r, names, x);
+        }
+      }
+      break;
+    }
+  }
+  r.factorizations = sys.factorizations() - f0;
+  return r;
+}
+
+std::vector<AnalysisResult> simulate_native(const Circuit& c, const SolverOptions& options) {
+  std::vector<AnalysisResult> out;
+  NodalSystem sys(c, options);
+  for (const auto& a : c.analyses) {
+    out.push_back(run_analysis(c, sys, a));
+    if (!out.back().report.ok()) break;
+  }
+  return out;
+}
+
+}  // namespace spx::solver

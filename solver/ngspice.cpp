@@ -1,0 +1,285 @@
+// Embedded ngspice session (ngspice.hpp).
+#include "solver/ngspice.hpp"
+
+#include <dlfcn.h>
+#include <ngspice/sharedspice.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#ifndef SPX_NGSPICE_LIBRARY
+#define SPX_NGSPICE_LIBRARY "libngspice.so.0"
+#endif
+
+namespace spx::solver {
+
+namespace {
+std::atomic<bool> g_session_alive{false};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+struct NgspiceSession::Api {
+  void* handle = nullptr;
+  decltype(&::ngSpice_Init) init = nullptr;
+  decltype(&::ngSpice_Command) command = nullptr;
+  decltype(&::ngSpice_Circ) circ = nullptr;
+  decltype(&::ngGet_Vec_Info) vec_info = nullptr;
+  decltype(&::ngSpice_AllPlots) all_plots = nullptr;
+  decltype(&::ngSpice_AllVecs) all_vecs = nullptr;
+};
+
+NgspiceSession::NgspiceSession(std::string library) : api_(std::make_unique<Api>()) {
+  if (g_session_alive.exchange(true))
+    throw std::logic_error("only one embedded ngspice session may exist per process");
+  if (library.empty()) {
+    const char* env = std::getenv("SPX_NGSPICE_LIB");
+    library = env && *env ? env : SPX_NGSPICE_LIBRARY;
+  }
+  path_ = std::move(library);
+  try {
+    load();
+  } catch (...) {
+    g_session_alive = false;
+    throw;
+  }
+}
+
+NgspiceSession::~NgspiceSession() {
+  unload();
+  g_session_alive = false;
+}
+
+void NgspiceSession::load() {
+  std::string path = path_;
+  // A library that is still mapped after dlclose keeps its broken state: load a private copy instead.
+  if (loads_ > 0) {
+    if (void* still = dlopen(path_.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+      dlclose(still);
+      auto tmp = std::filesystem::temp_directory_path() / fmt::format("spx-ngspice-{}-{}.so", ::getpid(), loads_);
+      std::filesystem::copy_file(path_, tmp, std::filesystem::copy_options::overwrite_existing);
+      temp_copy_ = tmp.string();
+      path = temp_copy_;
+    }
+  }
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) throw std::runtime_error(fmt::format("cannot load ngspice library '{}': {}", path, dlerror()));
+  if (!temp_copy_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(temp_copy_, ec);  // the mapping stays valid after unlinking
+    temp_copy_.clear();
+  }
+  Api& a = *api_;
+  a.handle = h;
+  auto sym = [&](const char* name) {
+    void* p = dlsym(h, name);
+    if (!p) throw std::runtime_error(fmt::format("ngspice library '{}' lacks {}", path, name));
+    return p;
+  };
+  a.init = reinterpret_cast<decltype(a.init)>(sym("ngSpice_Init"));
+  a.command = reinterpret_cast<decltype(a.command)>(sym("ngSpice_Command"));
+  a.circ = reinterpret_cast<decltype(a.circ)>(sym("ngSpice_Circ"));
+  a.vec_info = reinterpret_cast<decltype(a.vec_info)>(sym("ngGet_Vec_Info"));
+  a.all_plots = reinterpret_cast<decltype(a.all_plots)>(sym("ngSpice_AllPlots"));
+  a.all_vecs = reinterpret_cast<decltype(a.all_vecs)>(sym("ngSpice_AllVecs"));
+  exited_ = false;
+  a.init(&NgspiceSession::on_char, &NgspiceSession::on_stat, &NgspiceSession::on_exit, nullptr, nullptr,
+         nullptr, this);
+  ++loads_;
+}
+
+void NgspiceSession::unload() {
+  if (api_->handle) {
+    dlclose(api_->handle);
+    api_->handle = nullptr;
+  }
+}
+
+int NgspiceSession::on_char(char* text, int, void* self) {
+  static_cast<NgspiceSession*>(self)->lines_.emplace_back(text ? text : "");
+  return 0;
+}
+
+int NgspiceSession::on_stat(char*, int, void*) { return 0; }
+
+int NgspiceSession::on_exit(int, bool, bool, int, void* self) {
+  static_cast<NgspiceSession*>(self)->exited_ = true;
+  return 0;
+}
+
+bool NgspiceSession::command(const std::string& cmd) {
+  if (exited_) return false;
+  std::vector<char> buf(cmd.begin(), cmd.end());
+  buf.push_back('\0');
+  return api_->command(buf.data()) == 0 && !exited_;
+}
+
+std::vector<std::string> NgspiceSession::plots() const {
+  std::vector<std::string> out;
+  if (char** p = api_->all_plots())
+    for (; *p; ++p) out.emplace_back(*p);
+  return out;
+}
+
+namespace {
+
+bool is_error_line(const std::string& line) {
+  if (line.rfind("stderr", 0) != 0) return false;
+  std::string l = lower(line);
+  return l.find("error") != std::string::npos || l.find("aborted") != std::string::npos ||
+         l.find("fatal") != std::string::npos || l.find("cannot") != std::string::npos ||
+         l.find("can't") != std::string::npos || l.find("could not") != std::string::npos ||
+         l.find("failed") != std::string::npos;
+}
+
+std::string strip_prefix(const std::string& line) {
+  if (line.rfind("stderr ", 0) == 0) return line.substr(7);
+  if (line.rfind("stdout ", 0) == 0) return line.substr(7);
+  return line;
+}
+
+netlist::AnalysisKind kind_of_plot(const std::string& plot) {
+  if (plot.rfind("tran", 0) == 0) return netlist::AnalysisKind::tran;
+  if (plot.rfind("dc", 0) == 0) return netlist::AnalysisKind::dc;
+  return netlist::AnalysisKind::op;
+}
+
+}  // namespace
+
+NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
+  NgspiceRun run;
+  if (exited_ || !api_->handle) {
+    unload();
+    load();
+  }
+  lines_.clear();
+  std::set<std::string> before;
+  for (auto& p : plots()) before.insert(p);
+
+  // Lines for ngSpice_Circ: the title first, a final .end, NULL-terminated.
+  std::vector<std::string> text_lines;
+  size_t start = 0;
+  while (start < netlist.size()) {
+    size_t end = netlist.find('\n', start);
+    if (end == std::string_view::npos) end = netlist.size();
+    std::string l(netlist.substr(start, end - start));
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    text_lines.push_back(std::move(l));
+    start = end + 1;
+  }
+  if (text_lines.empty()) text_lines.emplace_back("");
+  bool has_end = false;
+  for (auto it = text_lines.rbegin(); it != text_lines.rend(); ++it) {
+    std::string t = lower(*it);
+    t.erase(0, t.find_first_not_of(" \t"));
+    if (t.empty()) continue;
+    has_end = t.rfind(".end", 0) == 0 && (t.size() == 4 || std::isspace(static_cast<unsigned char>(t[4])));
+    break;
+  }
+  if (!has_end) text_lines.emplace_back(".end");
+  std::vector<char*> ptrs;
+  for (auto& l : text_lines) ptrs.push_back(l.data());
+  ptrs.push_back(nullptr);
+
+  auto finish = [&](const std::string& error) {
+    run.ok = error.empty();
+    run.error = error;
+    run.log = lines_;
+    if (!exited_) {
+      command("remcirc");
+      command("destroy all");
+    }
+    if (exited_) unload();  // reloaded on next use
+    return run;
+  };
+  auto first_error = [&]() -> std::string {
+    for (auto& l : lines_)
+      if (is_error_line(l)) return strip_prefix(l);
+    return {};
+  };
+
+  int rc = api_->circ(ptrs.data());
+  if (exited_) return finish("ngspice exited while loading the circuit: " + first_error());
+  if (std::string e = first_error(); !e.empty() || rc != 0)
+    return finish(e.empty() ? "ngspice could not load the circuit" : e);
+  bool ran = command("run");
+  if (exited_) return finish("ngspice exited during the run: " + first_error());
+  if (std::string e = first_error(); !e.empty() || !ran) return finish(e.empty() ? "ngspice run failed" : e);
+
+  std::vector<std::string> fresh;
+  for (auto& p : plots())
+    if (!before.count(p)) fresh.push_back(p);
+  // ngSpice_AllPlots lists the newest plot first.
+  std::reverse(fresh.begin(), fresh.end());
+  if (fresh.empty()) return finish("ngspice produced no results");
+  if (expected >= 0 && static_cast<int>(fresh.size()) != expected)
+    return finish(fmt::format("ngspice produced {} result plot(s) for {} analyses", fresh.size(), expected));
+
+  for (const auto& plot : fresh) {
+    AnalysisResult r;
+    r.kind = kind_of_plot(plot);
+    std::vector<std::string> names;
+    if (char** v = api_->all_vecs(const_cast<char*>(plot.c_str())))
+      for (; *v; ++v) names.emplace_back(*v);
+    for (const auto& name : names) {
+      std::string full = plot + "." + name;
+      pvector_info info = api_->vec_info(full.data());
+      if (!info || !info->v_realdata) continue;
+      std::vector<double> data(info->v_realdata, info->v_realdata + info->v_length);
+      std::string n = lower(name);
+      if (n == "time" || n == "v-sweep" || n == "i-sweep" || n == "sweep") {
+        r.scale = std::move(data);
+        continue;
+      }
+      if (auto pos = n.find("#branch"); pos != std::string::npos) {
+        r.vectors["i(" + n.substr(0, pos) + ")"] = std::move(data);
+      } else if (n.find('#') != std::string::npos) {
+        continue;  // device-internal vectors
+      } else if (n.rfind("v(", 0) == 0 || n.rfind("i(", 0) == 0) {
+        r.vectors[n] = std::move(data);
+      } else {
+        r.vectors["v(" + n + ")"] = std::move(data);
+      }
+    }
+    run.analyses.push_back(std::move(r));
+  }
+  return finish({});
+}
+
+NgspiceRun NgspiceSession::run(const netlist::Circuit& circuit) {
+  netlist::SpiceText text = netlist::write_spice(circuit);
+  NgspiceRun r = run_text(text.text, static_cast<int>(circuit.analyses.size()));
+  if (!r.ok) {
+    // "line 12" in an ngspice message -> the element written there and its origin.
+    static const std::regex line_re(R"(line\s+(\d+))", std::regex::icase);
+    std::smatch m;
+    if (std::regex_search(r.error, m, line_re)) {
+      r.error += " [" + text.describe_line(circuit, std::stoi(m[1].str())) + "]";
+    } else {
+      for (size_t i = 0; i < circuit.elements.size(); ++i) {
+        const std::string& name = circuit.elements[i].name;
+        auto pos = lower(r.error).find(name);
+        if (pos != std::string::npos && (pos + name.size() == r.error.size() || !std::isalnum(static_cast<unsigned char>(r.error[pos + name.size()])))) {
+          r.error += " [" + circuit.describe(static_cast<netlist::ElementId>(i)) + "]";
+          break;
+        }
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace spx::solver

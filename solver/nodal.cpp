@@ -1,0 +1,329 @@
+// Native MNA assembly and Newton solve (nodal.hpp).
+#include "solver/nodal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace spx::solver {
+
+using netlist::Circuit;
+using netlist::Element;
+using netlist::ElementId;
+using netlist::ElementKind;
+using netlist::NodeId;
+
+NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(circuit), opt_(options) {
+  int32_t nodes = circuit.node_count() - 1;
+  n_ = nodes;
+  branch_.assign(circuit.elements.size(), -1);
+  for (size_t i = 0; i < circuit.elements.size(); ++i) {
+    const Element& e = circuit.elements[i];
+    if (netlist::has_branch(e.kind)) branch_[i] = n_++;
+    if (e.kind == ElementKind::behavioral_v || e.kind == ElementKind::behavioral_i) {
+      behavioral_.push_back(static_cast<int32_t>(i));
+      Behavioral b{netlist::ExprEvaluator(e.expr), {}, {}, {}};
+      for (const auto& v : b.eval.variables()) {
+        if (v.kind == netlist::ExprOp::voltage) b.unknown.push_back(v.ref - 1);
+        else if (v.kind == netlist::ExprOp::current) b.unknown.push_back(-3 - v.ref);  // resolved below
+        else b.unknown.push_back(-2);
+      }
+      b.values.resize(b.unknown.size());
+      b.grad.resize(b.unknown.size());
+      beval_.push_back(std::move(b));
+    }
+  }
+  for (auto& b : beval_)
+    for (auto& u : b.unknown)
+      if (u <= -3) u = branch_[-3 - u];
+  cap_v_.assign(circuit.elements.size(), 0);
+  ind_i_.assign(circuit.elements.size(), 0);
+
+  // Record the stamp positions once, then build the compressed-column pattern.
+  recording_ = true;
+  LoadContext probe;
+  probe.mode = LoadContext::Mode::tran;
+  probe.h = 1;
+  rhs_.assign(n_, 0);
+  load(probe, std::vector<double>(n_, 0.0));
+  recording_ = false;
+  std::vector<size_t> order(coords_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    auto [rx, cx] = coords_[x];
+    auto [ry, cy] = coords_[y];
+    return cx != cy ? cx < cy : rx < ry;
+  });
+  std::vector<int32_t> colptr(n_ + 1, 0), rowidx;
+  slot_.assign(coords_.size(), -1);
+  std::pair<int32_t, int32_t> last{-1, -1};
+  for (size_t k : order) {
+    if (coords_[k] != last) {
+      last = coords_[k];
+      rowidx.push_back(last.first);
+      ++colptr[last.second + 1];
+    }
+    slot_[k] = static_cast<int32_t>(rowidx.size()) - 1;
+  }
+  for (int32_t j = 0; j < n_; ++j) colptr[j + 1] += colptr[j];
+  values_.assign(rowidx.size(), 0);
+  coords_.clear();
+  coords_.shrink_to_fit();
+  lu_.analyze(n_, std::move(colptr), std::move(rowidx));
+}
+
+std::string NodalSystem::unknown_name(int32_t k) const {
+  if (k < c_.node_count() - 1) return "v(" + c_.node_name(k + 1) + ")";
+  for (size_t i = 0; i < branch_.size(); ++i)
+    if (branch_[i] == k) return "i(" + c_.elements[i].name + ")";
+  return fmt::format("unknown {}", k);
+}
+
+void NodalSystem::add(int32_t row, int32_t col, double v) {
+  if (row < 0 || col < 0) return;
+  if (recording_) {
+    coords_.emplace_back(row, col);
+    return;
+  }
+  values_[slot_[cursor_++]] += v;
+}
+
+double NodalSystem::source_value(const Element& e, ElementId id, const LoadContext& ctx) const {
+  double v = ctx.swept == id ? ctx.swept_value
+             : ctx.source_time ? e.wave.at(ctx.time, ctx.axis)
+                               : e.wave.op_value();
+  return v * ctx.source_scale;
+}
+
+void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
+  std::fill(values_.begin(), values_.end(), 0.0);
+  std::fill(rhs_.begin(), rhs_.end(), 0.0);
+  cursor_ = 0;
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  auto conductance = [&](int32_t a, int32_t b, double g) {
+    add(a, a, g);
+    add(b, b, g);
+    add(a, b, -g);
+    add(b, a, -g);
+  };
+  auto branch_kcl = [&](int32_t a, int32_t b, int32_t k) {
+    add(a, k, 1);
+    add(b, k, -1);
+    add(k, a, 1);
+    add(k, b, -1);
+  };
+  size_t nb = 0;
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    const auto id = static_cast<ElementId>(i);
+    int32_t a = e.a - 1, b = e.b - 1, k = branch_[i];
+    switch (e.kind) {
+      case ElementKind::resistor: conductance(a, b, 1 / e.value); break;
+      case ElementKind::capacitor: {
+        double g = tran ? e.value / ctx.h : 0;
+        conductance(a, b, g);
+        rhs(a, g * cap_v_[i]);
+        rhs(b, -g * cap_v_[i]);
+        break;
+      }
+      case ElementKind::inductor: {
+        branch_kcl(a, b, k);
+        double r = tran ? e.value / ctx.h : 0;
+        add(k, k, -r);
+        rhs(k, -r * ind_i_[i]);
+        break;
+      }
+      case ElementKind::vsource:
+        branch_kcl(a, b, k);
+        rhs(k, source_value(e, id, ctx));
+        break;
+      case ElementKind::isource: {
+        double v = source_value(e, id, ctx);
+        rhs(a, -v);
+        rhs(b, v);
+        break;
+      }
+      case ElementKind::vcvs:
+        branch_kcl(a, b, k);
+        add(k, e.c - 1, -e.value);
+        add(k, e.d - 1, e.value);
+        break;
+      case ElementKind::vccs:
+        add(a, e.c - 1, e.value);
+        add(a, e.d - 1, -e.value);
+        add(b, e.c - 1, -e.value);
+        add(b, e.d - 1, e.value);
+        break;
+      case ElementKind::cccs: {
+        int32_t kc = branch_[e.control];
+        add(a, kc, e.value);
+        add(b, kc, -e.value);
+        break;
+      }
+      case ElementKind::ccvs:
+        branch_kcl(a, b, k);
+        add(k, branch_[e.control], -e.value);
+        break;
+      case ElementKind::behavioral_v:
+      case ElementKind::behavioral_i: {
+        Behavioral& be = beval_[nb++];
+        for (size_t j = 0; j < be.unknown.size(); ++j) {
+          int32_t u = be.unknown[j];
+          be.values[j] = u >= 0 ? x[u] : (u == -2 ? ctx.time : 0.0);
+        }
+        double f = be.eval.evaluate(be.values, be.grad);
+        double lin = f;  // f(x0) - sum g_j x0_j: the constant of the linearization
+        for (size_t j = 0; j < be.unknown.size(); ++j)
+          if (be.unknown[j] >= 0) lin -= be.grad[j] * be.values[j];
+        f = lin;
+        if (e.kind == ElementKind::behavioral_i) {
+          for (size_t j = 0; j < be.unknown.size(); ++j) {
+            int32_t u = be.unknown[j];
+            if (u < 0) continue;
+            add(a, u, be.grad[j]);
+            add(b, u, -be.grad[j]);
+          }
+          rhs(a, -f);
+          rhs(b, f);
+        } else {
+          branch_kcl(a, b, k);
+          for (size_t j = 0; j < be.unknown.size(); ++j) {
+            int32_t u = be.unknown[j];
+            if (u < 0) continue;
+            add(k, u, -be.grad[j]);
+          }
+          rhs(k, f);
+        }
+        break;
+      }
+    }
+  }
+}
+
+std::string NodalSystem::floating_detail() const {
+  // Union-find over the connections that carry DC current (everything but current sources and
+  // capacitors); a node outside ground's set has no DC path to ground.
+  std::vector<int32_t> parent(c_.node_count());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int32_t v) {
+    while (parent[v] != v) v = parent[v] = parent[parent[v]];
+    return v;
+  };
+  for (const Element& e : c_.elements) {
+    if (e.kind == ElementKind::isource || e.kind == ElementKind::capacitor) continue;
+    parent[find(e.a)] = find(e.b);
+  }
+  for (NodeId v = 1; v < c_.node_count(); ++v)
+    if (find(v) != find(netlist::ground))
+      return fmt::format("singular matrix: floating node '{}' (no DC path to ground)", c_.node_name(v));
+  return {};
+}
+
+SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) {
+  SolveReport rep;
+  std::vector<double> xn(n_);
+  const int32_t node_unknowns = c_.node_count() - 1;
+  for (int32_t it = 1; it <= opt_.max_newton; ++it) {
+    rep.iterations = it;
+    load(ctx, x);
+    if (!factored_ || values_ != last_values_) {
+      FactorStatus st = lu_.factor(values_);
+      if (!st.ok) {
+        factored_ = false;
+        rep.status = SolveReport::Status::singular;
+        rep.detail = ctx.mode == LoadContext::Mode::dc ? floating_detail() : std::string();
+        if (rep.detail.empty()) {
+          std::string what = st.singular_col >= 0 ? unknown_name(st.singular_col) : "?";
+          rep.detail = st.singular_col >= node_unknowns
+                           ? fmt::format("singular matrix at {}: voltage sources or inductors form a loop", what)
+                           : fmt::format("singular matrix at {}", what);
+        }
+        return rep;
+      }
+      factored_ = true;
+      last_values_ = values_;
+    }
+    std::copy(rhs_.begin(), rhs_.end(), xn.begin());
+    lu_.solve(xn);
+    for (int32_t k = 0; k < n_; ++k) {
+      if (!std::isfinite(xn[k])) {
+        rep.status = SolveReport::Status::no_convergence;
+        rep.detail = fmt::format("non-finite value of {} (expression out of its domain?)", unknown_name(k));
+        return rep;
+      }
+    }
+    if (!nonlinear()) {
+      x = xn;
+      return rep;
+    }
+    double biggest = 0;
+    for (int32_t k = 0; k < node_unknowns; ++k) biggest = std::max(biggest, std::fabs(xn[k] - x[k]));
+    double alpha = biggest > opt_.max_step_v ? opt_.max_step_v / biggest : 1.0;
+    double worst = 0;
+    for (int32_t k = 0; k < n_; ++k) {
+      double dx = xn[k] - x[k];
+      double tol = opt_.reltol * std::max(std::fabs(xn[k]), std::fabs(x[k])) +
+                   (k < node_unknowns ? opt_.vntol : opt_.abstol);
+      worst = std::max(worst, std::fabs(dx) / tol);
+      x[k] += alpha * dx;
+    }
+    rep.residual = worst;
+    if (alpha == 1.0 && worst <= 1.0 && it > 1) return rep;
+  }
+  rep.status = SolveReport::Status::no_convergence;
+  rep.detail = fmt::format("Newton did not converge in {} iterations", opt_.max_newton);
+  return rep;
+}
+
+SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
+  x.resize(n_, 0.0);
+  std::vector<double> start = x;
+  SolveReport rep = newton(ctx, x);
+  if (rep.ok() || rep.status == SolveReport::Status::singular || !nonlinear()) return rep;
+  // Source stepping: ramp the independent sources from 0 and follow the solution.
+  LoadContext step = ctx;
+  std::vector<double> xs(n_, 0.0);
+  double scale = 0, ds = 0.1;
+  step.source_scale = 0;
+  if (!newton(step, xs).ok()) return rep;
+  while (scale < 1) {
+    double next = std::min(1.0, scale + ds);
+    step.source_scale = next * ctx.source_scale;
+    std::vector<double> trial = xs;
+    SolveReport r = newton(step, trial);
+    if (r.ok()) {
+      xs = std::move(trial);
+      scale = next;
+      ds = std::min(ds * 2, 0.5);
+    } else {
+      ds /= 4;
+      if (ds < 1e-6) {
+        rep.detail += "; source stepping failed too";
+        return rep;
+      }
+    }
+  }
+  x = xs;
+  rep = newton(ctx, x);
+  return rep;
+}
+
+void NodalSystem::accept(const std::vector<double>& x) {
+  auto v = [&](NodeId id) { return id == netlist::ground ? 0.0 : x[id - 1]; };
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    if (e.kind == ElementKind::capacitor) cap_v_[i] = v(e.a) - v(e.b);
+    else if (e.kind == ElementKind::inductor) ind_i_[i] = x[branch_[i]];
+  }
+}
+
+void NodalSystem::initial_conditions() {
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    double ic = c_.elements[i].ic;
+    cap_v_[i] = ind_i_[i] = std::isnan(ic) ? 0.0 : ic;
+  }
+}
+
+}  // namespace spx::solver

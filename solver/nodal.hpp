@@ -1,0 +1,117 @@
+// Native modified nodal analysis (MNA) of a Circuit. Unknowns: the voltage of every node but ground,
+// then the current of every element with a branch (V, L, E, H, B-voltage), positive from its first
+// terminal through the element to its second, as ngspice reports i(vname).
+//
+// Life cycle:
+// 1. NodalSystem(circuit) once per topology: number the unknowns, run every element's stamp once in
+//    recording mode to collect the (row, col) positions, build the compressed-column pattern and a
+//    slot for every stamp call, then do KLU's symbolic analysis.
+// 2. load(context, x): zero the values, run the same stamps in numeric mode (each call adds into its
+//    recorded slot; no searching), linearizing behavioral sources at x (Newton companion).
+// 3. factor + solve; a linear circuit with unchanged values is not factorized again.
+// Transient uses backward Euler: a capacitor becomes g = C/h in parallel with a current C/h*v_prev; an
+// inductor's branch equation becomes v = L/h*(i - i_prev).
+// Nonlinear DC: Newton with a damped step, then source stepping when Newton fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netlist/circuit.hpp"
+#include "solver/sparse_lu.hpp"
+
+namespace spx::solver {
+
+/// Outcome of a numerical solve: a result, not an exception.
+struct SolveReport {
+  enum class Status : uint8_t { ok, singular, no_convergence };
+  Status status = Status::ok;
+  int32_t iterations = 0;   ///< Newton iterations of the last solve
+  double residual = 0;      ///< largest scaled update of the last iteration
+  std::string detail;       ///< names the node or element when status != ok
+  bool ok() const { return status == Status::ok; }
+};
+
+/// Integration and solve settings.
+struct SolverOptions {
+  double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
+  double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
+  double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
+  int32_t max_newton = 100;   ///< Newton iterations per solve before giving up
+  double max_step_v = 2.0;    ///< V, largest node-voltage change per Newton iteration (damping)
+};
+
+/// What a load() evaluates.
+struct LoadContext {
+  enum class Mode : uint8_t { dc, tran };
+  Mode mode = Mode::dc;
+  double time = 0;            ///< s, source time (tran, and the op that starts a tran)
+  bool source_time = false;   ///< sources take their time function at `time` (else op values)
+  devices::TimeAxis axis;     ///< resolves omitted source arguments
+  double h = 0;               ///< s, time step (tran)
+  double source_scale = 1;    ///< multiplies independent sources (source stepping)
+  int32_t swept = -1;         ///< element whose value is replaced by swept_value (.dc)
+  double swept_value = 0;
+};
+
+/// The nodal system of one circuit.
+class NodalSystem {
+ public:
+  explicit NodalSystem(const netlist::Circuit& circuit, SolverOptions options = {});
+
+  /// Number of unknowns.
+  int32_t size() const { return n_; }
+  /// Unknown index of a node voltage (node id - 1), or -1 for ground.
+  int32_t node_unknown(netlist::NodeId id) const { return id - 1; }
+  /// Unknown index of an element's branch current, or -1 if it has none.
+  int32_t branch_unknown(netlist::ElementId id) const { return branch_[id]; }
+  /// Name of an unknown for messages and output: "v(name)" or "i(name)".
+  std::string unknown_name(int32_t k) const;
+  /// True when some element is nonlinear (behavioral sources).
+  bool nonlinear() const { return !behavioral_.empty(); }
+
+  /// Solves for x (initial guess on entry) at the context; updates x in place.
+  SolveReport solve(const LoadContext& ctx, std::vector<double>& x);
+  /// Takes the solution of an accepted time point as the previous state of C and L.
+  void accept(const std::vector<double>& x);
+  /// Sets the previous state from element initial conditions (UIC), zero where none.
+  void initial_conditions();
+  /// Number of numeric factorizations done.
+  int64_t factorizations() const { return lu_.factorizations(); }
+
+ private:
+  struct Behavioral {
+    netlist::ExprEvaluator eval;
+    std::vector<int32_t> unknown;  // per variable: unknown index, -1 for ground, -2 for time
+    std::vector<double> values, grad;
+  };
+  const netlist::Circuit& c_;
+  SolverOptions opt_;
+  int32_t n_ = 0;
+  std::vector<int32_t> branch_;        // per element
+  std::vector<int32_t> behavioral_;    // element ids of B sources
+  std::vector<Behavioral> beval_;
+  std::vector<double> cap_v_;          // per element: previous capacitor voltage
+  std::vector<double> ind_i_;          // per element: previous inductor current
+  // Stamping
+  bool recording_ = false;
+  std::vector<std::pair<int32_t, int32_t>> coords_;
+  std::vector<int32_t> slot_;          // per stamp call -> value index
+  size_t cursor_ = 0;
+  std::vector<double> values_, rhs_;
+  SparseLu lu_;
+  bool factored_ = false;
+  std::vector<double> last_values_;
+
+  void add(int32_t row, int32_t col, double v);
+  void rhs(int32_t row, double v) {
+    if (row >= 0) rhs_[row] += v;
+  }
+  void load(const LoadContext& ctx, const std::vector<double>& x);
+  double source_value(const netlist::Element& e, netlist::ElementId id, const LoadContext& ctx) const;
+  std::string floating_detail() const;
+  SolveReport newton(const LoadContext& ctx, std::vector<double>& x);
+};
+
+}  // namespace spx::solver

@@ -1,0 +1,44 @@
+// Sparse LU for general modified-nodal matrices, on KLU (SuiteSparse), the factorization made for
+// circuit matrices. Life cycle: analyze(pattern) once per topology (BTF + AMD ordering, symbolic
+// analysis); factor(values) at each change of values — the first call does a full pivoting
+// factorization, later calls refactor with the same pivot order and fall back to a full one when the
+// pivots degrade; solve(rhs) any number of times per factorization.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace spx::solver {
+
+/// Outcome of a factorization.
+struct FactorStatus {
+  bool ok = true;
+  int32_t singular_col = -1;  ///< original column of a zero or negligible pivot when !ok
+};
+
+/// KLU-based sparse LU of a fixed pattern in compressed-column form.
+class SparseLu {
+ public:
+  SparseLu();
+  ~SparseLu();
+  SparseLu(const SparseLu&) = delete;
+  SparseLu& operator=(const SparseLu&) = delete;
+
+  /// Symbolic analysis of an n x n pattern (column pointers, row indices).
+  void analyze(int32_t n, std::vector<int32_t> colptr, std::vector<int32_t> rowidx);
+  /// Numeric factorization of values laid out as the pattern; refactors when possible.
+  FactorStatus factor(std::span<const double> values);
+  /// Solves A x = b in place (b on entry, x on exit).
+  void solve(std::span<double> rhs) const;
+  /// Number of full factorizations and refactorizations done so far.
+  int64_t factorizations() const { return full_ + refactors_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t full_ = 0, refactors_ = 0;
+};
+
+}  // namespace spx::solver
