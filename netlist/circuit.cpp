@@ -109,6 +109,33 @@ std::optional<ElementId> Circuit::find_element(std::string_view name) const {
   return it->second;
 }
 
+void Circuit::renumber_nodes() {
+  std::vector<NodeId> map(node_names_.size(), -1);
+  std::vector<std::string> names{node_names_[ground]};
+  map[ground] = ground;
+  auto use = [&](NodeId& id) {
+    if (map[id] < 0) {
+      map[id] = static_cast<NodeId>(names.size());
+      names.push_back(node_names_[id]);
+    }
+    id = map[id];
+  };
+  for (auto& e : elements) {
+    use(e.a);
+    use(e.b);
+    use(e.c);
+    use(e.d);
+    for (auto& n : e.expr.nodes) {
+      if (n.op != ExprOp::voltage) continue;
+      if (n.ref >= 0) use(n.ref);
+      if (n.ref2 >= 0) use(n.ref2);
+    }
+  }
+  node_names_ = std::move(names);
+  node_ids_.clear();
+  for (size_t i = 0; i < node_names_.size(); ++i) node_ids_.emplace(node_names_[i], static_cast<NodeId>(i));
+}
+
 std::string Circuit::describe(ElementId id) const {
   const Element& e = elements[id];
   const Origin& o = e.origin;

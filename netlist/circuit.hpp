@@ -118,6 +118,10 @@ class Circuit {
   /// Element id by name (lower-case), or nullopt.
   std::optional<ElementId> find_element(std::string_view name) const;
 
+  /// Renumbers nodes in order of first use (terminals a, b, c, d, then expression references, element
+  /// by element) and drops nodes no element uses, so equal element lists give equal node ids.
+  void renumber_nodes();
+
   /// "element r.x1.r2 (net.cir:12)" or "layer 1, tile (2,0), cell (3,7), synapse r..." for messages.
   std::string describe(ElementId id) const;
 

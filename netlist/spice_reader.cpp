@@ -328,6 +328,7 @@ class Flattener {
     Scope top;
     body(std::move(cards), top, 0);
     for (auto& f : fixups_) f();
+    c_.renumber_nodes();
   }
 
  private:
