@@ -99,12 +99,17 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       while (t < a.tstop - eps) {
         while (next < bps.size() && bps[next] <= t + eps) ++next;
         double target = next < bps.size() ? bps[next] : a.tstop;
-        double h = std::min(h_nom, target - t);
-        // Avoid a sliver step just before a breakpoint: stretch onto it.
-        if (target - (t + h) < 1e-3 * h_nom) h = target - t;
-        double t_new = (target - (t + h) <= eps) ? target : t + h;
+        // Full steps keep exactly h_nom so a linear circuit's matrix never changes; a step that would
+        // reach or nearly reach the next corner lands on it.
+        double h = h_nom;
+        double t_new = t + h;
+        if (t_new >= target - 1e-3 * h_nom) {
+          t_new = target;
+          h = target - t;
+          if (std::fabs(h - h_nom) <= 1e-9 * h_nom) h = h_nom;  // rounding of t, not a real short step
+        }
         step.time = t_new;
-        step.h = t_new - t;
+        step.h = h;
         r.report = sys.solve(step, x);
         if (!r.report.ok()) {
           r.report.detail += " at t = " + std::to_string(t_new) + " s";

@@ -139,10 +139,10 @@ namespace {
 bool is_error_line(const std::string& line) {
   if (line.rfind("stderr", 0) != 0) return false;
   std::string l = lower(line);
-  return l.find("error") != std::string::npos || l.find("aborted") != std::string::npos ||
-         l.find("fatal") != std::string::npos || l.find("cannot") != std::string::npos ||
-         l.find("can't") != std::string::npos || l.find("could not") != std::string::npos ||
-         l.find("failed") != std::string::npos;
+  for (const char* key : {"error", "undefined", "cannot", "could not", "aborted", "fatal", "not enough",
+                          "no circuit", "unknown"})
+    if (l.find(key) != std::string::npos) return true;
+  return false;
 }
 
 std::string strip_prefix(const std::string& line) {
@@ -205,10 +205,26 @@ NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
     if (exited_) unload();  // reloaded on next use
     return run;
   };
+  // The message: ngspice's "singular matrix: check node X" if it said so, then its first error line,
+  // joined with the "Netlist line no. N:" line that precedes it.
   auto first_error = [&]() -> std::string {
-    for (auto& l : lines_)
-      if (is_error_line(l)) return strip_prefix(l);
-    return {};
+    std::string context, error, singular;
+    for (auto& l : lines_) {
+      if (l.rfind("stderr", 0) != 0) continue;
+      std::string text = strip_prefix(l);
+      std::string low = lower(text);
+      if (low.rfind("netlist line no.", 0) == 0) {
+        context = text;
+        continue;
+      }
+      if (singular.empty() && low.find("singular matrix") != std::string::npos) {
+        singular = text.substr(low.find("singular matrix"));
+      }
+      if (error.empty() && is_error_line(l)) error = context.empty() ? text : context + " " + text;
+      context.clear();
+    }
+    if (error.empty()) return {};
+    return singular.empty() ? error : singular + "; " + error;
   };
 
   int rc = api_->circ(ptrs.data());
@@ -264,7 +280,7 @@ NgspiceRun NgspiceSession::run(const netlist::Circuit& circuit) {
   NgspiceRun r = run_text(text.text, static_cast<int>(circuit.analyses.size()));
   if (!r.ok) {
     // "line 12" in an ngspice message -> the element written there and its origin.
-    static const std::regex line_re(R"(line\s+(\d+))", std::regex::icase);
+    static const std::regex line_re(R"(line(?:\s+no\.)?\s+(\d+))", std::regex::icase);
     std::smatch m;
     if (std::regex_search(r.error, m, line_re)) {
       r.error += " [" + text.describe_line(circuit, std::stoi(m[1].str())) + "]";

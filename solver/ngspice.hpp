@@ -41,6 +41,8 @@ class NgspiceSession {
   NgspiceRun run_text(std::string_view netlist, int expected = -1);
   /// Writes the circuit in the ngspice dialect and runs it; errors name the element's origin.
   NgspiceRun run(const netlist::Circuit& circuit);
+  /// Sends one interactive command (e.g. "quit"); false when ngspice rejected it or exited.
+  bool execute(const std::string& cmd) { return command(cmd); }
   /// Times the library was (re)loaded.
   int loads() const { return loads_; }
   /// Path of the library in use.

@@ -101,6 +101,7 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
   std::fill(values_.begin(), values_.end(), 0.0);
   std::fill(rhs_.begin(), rhs_.end(), 0.0);
   cursor_ = 0;
+  bad_element_ = -1;
   const bool tran = ctx.mode == LoadContext::Mode::tran;
   auto conductance = [&](int32_t a, int32_t b, double g) {
     add(a, a, g);
@@ -174,6 +175,10 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
           be.values[j] = u >= 0 ? x[u] : (u == -2 ? ctx.time : 0.0);
         }
         double f = be.eval.evaluate(be.values, be.grad);
+        if (!std::isfinite(f) && bad_element_ < 0) bad_element_ = id;
+        // An infinite slope (sqrt at 0) cannot be stamped: treat the source as constant this iteration.
+        for (auto& g : be.grad)
+          if (!std::isfinite(g)) g = 0;
         double lin = f;  // f(x0) - sum g_j x0_j: the constant of the linearization
         for (size_t j = 0; j < be.unknown.size(); ++j)
           if (be.unknown[j] >= 0) lin -= be.grad[j] * be.values[j];
@@ -228,6 +233,17 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
   for (int32_t it = 1; it <= opt_.max_newton; ++it) {
     rep.iterations = it;
     load(ctx, x);
+    if (bad_element_ >= 0 && !recording_) {
+      rep.status = SolveReport::Status::no_convergence;
+      rep.detail = fmt::format("expression of {} is not finite (outside its domain?)", c_.elements[bad_element_].name);
+      const Behavioral* be = nullptr;
+      for (size_t j = 0; j < behavioral_.size(); ++j)
+        if (behavioral_[j] == bad_element_) be = &beval_[j];
+      for (size_t j = 0; be && j < be->unknown.size(); ++j)
+        if (be->unknown[j] >= 0)
+          rep.detail += fmt::format("{} {} = {:.6g}", j ? "," : " at", unknown_name(be->unknown[j]), x[be->unknown[j]]);
+      return rep;
+    }
     if (!factored_ || values_ != last_values_) {
       FactorStatus st = lu_.factor(values_);
       if (!st.ok) {

@@ -103,6 +103,7 @@ class NodalSystem {
   SparseLu lu_;
   bool factored_ = false;
   std::vector<double> last_values_;
+  int32_t bad_element_ = -1;         // first B source whose value was not finite in the last load
 
   void add(int32_t row, int32_t col, double v);
   void rhs(int32_t row, double v) {
