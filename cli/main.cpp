@@ -43,8 +43,7 @@ Timed run_backend(const spx::netlist::Circuit& circuit, const std::string& backe
       if (!r.report.ok())
         throw SimulationFailure(fmt::format("native {}: {}", spx::solver::analysis_name(r.kind), r.report.detail));
   } else {
-    spx::solver::NgspiceSession session;
-    auto run = session.run(circuit);
+    auto run = spx::solver::ngspice_session().run(circuit);
     if (!run.ok) throw SimulationFailure("ngspice: " + run.error);
     out.results = std::move(run.analyses);
   }

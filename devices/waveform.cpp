@@ -31,7 +31,7 @@ struct Pulse {
   double at(double t) const {
     if (t <= td) return v1;
     double u = t - td;
-    if (per > 0 && u >= per) u = std::fmod(u, per);
+    if (per > 0 && u > per) u = std::fmod(u, per);  // ngspice wraps only strictly after a period
     if (u < tr) return tr > 0 ? v1 + (v2 - v1) * u / tr : v2;
     if (u <= tr + pw) return v2;
     if (u < tr + pw + tf) return v2 + (v1 - v2) * (u - tr - pw) / tf;

@@ -238,8 +238,16 @@ NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
   std::vector<std::string> fresh;
   for (auto& p : plots())
     if (!before.count(p)) fresh.push_back(p);
-  // ngSpice_AllPlots lists the newest plot first.
-  std::reverse(fresh.begin(), fresh.end());
+  // ngspice runs analyses in its own order (op, dc, tran), not the deck's: order the plots by kind
+  // and, within a kind, by the number ngspice appends (tran1 before tran2).
+  auto plot_number = [](const std::string& p) {
+    size_t k = p.find_first_of("0123456789");
+    return k == std::string::npos ? 0 : std::stoi(p.substr(k));
+  };
+  std::sort(fresh.begin(), fresh.end(), [&](const std::string& a, const std::string& b) {
+    auto ka = kind_of_plot(a), kb = kind_of_plot(b);
+    return ka != kb ? ka < kb : plot_number(a) < plot_number(b);
+  });
   if (fresh.empty()) return finish("ngspice produced no results");
   if (expected >= 0 && static_cast<int>(fresh.size()) != expected)
     return finish(fmt::format("ngspice produced {} result plot(s) for {} analyses", fresh.size(), expected));
@@ -275,9 +283,32 @@ NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
   return finish({});
 }
 
+NgspiceSession& ngspice_session() {
+  static NgspiceSession session;
+  return session;
+}
+
 NgspiceRun NgspiceSession::run(const netlist::Circuit& circuit) {
   netlist::SpiceText text = netlist::write_spice(circuit);
   NgspiceRun r = run_text(text.text, static_cast<int>(circuit.analyses.size()));
+  if (r.ok) {
+    // Results in deck order: each analysis takes the earliest unused plot of its kind.
+    std::vector<AnalysisResult> ordered;
+    std::vector<bool> used(r.analyses.size(), false);
+    for (const auto& a : circuit.analyses) {
+      for (size_t k = 0; k < r.analyses.size(); ++k) {
+        if (used[k] || r.analyses[k].kind != a.kind) continue;
+        used[k] = true;
+        ordered.push_back(std::move(r.analyses[k]));
+        break;
+      }
+    }
+    if (ordered.size() != circuit.analyses.size()) {
+      r.ok = false;
+      r.error = "ngspice results do not match the analyses of the netlist";
+    }
+    r.analyses = std::move(ordered);
+  }
   if (!r.ok) {
     // "line 12" in an ngspice message -> the element written there and its origin.
     static const std::regex line_re(R"(line(?:\s+no\.)?\s+(\d+))", std::regex::icase);

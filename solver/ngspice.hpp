@@ -67,4 +67,7 @@ class NgspiceSession {
   static int on_exit(int status, bool unload, bool quit, int id, void* self);
 };
 
+/// The process-wide session, created on first use (ngspice allows one per process).
+NgspiceSession& ngspice_session();
+
 }  // namespace spx::solver

@@ -174,7 +174,9 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
           int32_t u = be.unknown[j];
           be.values[j] = u >= 0 ? x[u] : (u == -2 ? ctx.time : 0.0);
         }
-        double f = be.eval.evaluate(be.values, be.grad);
+        double f = 0;
+        if (behavioral_off_) std::fill(be.grad.begin(), be.grad.end(), 0.0);
+        else f = be.eval.evaluate(be.values, be.grad);
         if (!std::isfinite(f) && bad_element_ < 0) bad_element_ = id;
         // An infinite slope (sqrt at 0) cannot be stamped: treat the source as constant this iteration.
         for (auto& g : be.grad)
@@ -228,12 +230,20 @@ std::string NodalSystem::floating_detail() const {
 
 SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) {
   SolveReport rep;
-  std::vector<double> xn(n_);
+  std::vector<double> xn(n_), x_prev(n_);
+  bool have_prev = false;
+  int32_t backtracks = 0;
   const int32_t node_unknowns = c_.node_count() - 1;
   for (int32_t it = 1; it <= opt_.max_newton; ++it) {
     rep.iterations = it;
     load(ctx, x);
-    if (bad_element_ >= 0 && !recording_) {
+    if (bad_element_ >= 0 && have_prev && backtracks < 30) {
+      // The last step left an expression's domain: go back halfway and try again.
+      for (int32_t k = 0; k < n_; ++k) x[k] = 0.5 * (x[k] + x_prev[k]);
+      ++backtracks;
+      continue;
+    }
+    if (bad_element_ >= 0) {
       rep.status = SolveReport::Status::no_convergence;
       rep.detail = fmt::format("expression of {} is not finite (outside its domain?)", c_.elements[bad_element_].name);
       const Behavioral* be = nullptr;
@@ -278,6 +288,8 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
     for (int32_t k = 0; k < node_unknowns; ++k) biggest = std::max(biggest, std::fabs(xn[k] - x[k]));
     double alpha = biggest > opt_.max_step_v ? opt_.max_step_v / biggest : 1.0;
     double worst = 0;
+    x_prev = x;
+    have_prev = true;
     for (int32_t k = 0; k < n_; ++k) {
       double dx = xn[k] - x[k];
       double tol = opt_.reltol * std::max(std::fabs(xn[k]), std::fabs(x[k])) +
@@ -295,7 +307,14 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
 
 SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
   x.resize(n_, 0.0);
-  std::vector<double> start = x;
+  if (nonlinear() && std::all_of(x.begin(), x.end(), [](double v) { return v == 0; })) {
+    // No starting point: solve the linear part with the behavioral sources off and start there,
+    // so that expressions such as log(v(in)) are first evaluated at the driven voltages, not at 0.
+    behavioral_off_ = true;
+    SolveReport pre = newton(ctx, x);
+    behavioral_off_ = false;
+    if (!pre.ok()) std::fill(x.begin(), x.end(), 0.0);
+  }
   SolveReport rep = newton(ctx, x);
   if (rep.ok() || rep.status == SolveReport::Status::singular || !nonlinear()) return rep;
   // Source stepping: ramp the independent sources from 0 and follow the solution.

@@ -103,7 +103,8 @@ class NodalSystem {
   SparseLu lu_;
   bool factored_ = false;
   std::vector<double> last_values_;
-  int32_t bad_element_ = -1;         // first B source whose value was not finite in the last load
+  int32_t bad_element_ = -1;
+  bool behavioral_off_ = false;      // load B sources as zero (linear pre-solve for a starting point)         // first B source whose value was not finite in the last load
 
   void add(int32_t row, int32_t col, double v);
   void rhs(int32_t row, double v) {
