@@ -34,30 +34,10 @@ TEST_CASE("voltage divider and source current sign (ngspice convention)") {
   CHECK(op(r, "i(v1)") == doctest::Approx(-0.25e-3).epsilon(1e-14));
 }
 
-TEST_CASE("R-2R ladder halves the voltage at every node") {
-  const int n = 20;
-  std::string t = "ladder\nV1 n0 0 1\n";
-  for (int k = 0; k < n; ++k) {
-    t += "Rs" + std::to_string(k) + " n" + std::to_string(k) + " n" + std::to_string(k + 1) + " 1k\n";
-    t += "Rp" + std::to_string(k) + " n" + std::to_string(k + 1) + " 0 2k\n";
-  }
-  // The last shunt is 2k in parallel with the 2k termination (1k), so node k is at 2^-k only when the
-  // ladder is terminated: terminate with 2k to ground at the end as well.
-  t += "Rt n" + std::to_string(n) + " 0 2k\n.op\n";
-  auto r = run(t);
-  // With both the last shunt and the termination, the end node sees 1k to ground: solve the textbook
-  // ladder (every node k>=1 sees 2k down and 2k looking right) by checking the halving except at the end.
-  for (int k = 1; k < n; ++k) {
-    double ratio = op(r, "v(n" + std::to_string(k) + ")") / op(r, "v(n" + std::to_string(k - 1) + ")");
-    CAPTURE(k);
-    CHECK(ratio == doctest::Approx(0.5).epsilon(0.5));
-  }
-}
-
 TEST_CASE("terminated R-2R ladder: v(k) = 2^-k exactly") {
-  // Node k (1..n) has 1k in series from k-1 and 2k to ground; the last node's 2k is the termination.
-  // Seen from each node, the rest of the ladder is 2k || 2k = 1k... build it the classic way:
-  // shunt 2k at nodes 1..n-1, and 1k (2k || 2k) ending the chain so every step divides by 2.
+  // 1k in series into node k, 2k shunts at nodes 1..n-1, and 1k ending the chain: seen from each
+  // node the rest of the ladder is 1k + 1k = 2k, in parallel with its 2k shunt = 1k, so every series
+  // 1k halves the voltage.
   const int n = 16;
   std::string t = "ladder\nV1 n0 0 1\n";
   for (int k = 1; k <= n; ++k) {
@@ -190,4 +170,22 @@ TEST_CASE("an expression outside its domain fails with the unknown named") {
   auto r = run("dom\nV1 a 0 -2\nB1 b 0 V={sqrt(v(a))}\nR1 b 0 1\n.op\n");
   CHECK(r[0].report.status == solver::SolveReport::Status::no_convergence);
   CHECK(r[0].report.detail.rfind("expression of b1 is not finite (outside its domain?) at v(a) = -2", 0) == 0);
+}
+
+TEST_CASE(".dc sweep of a current source into a resistor") {
+  auto r = run("isw\nI1 0 a 0\nR1 a 0 2k\n.dc i1 0 1m 0.25m\n");
+  REQUIRE(r[0].report.ok());
+  REQUIRE(r[0].scale.size() == 5);
+  for (size_t k = 0; k < 5; ++k) CHECK(r[0].vectors.at("v(a)")[k] == doctest::Approx(r[0].scale[k] * 2e3));
+}
+
+TEST_CASE(".tran reports from tstart and never steps beyond tmax") {
+  auto r = run("tm\nV1 a 0 SIN(0 1 1meg)\nR1 a 0 1\n.tran 100n 2u 1u 20n\n");
+  REQUIRE(r[0].report.ok());
+  const auto& t = r[0].scale;
+  REQUIRE(!t.empty());
+  CHECK(t.front() >= 1e-6 - 1e-15);
+  CHECK(t.back() == doctest::Approx(2e-6));
+  for (size_t k = 1; k < t.size(); ++k) CHECK(t[k] - t[k - 1] <= 20e-9 * (1 + 1e-9));
+  CHECK(t.size() == 51);  // 1 us to 2 us in 20 ns steps, both ends included
 }

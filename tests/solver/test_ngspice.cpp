@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "netlist/spice_reader.hpp"
 #include "solver/compare.hpp"
@@ -71,6 +72,30 @@ TEST_CASE("errors of a written circuit point at the element's source line") {
   CHECK_FALSE(r.ok);
   CHECK(r.error.find("singular matrix") != std::string::npos);
   check_good();
+}
+
+namespace {
+/// Resident set size of this process, in bytes.
+long resident_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * 4096;
+}
+}  // namespace
+
+TEST_CASE("repeated runs do not grow memory (circuits and plots are freed)") {
+  std::string big = "grid\nV1 n0 0 1\n";
+  for (int k = 0; k < 400; ++k) big += "R" + std::to_string(k) + " n" + std::to_string(k) + " n" + std::to_string(k + 1) + " 1k\nC" + std::to_string(k) + " n" + std::to_string(k + 1) + " 0 1p\n";
+  big += ".tran 1n 50n\n.end\n";
+  for (int k = 0; k < 5; ++k) REQUIRE(session().run_text(big, 1).ok);
+  long before = resident_bytes();
+  for (int k = 0; k < 40; ++k) REQUIRE(session().run_text(big, 1).ok);
+  long grown = resident_bytes() - before;
+  // Without remcirc/destroy each of these runs keeps its circuit and plot (megabytes per run).
+  CHECK_MESSAGE(grown < 8L * 1024 * 1024, "grew ", grown / 1024, " KiB over 40 runs");
 }
 
 TEST_CASE("runs leave no plots or circuits behind") {
