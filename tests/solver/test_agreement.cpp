@@ -10,12 +10,12 @@
 #include "solver/compare.hpp"
 #include "solver/native.hpp"
 #include "solver/ngspice.hpp"
+#include "tests/solver/both_backends.hpp"
 
 using namespace spx;
+using spx::test::run_both;
 
 namespace {
-
-solver::NgspiceSession& session() { return solver::ngspice_session(); }
 
 /// A connected random network. Sources that fix a node voltage (V, E, H to ground) drive distinct
 /// nodes so that no loop of voltage sources forms; gains stay below 1 in magnitude.
@@ -68,24 +68,18 @@ TEST_CASE("random linear networks agree with ngspice to 1e-9") {
     CAPTURE(s.nodes);
     CAPTURE(s.seed);
     auto c = netlist::read_spice_text(random_network(s.nodes, s.seed), "random.cir");
-    auto ng = session().run(c);
-    REQUIRE_MESSAGE(ng.ok, ng.error);
-    auto nat = solver::simulate_native(c);
-    REQUIRE_MESSAGE(nat[0].report.ok(), nat[0].report.detail);
-    auto a = solver::compare(ng.analyses[0], nat[0]);
+    auto both = run_both(c);
+    const auto& a = both.agreement;
     CHECK(a.missing == 0);
-    CHECK(a.compared == ng.analyses[0].vectors.size());
-    CHECK(a.compared == nat[0].vectors.size());
+    CHECK(a.compared == both.ngspice.vectors.size());
+    CHECK(a.compared == both.native.vectors.size());
     CHECK_MESSAGE(a.max_rel <= 1e-9, a.worst, " ", a.max_rel);
   }
 }
 
 TEST_CASE("the example crossbar agrees with ngspice to 1e-9") {
   auto c = netlist::read_spice_file(SPX_SOURCE_DIR "/examples/crossbar_32x32.cir");
-  auto ng = session().run(c);
-  REQUIRE_MESSAGE(ng.ok, ng.error);
-  auto nat = solver::simulate_native(c);
-  auto a = solver::compare(ng.analyses[0], nat[0]);
+  const auto a = run_both(c).agreement;
   CHECK(a.compared == static_cast<size_t>(c.node_count() - 1 + 32));  // every node and every source
   CHECK(a.max_rel <= 1e-9);
 }
@@ -104,13 +98,10 @@ C3 c 0 5p
 .end
 )";
   auto c = netlist::read_spice_text(text, "rc.cir");
-  auto ng = session().run(c);
-  REQUIRE_MESSAGE(ng.ok, ng.error);
-  auto nat = solver::simulate_native(c);
-  REQUIRE(nat[0].report.ok());
-  auto a = solver::compare(ng.analyses[0], nat[0]);
-  CHECK(a.compared == ng.analyses[0].vectors.size());
+  auto both = run_both(c);
+  const auto& a = both.agreement;
+  CHECK(a.compared == both.ngspice.vectors.size());
   // Backward Euler with h = 0.2 ns on tau >= 10 ns: error about h/(2 tau) of the swing at most.
   CHECK_MESSAGE(a.max_rel <= 1e-2, a.worst, " ", a.max_rel);
-  CHECK(nat[0].scale.back() == doctest::Approx(300e-9));
+  CHECK(both.native.scale.back() == doctest::Approx(300e-9));
 }

@@ -10,13 +10,14 @@
 #include "solver/compare.hpp"
 #include "solver/native.hpp"
 #include "solver/ngspice.hpp"
+#include "tests/solver/both_backends.hpp"
 
 using namespace spx;
 using solver::NgspiceSession;
 
 namespace {
 
-NgspiceSession& session() { return solver::ngspice_session(); }
+using spx::test::session;
 
 const char* kGood = "good\nV1 in 0 1\nR1 in out 1k\nR2 out 0 3k\n.op\n.end\n";
 
@@ -159,13 +160,9 @@ Re e 0 1k
 .op
 .end
 )";
-  auto c = netlist::read_spice_text(text, "nl.cir");
-  auto ng = session().run(c);
-  REQUIRE_MESSAGE(ng.ok, ng.error);
-  auto nat = solver::simulate_native(c);
-  REQUIRE(nat[0].report.ok());
-  auto a = solver::compare(ng.analyses[0], nat[0]);
+  auto both = spx::test::run_both(netlist::read_spice_text(text, "nl.cir"));
+  const auto& a = both.agreement;
   CHECK(a.missing == 0);
-  CHECK(a.compared == ng.analyses[0].vectors.size());
+  CHECK(a.compared == both.ngspice.vectors.size());
   CHECK_MESSAGE(a.max_rel <= 1e-6, a.worst, " ", a.max_rel);
 }
