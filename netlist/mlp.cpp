@@ -1,0 +1,345 @@
+// Crossbar MLP generator (mlp.hpp).
+#include "netlist/mlp.hpp"
+
+#include <fmt/format.h>
+
+#include "devices/error.hpp"
+#include "devices/random.hpp"
+#include "devices/units.hpp"
+
+namespace spx::netlist {
+
+using devices::format_number;
+
+std::vector<int> even_split(int n, int parts) {
+  std::vector<int> out(parts, n / parts);
+  for (int k = 0; k < n % parts; ++k) ++out[k];
+  return out;
+}
+
+std::vector<LayerPlan> plan_partitions(const MlpSpec& spec) {
+  std::vector<LayerPlan> plans;
+  for (const auto& l : spec.layers) {
+    LayerPlan p;
+    p.lines = l.inputs + 1;
+    p.h_sizes = even_split(p.lines, (p.lines + spec.tile_rows - 1) / spec.tile_rows);
+    p.v_sizes = even_split(l.outputs, (l.outputs + spec.tile_cols - 1) / spec.tile_cols);
+    plans.push_back(std::move(p));
+  }
+  return plans;
+}
+
+void validate(const MlpSpec& s) {
+  if (s.layers.empty()) fail("network: needs at least one layer");
+  if (s.tile_rows < 2) fail("partition.tile: must be >= 2 rows, got {}", s.tile_rows);
+  if (s.tile_cols < 1) fail("partition.tile: must be >= 1 column, got {}", s.tile_cols);
+  if (!devices::supported_levels(s.synapse.levels))
+    fail("synapse.levels: must be 2, 3, 5 or 11, got {}", s.synapse.levels);
+  if (!(s.synapse.r_low > 0) || !(s.synapse.r_high > s.synapse.r_low))
+    fail("synapse: need 0 < r_low < r_high, got r_low = {} ohm, r_high = {} ohm", s.synapse.r_low, s.synapse.r_high);
+  if (!(s.vdd > 0)) fail("network.vdd: must be > 0 V, got {}", s.vdd);
+  if (s.neuron.kind == NeuronKind::curve) {
+    const auto &x = s.neuron.curve_in, &y = s.neuron.curve_out;
+    if (x.size() < 2 || x.size() != y.size()) fail("neuron.curve: needs two or more (input, output) points");
+    for (size_t k = 1; k < x.size(); ++k)
+      if (!(x[k] > x[k - 1])) fail("neuron.curve: inputs must increase, point {} is {} after {}", k, x[k], x[k - 1]);
+  } else if (!(s.neuron.slope > 0)) {
+    fail("neuron.slope: must be > 0 V, got {}", s.neuron.slope);
+  }
+  int m = s.synapse.half_levels();
+  for (size_t li = 0; li < s.layers.size(); ++li) {
+    const auto& l = s.layers[li];
+    if (l.inputs < 1 || l.outputs < 1) fail("layer {}: needs inputs and outputs, got {} x {}", li + 1, l.inputs, l.outputs);
+    if (li > 0 && l.inputs != s.layers[li - 1].outputs)
+      fail("layer {}: has {} inputs but layer {} has {} neurons", li + 1, l.inputs, li, s.layers[li - 1].outputs);
+    if (l.weights.size() != static_cast<size_t>(l.inputs) * l.outputs)
+      fail("layer {}: weights must be {} x {}, got {} values", li + 1, l.inputs, l.outputs, l.weights.size());
+    if (l.biases.size() != static_cast<size_t>(l.outputs))
+      fail("layer {}: biases must have {} values, got {}", li + 1, l.outputs, l.biases.size());
+    auto check = [&](int j, const char* what, size_t k) {
+      if (j < -m || j > m || (s.synapse.levels == 2 && j == 0))
+        fail("layer {}: {} {} has level {}, outside the {} levels", li + 1, what, k, j, s.synapse.levels);
+    };
+    for (size_t k = 0; k < l.weights.size(); ++k) check(l.weights[k], "weight", k);
+    for (size_t k = 0; k < l.biases.size(); ++k) check(l.biases[k], "bias", k);
+    if (!(l.gain > 0)) fail("layer {}: amplifier gain must be > 0, got {}", li + 1, l.gain);
+  }
+}
+
+namespace {
+
+class Builder {
+ public:
+  Builder(const MlpSpec& s, Circuit& c) : s_(s), c_(c) {}
+
+  MlpPorts build(const std::vector<double>& inputs) {
+    MlpPorts ports;
+    const auto& first = s_.layers.front();
+    if (inputs.size() != static_cast<size_t>(first.inputs))
+      fail("inputs: network has {} inputs, got {} values", first.inputs, inputs.size());
+    vdd_ = c_.node("vdd");
+    ports.supply = source("v_vdd", vdd_, s_.vdd, Role::supply);
+    std::vector<NodeId> in;
+    for (int k = 0; k < first.inputs; ++k) {
+      NodeId n = c_.node(fmt::format("in_{}", k));
+      ports.input_sources.push_back(source(fmt::format("v_in_{}", k), n, inputs[k], Role::input));
+      in.push_back(n);
+    }
+    auto plans = plan_partitions(s_);
+    for (size_t l = 0; l < s_.layers.size(); ++l) {
+      in = layer(static_cast<int>(l) + 1, s_.layers[l], plans[l], in);
+      ports.layer_outputs.push_back(in);
+    }
+    ports.outputs = in;
+    return ports;
+  }
+
+ private:
+  const MlpSpec& s_;
+  Circuit& c_;
+  NodeId vdd_ = ground;
+  Origin at_;  // origin of the elements being added
+
+  ElementId add(Element e) {
+    e.origin = at_;
+    return c_.add(std::move(e));
+  }
+  ElementId source(const std::string& name, NodeId n, double v, Role role) {
+    Element e;
+    e.kind = ElementKind::vsource;
+    e.name = name;
+    e.a = n;
+    e.wave.dc = v;
+    e.wave.dc_given = true;
+    at_ = Origin{};
+    at_.role = role;
+    return add(std::move(e));
+  }
+  void resistor(const std::string& name, NodeId a, NodeId b, double r) {
+    Element e;
+    e.kind = ElementKind::resistor;
+    e.name = name;
+    e.a = a;
+    e.b = b;
+    e.value = r;
+    add(std::move(e));
+  }
+  void capacitor(const std::string& name, NodeId a, double cap) {
+    Element e;
+    e.kind = ElementKind::capacitor;
+    e.name = name;
+    e.a = a;
+    e.value = cap;
+    add(std::move(e));
+  }
+  void vcvs(const std::string& name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain) {
+    Element e;
+    e.kind = ElementKind::vcvs;
+    e.name = name;
+    e.a = a;
+    e.b = b;
+    e.c = cp;
+    e.d = cn;
+    e.value = gain;
+    add(std::move(e));
+  }
+  void behavioral(const std::string& name, ElementKind kind, NodeId a, NodeId b, const std::string& expr) {
+    Element e;
+    e.kind = kind;
+    e.name = name;
+    e.a = a;
+    e.b = b;
+    ExprScope scope;
+    scope.node = [this](std::string_view n) { return c_.node(n); };
+    e.expr = bind_expr(parse_expr(expr, ExprContext::behavioral, name), scope, name);
+    add(std::move(e));
+  }
+
+  /// An MTJ of resistance r between a and b; AP-state devices follow TMR(V) when enabled.
+  void mtj(const std::string& name, NodeId a, NodeId b, double r, bool antiparallel) {
+    if (s_.mtj_bias_dependence && antiparallel) {
+      std::string v = fmt::format("v({},{})", c_.node_name(a), c_.node_name(b));
+      // Scale the law so that its zero-bias resistance equals r (variation included).
+      devices::MtjParams p = s_.mtj;
+      p.ra *= r / p.r_antiparallel(0);
+      behavioral("b" + name.substr(1), ElementKind::behavioral_i, a, b, devices::ap_current_expression(p, v));
+      return;
+    }
+    resistor(name, a, b, r);
+  }
+
+  std::vector<NodeId> layer(int l, const LayerSpec& spec, const LayerPlan& plan, const std::vector<NodeId>& in) {
+    const int lines = plan.lines, outs = spec.outputs;
+    const double r_in_seg = s_.wire.input_segment_r(), r_out_seg = s_.wire.output_segment_r();
+    const double c_in_seg = s_.wire.input_segment_c(), c_out_seg = s_.wire.output_segment_c();
+    std::vector<int> h_of(lines), first_line(plan.h_sizes.size() + 1, 0);
+    for (size_t h = 0; h < plan.h_sizes.size(); ++h) {
+      first_line[h + 1] = first_line[h] + plan.h_sizes[h];
+      for (int c = first_line[h]; c < first_line[h + 1]; ++c) h_of[c] = static_cast<int>(h);
+    }
+    std::vector<int> v_of(outs), first_neuron(plan.v_sizes.size() + 1, 0);
+    for (size_t v = 0; v < plan.v_sizes.size(); ++v) {
+      first_neuron[v + 1] = first_neuron[v] + plan.v_sizes[v];
+      for (int r = first_neuron[v]; r < first_neuron[v + 1]; ++r) v_of[r] = static_cast<int>(v);
+    }
+    auto cell = [&](int c, int r, Role role) {
+      at_ = Origin{};
+      at_.layer = static_cast<int16_t>(l);
+      at_.tile_row = static_cast<int16_t>(h_of[c]);
+      at_.tile_col = static_cast<int16_t>(v_of[r]);
+      at_.row = c;
+      at_.col = r;
+      at_.role = role;
+    };
+    auto line_source = [&](int c) { return c < spec.inputs ? in[c] : vdd_; };
+
+    // Input lines: node x(c, r) where line c crosses neuron r, driven afresh in every v-partition.
+    std::vector<NodeId> x(static_cast<size_t>(lines) * outs);
+    for (int c = 0; c < lines; ++c) {
+      for (size_t v = 0; v < plan.v_sizes.size(); ++v) {
+        NodeId prev = line_source(c);
+        for (int r = first_neuron[v]; r < first_neuron[v + 1]; ++r) {
+          NodeId node = prev;
+          if (s_.wire_r) {
+            cell(c, r, Role::wire);
+            node = c_.node(fmt::format("l{}_x_{}_{}", l, c, r));
+            resistor(fmt::format("r_l{}_wx_{}_{}", l, c, r), prev, node, r_in_seg);
+            if (s_.wire_c) capacitor(fmt::format("c_l{}_x_{}_{}", l, c, r), node, c_in_seg);
+          }
+          x[static_cast<size_t>(c) * outs + r] = node;
+          prev = node;
+        }
+      }
+    }
+
+    // I+/I- lines: node p(c, r) at the crossing; each h-partition ends in amplifier input pa(h, r).
+    const int hp = static_cast<int>(plan.h_sizes.size());
+    auto amp_in = [&](char sign, int h, int r) { return c_.node(fmt::format("l{}_{}a_{}_{}", l, sign, h, r)); };
+    for (int r = 0; r < outs; ++r) {
+      for (int h = 0; h < hp; ++h) {
+        for (char sign : {'p', 'n'}) {
+          NodeId end = amp_in(sign, h, r);
+          for (int c = first_line[h]; c < first_line[h + 1]; ++c) {
+            bool last = c + 1 == first_line[h + 1];
+            NodeId here = s_.wire_r ? c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c, r)) : end;
+            // Synapse from the input line onto this line.
+            int level = c < spec.inputs ? spec.weights[static_cast<size_t>(c) * outs + r] : spec.biases[r];
+            auto [rp, rn] = s_.synapse.resistances(level);
+            double nominal = sign == 'p' ? rp : rn;
+            devices::CellRng rng(s_.seed, l, c, r,
+                                 sign == 'p' ? devices::Purpose::variation_plus : devices::Purpose::variation_minus);
+            double res = s_.synapse.vary(nominal, rng);
+            cell(c, r, c < spec.inputs ? Role::synapse : Role::bias);
+            mtj(fmt::format("r_l{}_s{}_{}_{}", l, sign, c, r), x[static_cast<size_t>(c) * outs + r], here, res,
+                nominal > 0.5 * (s_.synapse.r_low + s_.synapse.r_high));
+            if (s_.wire_r) {
+              cell(c, r, Role::wire);
+              NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c + 1, r));
+              resistor(fmt::format("r_l{}_w{}_{}_{}", l, sign, c, r), here, next, r_out_seg);
+              if (s_.wire_c) capacitor(fmt::format("c_l{}_{}_{}_{}", l, sign, c, r), next, c_out_seg);
+            }
+          }
+        }
+      }
+    }
+
+    // Amplifiers, merge and neurons.
+    std::vector<NodeId> out(outs);
+    const double g = spec.gain, rin = s_.amplifier.r_in;
+    for (int r = 0; r < outs; ++r) {
+      NodeId z = c_.node(fmt::format("l{}_z_{}", l, r));
+      std::vector<NodeId> amp_out(hp);
+      for (int h = 0; h < hp; ++h) {
+        at_ = Origin{};
+        at_.layer = static_cast<int16_t>(l);
+        at_.tile_row = static_cast<int16_t>(h);
+        at_.tile_col = static_cast<int16_t>(v_of[r]);
+        at_.col = r;
+        at_.role = Role::amplifier;
+        NodeId p = amp_in('p', h, r), n = amp_in('n', h, r);
+        NodeId a = hp == 1 ? z : c_.node(fmt::format("l{}_a_{}_{}", l, h, r));
+        amp_out[h] = a;
+        if (s_.readout == Readout::virtual_ground) {
+          // 0 V sense sources hold the line ends at ground; a = rt (i(vp) - i(vn)).
+          std::string vp = fmt::format("v_l{}_sp_{}_{}", l, h, r), vn = fmt::format("v_l{}_sn_{}_{}", l, h, r);
+          for (auto [name, node] : {std::pair{vp, p}, std::pair{vn, n}}) {
+            Element e;
+            e.kind = ElementKind::vsource;
+            e.name = name;
+            e.a = node;
+            e.wave.dc_given = true;
+            ElementId id = add(std::move(e));
+            (name == vp ? vp_id_ : vn_id_) = id;
+          }
+          NodeId mid = c_.node(fmt::format("l{}_t_{}_{}", l, h, r));
+          double rt = g * rin;
+          for (auto [name, hi, lo, ctrl, gain] : {std::tuple{fmt::format("h_l{}_tp_{}_{}", l, h, r), mid, ground, vp_id_, rt},
+                                                  std::tuple{fmt::format("h_l{}_tn_{}_{}", l, h, r), a, mid, vn_id_, -rt}}) {
+            Element e;
+            e.kind = ElementKind::ccvs;
+            e.name = name;
+            e.a = hi;
+            e.b = lo;
+            e.control = ctrl;
+            e.value = gain;
+            add(std::move(e));
+          }
+        } else if (s_.ideal_amplifier) {
+          vcvs(fmt::format("e_l{}_amp_{}_{}", l, h, r), a, ground, p, n, g);
+        } else {
+          NodeId n1 = c_.node(fmt::format("l{}_a1_{}_{}", l, h, r)), n2 = c_.node(fmt::format("l{}_a2_{}_{}", l, h, r));
+          resistor(fmt::format("r_l{}_a1_{}_{}", l, h, r), n, n1, rin);
+          resistor(fmt::format("r_l{}_a2_{}_{}", l, h, r), p, n2, rin);
+          resistor(fmt::format("r_l{}_a3_{}_{}", l, h, r), n1, a, g * rin);
+          resistor(fmt::format("r_l{}_a4_{}_{}", l, h, r), n2, ground, g * rin);
+          vcvs(fmt::format("e_l{}_amp_{}_{}", l, h, r), a, ground, n2, n1, s_.amplifier.open_loop_gain);
+        }
+      }
+      if (hp > 1) {
+        at_ = Origin{};
+        at_.layer = static_cast<int16_t>(l);
+        at_.col = r;
+        at_.role = Role::merge;
+        if (s_.merge == MergeMode::average) {
+          for (int h = 0; h < hp; ++h) resistor(fmt::format("r_l{}_m_{}_{}", l, h, r), amp_out[h], z, s_.amplifier.merge_r);
+        } else {
+          NodeId below = ground;
+          for (int h = 0; h < hp; ++h) {
+            NodeId top = h + 1 == hp ? z : c_.node(fmt::format("l{}_s_{}_{}", l, h, r));
+            vcvs(fmt::format("e_l{}_sum_{}_{}", l, h, r), top, below, amp_out[h], ground, 1);
+            below = top;
+          }
+        }
+      }
+      at_ = Origin{};
+      at_.layer = static_cast<int16_t>(l);
+      at_.col = r;
+      at_.role = Role::neuron;
+      out[r] = c_.node(fmt::format("l{}_o_{}", l, r));
+      std::string zin = fmt::format("v({})", c_.node_name(z));
+      std::string law;
+      if (s_.neuron.kind == NeuronKind::ideal) {
+        law = fmt::format("{}/(1+exp(({}-{})/{}))", format_number(s_.vdd), zin, format_number(s_.neuron.offset),
+                          format_number(s_.neuron.slope));
+      } else {
+        law = "pwl(" + zin;
+        for (size_t k = 0; k < s_.neuron.curve_in.size(); ++k)
+          law += "," + format_number(s_.neuron.curve_in[k]) + "," + format_number(s_.neuron.curve_out[k]);
+        law += ")";
+      }
+      behavioral(fmt::format("b_l{}_n_{}", l, r), ElementKind::behavioral_v, out[r], ground, law);
+    }
+    return out;
+  }
+
+  ElementId vp_id_ = -1, vn_id_ = -1;
+};
+
+}  // namespace
+
+MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit) {
+  validate(spec);
+  return Builder(spec, circuit).build(inputs);
+}
+
+}  // namespace spx::netlist

@@ -1,0 +1,104 @@
+// Crossbar MLP generator: MlpSpec -> Circuit. Layer topology (IMAC style), for a layer with n inputs
+// and m neurons and tiles of [rows x cols]:
+// - Lines: one vertical line per input plus a bias line driven from VDD (n + 1 lines); each neuron has
+//   an I+ and an I- horizontal line. A synapse is a pair of MTJs from input line c at neuron r to
+//   that neuron's I+ and I- lines (devices/synapse.hpp gives the resistances of each weight level).
+// - Partitions: h = ceil((n+1)/rows) groups of lines and v = ceil(m/cols) groups of neurons, sizes
+//   evened out (401 lines in 32-row tiles: 13 groups of 31 or 30, the larger first).
+// - Wires: every cell segment has its resistance (and capacitance to ground when enabled). An input
+//   line is driven from its source afresh in every v-partition; in every h-partition each I+/I- line
+//   runs through its cells and one more segment into its own difference amplifier.
+// - Readout: `loaded` — the four-resistor difference amplifier loads the lines (voltage mode);
+//   `virtual_ground` — each line ends in a 0 V sense source and the output is rt (I+ - I-) with
+//   rt = gain * r_in (current mode). An ideal amplifier option is a single VCVS g (v+ - v-).
+// - Merge of the h-partitions into the neuron input: `average` ties every partition output to it
+//   through merge_r (IMAC-Sim), `sum` adds them with stacked unit-gain VCVSs.
+// - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), or a
+//   characterized transfer curve as pwl() of the input (`curve`). Outputs drive the next layer's lines.
+// Names are deterministic and carry layer, line (c) and neuron (r): r_l1_sp_3_17 is the I+ synapse of
+// input line 3, neuron 17 of layer 1; every element has an Origin{layer, tile, cell, role}.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "devices/amplifier.hpp"
+#include "devices/mtj.hpp"
+#include "devices/synapse.hpp"
+#include "devices/wire.hpp"
+#include "netlist/circuit.hpp"
+
+namespace spx::netlist {
+
+/// How partition outputs combine into a neuron input.
+enum class MergeMode : uint8_t { average, sum };
+/// How the I+/I- lines are read.
+enum class Readout : uint8_t { loaded, virtual_ground };
+/// Neuron model.
+enum class NeuronKind : uint8_t { ideal, curve };
+
+/// Neuron transfer function.
+struct NeuronSpec {
+  NeuronKind kind = NeuronKind::ideal;
+  double slope = 0.1;                 ///< V, input change per e-fold of the ideal sigmoid
+  double offset = 0;                  ///< V, input at which the ideal output is vdd/2
+  std::vector<double> curve_in;       ///< V, transfer-curve inputs (increasing), kind == curve
+  std::vector<double> curve_out;      ///< V, transfer-curve outputs
+};
+
+/// One crossbar layer.
+struct LayerSpec {
+  int inputs = 0;             ///< input lines (without the bias line)
+  int outputs = 0;            ///< neurons
+  std::vector<int> weights;   ///< weight levels j, [input * outputs + neuron]
+  std::vector<int> biases;    ///< bias levels j, [neuron]
+  double gain = 30;           ///< difference-amplifier gain
+};
+
+/// A whole network.
+struct MlpSpec {
+  std::vector<LayerSpec> layers;
+  int tile_rows = 32;                    ///< input lines per tile
+  int tile_cols = 32;                    ///< neurons per tile
+  devices::WireTech wire;
+  bool wire_r = true;                    ///< wire segment resistances
+  bool wire_c = false;                   ///< wire segment capacitances to ground
+  devices::SynapseMap synapse;           ///< levels, R_low/R_high and variation
+  devices::MtjParams mtj;                ///< for the bias dependence of AP devices
+  bool mtj_bias_dependence = false;      ///< AP devices as behavioral sources with TMR(V)
+  uint64_t seed = 1;                     ///< variation streams
+  devices::AmplifierParams amplifier;    ///< gain comes from each layer
+  bool ideal_amplifier = false;          ///< one VCVS per partition instead of the op-amp stage
+  MergeMode merge = MergeMode::average;
+  Readout readout = Readout::loaded;
+  double vdd = 1.0;                      ///< V, supply of the bias lines and neurons
+  NeuronSpec neuron;
+};
+
+/// Partition plan of one layer.
+struct LayerPlan {
+  int lines = 0;                ///< inputs + 1
+  std::vector<int> h_sizes;     ///< lines per h-partition
+  std::vector<int> v_sizes;     ///< neurons per v-partition
+};
+
+/// Splits n into `parts` sizes differing by at most one, larger first.
+std::vector<int> even_split(int n, int parts);
+/// Partition plan of every layer.
+std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
+
+/// Nodes and sources of a built network.
+struct MlpPorts {
+  std::vector<ElementId> input_sources;   ///< one V source per network input
+  ElementId supply = -1;                   ///< VDD source
+  std::vector<NodeId> outputs;             ///< last-layer neuron outputs
+  std::vector<std::vector<NodeId>> layer_outputs;  ///< neuron outputs of every layer
+};
+
+/// Checks the spec (shapes, levels, tiles); throws InputError naming the field.
+void validate(const MlpSpec& spec);
+
+/// Adds the network to a circuit, with DC input sources at the given values (V).
+MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit);
+
+}  // namespace spx::netlist
