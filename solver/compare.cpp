@@ -36,8 +36,8 @@ Agreement compare(const AnalysisResult& ref, const AnalysisResult& cand) {
     const auto& cv = it->second;
     double diff = 0;
     if (tran) {
-      for (size_t k = 0; k < cv.size() && k < cand.scale.size(); ++k)
-        diff = std::max(diff, std::fabs(cv[k] - interpolate(ref.scale, rv, cand.scale[k])));
+      for (size_t k = 0; k < rv.size() && k < ref.scale.size(); ++k)
+        diff = std::max(diff, std::fabs(rv[k] - interpolate(cand.scale, cv, ref.scale[k])));
     } else {
       if (rv.size() != cv.size()) diff = INFINITY;
       for (size_t k = 0; k < rv.size() && k < cv.size(); ++k) diff = std::max(diff, std::fabs(cv[k] - rv[k]));

@@ -2,7 +2,9 @@
 // the largest absolute difference is divided by the largest magnitude among all vectors of the same
 // family in the reference (voltages v(...) or currents i(...)), so a node near 0 V is judged against
 // the circuit's voltage scale rather than against itself. Transient vectors are compared at the
-// candidate's time points with the reference linearly interpolated.
+// reference's time points with the candidate linearly interpolated: the native solver steps onto
+// every source corner, so interpolating it between its points is exact for the sources, while
+// ngspice may step over a corner without a point on it.
 #pragma once
 
 #include <string>
