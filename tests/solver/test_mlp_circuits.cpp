@@ -109,6 +109,7 @@ TEST_CASE("16-8-4 network in 4x4 tiles: ngspice and native agree (with and witho
       auto both = test::run_both(build(s, random_inputs(16, 9)));
       CHECK(both.agreement.missing == 0);
       CHECK_MESSAGE(both.agreement.max_rel <= 1e-6, both.agreement.worst, " ", both.agreement.max_rel);
+      MESSAGE("16-8-4 caps=", caps, " readout=", static_cast<int>(readout), ": max relative difference ", both.agreement.max_rel);
     }
   }
 }
@@ -120,6 +121,7 @@ TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
   s.synapse.variation_fraction = 0.05;
   auto both = test::run_both(build(s, random_inputs(12, 2)));
   CHECK_MESSAGE(both.agreement.max_rel <= 1e-6, both.agreement.worst, " ", both.agreement.max_rel);
+  MESSAGE("bias-dependent MTJ network: max relative difference ", both.agreement.max_rel);
 }
 
 TEST_CASE("transient of a network with wire capacitance: ngspice and native agree") {
@@ -141,6 +143,7 @@ TEST_CASE("transient of a network with wire capacitance: ngspice and native agre
   CHECK(both.native.scale.size() > 100);
   // Backward Euler against ngspice's trapezoid: within a few percent of the swing during edges.
   CHECK_MESSAGE(both.agreement.max_rel <= 3e-2, both.agreement.worst, " ", both.agreement.max_rel);
+  MESSAGE("network transient: max relative difference ", both.agreement.max_rel, " (", both.agreement.worst, ")");
   // The final point is the operating point of both.
   for (const auto& [name, v] : both.ngspice.vectors) {
     if (name.rfind("v(l2_o_", 0) != 0) continue;
