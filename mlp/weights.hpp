@@ -1,0 +1,53 @@
+// Weight files. Layouts: IMAC-Sim CSV (W1.csv is inputs x outputs, one row per input; B1.csv holds
+// one bias per output as a column or a row; CRLF line ends allowed) and NumPy .npy (format versions
+// 1-3, little-endian float32/float64/int8/int16/int32/int64, C or Fortran order). Every error names
+// the file and, for CSV, the row and column (1-based).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "devices/synapse.hpp"
+
+namespace spx::mlp {
+
+/// A dense matrix read from a file.
+struct Matrix {
+  int rows = 0;
+  int cols = 0;
+  std::vector<double> data;  ///< row-major
+  std::string source;        ///< file it came from, for messages
+  bool csv = false;          ///< positions in messages are row:col of a CSV file
+
+  double at(int r, int c) const { return data[static_cast<size_t>(r) * cols + c]; }
+  /// "W1.csv:3:7" (CSV) or "W1.npy[2,6]" (0-based element index) for element (r, c).
+  std::string where(int r, int c) const;
+};
+
+/// Reads a CSV matrix (comma separated, optional spaces, no header).
+Matrix read_csv(const std::filesystem::path& path);
+/// Reads a 1-D or 2-D .npy array (1-D arrays become a column).
+Matrix read_npy(const std::filesystem::path& path);
+/// Reads by extension (.csv, .npy).
+Matrix read_matrix(const std::filesystem::path& path);
+
+/// Writes a CSV matrix with round-trip precision (temporary file, then rename).
+void write_csv(const std::filesystem::path& path, const Matrix& m);
+/// Writes a float64 C-order .npy (temporary file, then rename).
+void write_npy(const std::filesystem::path& path, const Matrix& m);
+
+/// Weights and biases of a network, one pair per layer.
+struct NetworkWeights {
+  std::vector<Matrix> w;  ///< inputs x outputs
+  std::vector<Matrix> b;  ///< outputs x 1
+};
+
+/// Reads W<k> and B<k> (k = 1..layers) from a directory in the given format ("csv" or "npy") and
+/// checks their shapes against the layer sizes.
+NetworkWeights read_weights(const std::filesystem::path& dir, const std::vector<int>& sizes, const std::string& format);
+
+/// Weight levels of a matrix for a synapse map; a value that is not a level is an error naming it.
+std::vector<int> to_levels(const Matrix& m, const devices::SynapseMap& map);
+
+}  // namespace spx::mlp
