@@ -24,18 +24,21 @@ struct ParamSpec {
   bool min_exclusive = false;  ///< min itself is invalid
 };
 
+/// The complaint about a value of one parameter ("section.name: must be ..., got v"), or "" if valid.
+template <typename T>
+std::string check(const ParamSpec<T>& p, double v, std::string_view section) {
+  bool low = p.min_exclusive ? !(v > p.min) : !(v >= p.min);
+  if (!std::isnan(v) && !low && v <= p.max) return {};
+  std::string range = p.max == INFINITY ? fmt::format("{} {}", p.min_exclusive ? ">" : ">=", p.min)
+                                        : fmt::format("in [{}, {}]", p.min, p.max);
+  return fmt::format("{}.{}: must be {}{}{}, got {}", section, p.name, range, p.unit.empty() ? "" : " ", p.unit, v);
+}
+
 /// Throws InputError "section.name: must be ..., got v unit" for the first field out of range.
 template <typename T>
 void validate(const T& value, const std::vector<ParamSpec<T>>& table, std::string_view section) {
-  for (const auto& p : table) {
-    double v = value.*(p.member);
-    bool low = p.min_exclusive ? !(v > p.min) : !(v >= p.min);
-    if (std::isnan(v) || low || v > p.max) {
-      std::string range = p.max == INFINITY ? fmt::format("{} {}", p.min_exclusive ? ">" : ">=", p.min)
-                                            : fmt::format("in [{}, {}]", p.min, p.max);
-      fail("{}.{}: must be {}{}{}, got {}", section, p.name, range, p.unit.empty() ? "" : " ", p.unit, v);
-    }
-  }
+  for (const auto& p : table)
+    if (std::string e = check(p, value.*(p.member), section); !e.empty()) throw InputError(e);
 }
 
 /// "name  [unit]  meaning (default d)" lines for help output.

@@ -131,6 +131,7 @@ void Circuit::renumber_nodes() {
       if (n.ref2 >= 0) use(n.ref2);
     }
   }
+  for (auto& m : measures) use(m.node);
   node_names_ = std::move(names);
   node_ids_.clear();
   for (size_t i = 0; i < node_names_.size(); ++i) node_ids_.emplace(node_names_[i], static_cast<NodeId>(i));
@@ -150,7 +151,7 @@ std::string Circuit::describe(ElementId id) const {
 }
 
 bool Circuit::operator==(const Circuit& o) const {
-  if (title != o.title || analyses != o.analyses || options != o.options ||
+  if (title != o.title || analyses != o.analyses || options != o.options || measures != o.measures ||
       node_names_ != o.node_names_ || elements.size() != o.elements.size())
     return false;
   for (size_t i = 0; i < elements.size(); ++i) {

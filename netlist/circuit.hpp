@@ -93,6 +93,14 @@ struct Analysis {
   bool operator==(const Analysis&) const = default;
 };
 
+/// A transient measurement: the voltage of a node at a time (".meas tran name find v(node) at=t").
+struct Measure {
+  std::string name;   ///< lower-case
+  NodeId node = ground;
+  double time = 0;    ///< s
+  bool operator==(const Measure&) const = default;
+};
+
 /// A flat circuit.
 class Circuit {
  public:
@@ -102,6 +110,7 @@ class Circuit {
   std::vector<Element> elements;      ///< in insertion order
   std::vector<Analysis> analyses;     ///< in file order
   std::vector<std::string> options;   ///< ".options" cards, passed through verbatim
+  std::vector<Measure> measures;      ///< transient measurements
   std::vector<std::string> files;     ///< files the circuit was read from (Origin::file)
 
   /// Id of a node, creating it; "0" and "gnd" are ground. Names are stored lower-case.
@@ -119,7 +128,8 @@ class Circuit {
   std::optional<ElementId> find_element(std::string_view name) const;
 
   /// Renumbers nodes in order of first use (terminals a, b, c, d, then expression references, element
-  /// by element) and drops nodes no element uses, so equal element lists give equal node ids.
+  /// by element, then measured nodes) and drops nodes nothing uses, so equal element lists give equal
+  /// node ids.
   void renumber_nodes();
 
   /// "element r.x1.r2 (net.cir:12)" or "layer 1, tile (2,0), cell (3,7), synapse r..." for messages.

@@ -387,7 +387,7 @@ double evaluate_constant(const Expr& bound, std::string_view where) {
 }
 
 std::string to_string(const Expr& e, const std::function<std::string(int32_t)>& node_name,
-                      const std::function<std::string(int32_t)>& source_name) {
+                      const std::function<std::string(int32_t)>& source_name, bool hspice) {
   std::vector<std::string> s(e.nodes.size());
   for (size_t i = 0; i < e.nodes.size(); ++i) {
     const ExprNode& n = e.nodes[i];
@@ -408,15 +408,22 @@ std::string to_string(const Expr& e, const std::function<std::string(int32_t)>& 
       case ExprOp::current:
         s[i] = "i(" + (n.ref >= 0 && source_name ? source_name(n.ref) : n.name) + ")";
         break;
-      case ExprOp::time: s[i] = "time"; break;
+      case ExprOp::time: s[i] = hspice ? "TIME" : "time"; break;
       case ExprOp::neg: s[i] = "(-" + kid(0) + ")"; break;
       case ExprOp::add: s[i] = "(" + kid(0) + "+" + kid(1) + ")"; break;
       case ExprOp::sub: s[i] = "(" + kid(0) + "-" + kid(1) + ")"; break;
       case ExprOp::mul: s[i] = "(" + kid(0) + "*" + kid(1) + ")"; break;
       case ExprOp::div: s[i] = "(" + kid(0) + "/" + kid(1) + ")"; break;
-      case ExprOp::pow: s[i] = "(" + kid(0) + "^" + kid(1) + ")"; break;
+      case ExprOp::pow:
+        s[i] = hspice ? "pwr(abs(" + kid(0) + ")," + kid(1) + ")" : "(" + kid(0) + "^" + kid(1) + ")";
+        break;
       case ExprOp::call: {
-        std::string t(func_name(n.func));
+        if (hspice && n.func == Func::pwl) fail("pwl() inside an expression has no HSPICE form");
+        if (hspice && n.func == Func::pow && e.context == ExprContext::behavioral) {
+          s[i] = "pwr(abs(" + kid(0) + ")," + kid(1) + ")";
+          break;
+        }
+        std::string t(hspice && n.func == Func::ln ? std::string_view("log") : func_name(n.func));
         t += "(";
         for (size_t k = 0; k < n.kids.size(); ++k) t += (k ? "," : "") + kid(k);
         s[i] = t + ")";

@@ -74,9 +74,10 @@ Expr bind_expr(const Expr& raw, const ExprScope& scope, std::string_view where);
 double evaluate_constant(const Expr& bound, std::string_view where);
 
 /// Prints an expression so that parse_expr gives the same tree back. Names of bound references come
-/// from the callbacks (node id -> name, element index -> name).
+/// from the callbacks (node id -> name, element index -> name). With `hspice` the text is HSPICE's:
+/// |x|^y as pwr(abs(x),y), ln as log; pwl() has no HSPICE expression form and throws InputError.
 std::string to_string(const Expr& expr, const std::function<std::string(int32_t)>& node_name = {},
-                      const std::function<std::string(int32_t)>& source_name = {});
+                      const std::function<std::string(int32_t)>& source_name = {}, bool hspice = false);
 
 /// A variable a bound expression depends on.
 struct ExprVar {

@@ -452,6 +452,14 @@ class Flattener {
       return;
     }
     if (kw == ".save" || kw == ".print" || kw == ".plot" || kw == ".probe" || kw == ".width") return;
+    if (kw == ".meas" || kw == ".measure") {
+      // Only the form written by spinxbar: .meas tran NAME find v(NODE) at=T
+      if (toks.size() != 11 || toks[1].text != "tran" || toks[3].text != "find" || toks[4].text != "v" ||
+          toks[5].text != "(" || toks[7].text != ")" || toks[8].text != "at" || toks[9].text != "=")
+        fail("{}: unsupported .meas form (only '.meas tran NAME find v(NODE) at=TIME')", at);
+      c_.measures.push_back(Measure{toks[2].text, node(toks[6].text, scope), value_of(toks[10].text, scope, at, "time")});
+      return;
+    }
     if (!scope.path.empty()) fail("{}: {} is not allowed inside a subcircuit", at, kw);
     Analysis a;
     if (kw == ".op") {

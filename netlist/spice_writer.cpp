@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "devices/units.hpp"
 
 namespace spx::netlist {
@@ -23,7 +25,36 @@ std::string wave_text(const devices::Waveform& w) {
 
 }  // namespace
 
-std::string element_card(const Circuit& c, const Element& e) {
+/// HSPICE PWL(1) source for an expression that is exactly pwl(v(a[,b]), x0,y0, ...), or "".
+std::string hspice_pwl(const Circuit& c, const Element& e) {
+  const auto& n = e.expr.nodes;
+  const ExprNode& root = n.back();
+  if (root.op != ExprOp::call || root.func != Func::pwl || n[root.kids[0]].op != ExprOp::voltage) return {};
+  std::vector<double> pts;
+  for (size_t k = 1; k < root.kids.size(); ++k) {
+    if (n[root.kids[k]].op != ExprOp::number) return {};
+    pts.push_back(n[root.kids[k]].number);
+  }
+  // HSPICE holds the end values; add points 1e3 span away on the end segments' lines.
+  size_t m = pts.size() / 2;
+  double span = std::max(1.0, pts[2 * m - 2] - pts[0]) * 1e3;
+  auto line = [&](size_t a, size_t b, double x) {
+    double x0 = pts[2 * a], y0 = pts[2 * a + 1], x1 = pts[2 * b], y1 = pts[2 * b + 1];
+    return x1 != x0 ? y0 + (y1 - y0) * (x - x0) / (x1 - x0) : y0;
+  };
+  std::vector<double> all{pts[0] - span, line(0, 1, pts[0] - span)};
+  all.insert(all.end(), pts.begin(), pts.end());
+  all.push_back(pts[2 * m - 2] + span);
+  all.push_back(line(m - 2, m - 1, pts[2 * m - 2] + span));
+  const ExprNode& v = n[root.kids[0]];
+  std::string s = fmt::format("{} {} {} pwl(1) {} {}", e.name, c.node_name(e.a), c.node_name(e.b), c.node_name(v.ref),
+                              v.ref2 >= 0 ? c.node_name(v.ref2) : "0");
+  for (size_t k = 0; k < all.size(); k += 2) s += fmt::format(" {},{}", format_number(all[k]), format_number(all[k + 1]));
+  return s;
+}
+
+std::string element_card(const Circuit& c, const Element& e, Dialect dialect) {
+  const bool hspice = dialect == Dialect::hspice;
   auto n = [&](NodeId id) -> const std::string& { return c.node_name(id); };
   std::string s = fmt::format("{} {} {}", e.name, n(e.a), n(e.b));
   switch (e.kind) {
@@ -41,9 +72,16 @@ std::string element_card(const Circuit& c, const Element& e) {
     case ElementKind::ccvs: s += fmt::format(" {} {}", c.elements[e.control].name, format_number(e.value)); break;
     case ElementKind::behavioral_v:
     case ElementKind::behavioral_i: {
+      if (hspice && e.kind == ElementKind::behavioral_v) {
+        if (std::string p = hspice_pwl(c, e); !p.empty()) return "e" + p;
+      }
       std::string expr = to_string(
           e.expr, [&](int32_t id) { return c.node_name(id); },
-          [&](int32_t id) { return c.elements[id].name; });
+          [&](int32_t id) { return c.elements[id].name; }, hspice);
+      if (hspice) {
+        bool v = e.kind == ElementKind::behavioral_v;
+        return fmt::format("{}{} {} {} {}='{}'", v ? 'e' : 'g', e.name, n(e.a), n(e.b), v ? "vol" : "cur", expr);
+      }
       s += fmt::format(" {}={{{}}}", e.kind == ElementKind::behavioral_v ? 'v' : 'i', expr);
       break;
     }
@@ -51,7 +89,7 @@ std::string element_card(const Circuit& c, const Element& e) {
   return s;
 }
 
-SpiceText write_spice(const Circuit& c) {
+SpiceText write_spice(const Circuit& c, Dialect dialect) {
   SpiceText out;
   auto line = [&](std::string_view text, ElementId id = -1) {
     out.text += text;
@@ -61,7 +99,7 @@ SpiceText write_spice(const Circuit& c) {
   line(c.title);
   for (const auto& o : c.options) line(o);
   for (size_t i = 0; i < c.elements.size(); ++i)
-    line(element_card(c, c.elements[i]), static_cast<ElementId>(i));
+    line(element_card(c, c.elements[i], dialect), static_cast<ElementId>(i));
   for (const auto& a : c.analyses) {
     switch (a.kind) {
       case AnalysisKind::op: line(".op"); break;
@@ -79,6 +117,8 @@ SpiceText write_spice(const Circuit& c) {
         break;
     }
   }
+  for (const auto& m : c.measures)
+    line(fmt::format(".meas tran {} find v({}) at={}", m.name, c.node_name(m.node), format_number(m.time)));
   line(".end");
   return out;
 }

@@ -3,6 +3,7 @@
 // line -> element map so a simulator's complaint about a line can be traced to its origin.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,16 @@ struct SpiceText {
   std::string describe_line(const Circuit& circuit, int line) const;
 };
 
-/// Writes a circuit for ngspice, including its analyses and a final .end.
-SpiceText write_spice(const Circuit& circuit);
+/// Target simulator of the text.
+enum class Dialect : uint8_t { ngspice, hspice };
+
+/// Writes a circuit, including its analyses, measurements and a final .end. For HSPICE, behavioral
+/// sources become E/G elements with VOL=/CUR= expressions, a lone pwl() of one voltage becomes a
+/// PWL(1) controlled source (with end points added so that it extends its end segments as ngspice's
+/// pwl() does); throws InputError for an expression with no HSPICE form.
+SpiceText write_spice(const Circuit& circuit, Dialect dialect = Dialect::ngspice);
 
 /// The element card alone (no newline), e.g. "r1 in out 1000".
-std::string element_card(const Circuit& circuit, const Element& e);
+std::string element_card(const Circuit& circuit, const Element& e, Dialect dialect = Dialect::ngspice);
 
 }  // namespace spx::netlist

@@ -1,0 +1,330 @@
+// TOML configuration loading (config.hpp).
+#include "mlp/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <toml++/toml.h>
+
+#include "devices/error.hpp"
+#include "devices/units.hpp"
+#include "mlp/weights.hpp"
+
+namespace spx::mlp {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Reads one section's keys with positions for messages.
+class Section {
+ public:
+  Section(const toml::table& t, std::string name, std::string file) : t_(t), name_(std::move(name)), file_(std::move(file)) {}
+
+  std::string where(const toml::node& n) const { return fmt::format("{}:{}", file_, n.source().begin.line); }
+  [[noreturn]] void bad(const toml::node& n, std::string_view key, const std::string& msg) const {
+    fail("{}: {}.{}: {}", where(n), name_, key, msg);
+  }
+
+  double number(const toml::node& n, std::string_view key) const {
+    if (auto v = n.value<double>()) return *v;
+    if (auto s = n.value<std::string>()) {
+      if (auto v = devices::parse_spice_number(*s)) return *v;
+      bad(n, key, fmt::format("'{}' is not a number", *s));
+    }
+    bad(n, key, "must be a number");
+  }
+  int64_t integer(const toml::node& n, std::string_view key) const {
+    if (auto v = n.value_exact<int64_t>()) return *v;
+    bad(n, key, "must be an integer");
+  }
+  bool boolean(const toml::node& n, std::string_view key) const {
+    if (auto v = n.value_exact<bool>()) return *v;
+    bad(n, key, "must be true or false");
+  }
+  std::string string(const toml::node& n, std::string_view key) const {
+    if (auto v = n.value_exact<std::string>()) return *v;
+    bad(n, key, "must be a string");
+  }
+  std::string choice(const toml::node& n, std::string_view key, std::initializer_list<const char*> options) const {
+    std::string s = string(n, key);
+    std::string list;
+    for (const char* o : options) {
+      if (s == o) return s;
+      list += (list.empty() ? "" : ", ") + std::string(o);
+    }
+    bad(n, key, fmt::format("must be one of {}, got '{}'", list, s));
+  }
+  std::vector<double> numbers(const toml::node& n, std::string_view key) const {
+    const toml::array* a = n.as_array();
+    if (!a) bad(n, key, "must be an array of numbers");
+    std::vector<double> out;
+    for (const auto& e : *a) out.push_back(number(e, key));
+    return out;
+  }
+  std::vector<int> integers(const toml::node& n, std::string_view key) const {
+    const toml::array* a = n.as_array();
+    if (!a) bad(n, key, "must be an array of integers");
+    std::vector<int> out;
+    for (const auto& e : *a) out.push_back(static_cast<int>(integer(e, key)));
+    return out;
+  }
+
+  /// Calls the handler of each key; unknown keys are errors.
+  void each(const std::map<std::string, std::function<void(const toml::node&, std::string_view)>>& handlers) const {
+    for (auto&& [k, v] : t_) {
+      auto it = handlers.find(std::string(k.str()));
+      if (it == handlers.end()) {
+        std::string known;
+        for (auto& [name, h] : handlers) known += (known.empty() ? "" : ", ") + name;
+        fail("{}: unknown key '{}.{}' (known: {})", where(v), name_, k.str(), known);
+      }
+      it->second(v, k.str());
+    }
+  }
+
+  /// Handlers for every row of a parameter table, range-checked as they are read.
+  template <typename T>
+  void table_keys(std::map<std::string, std::function<void(const toml::node&, std::string_view)>>& h, T& target,
+                  const std::vector<devices::ParamSpec<T>>& table) const {
+    for (const auto& p : table) {
+      h[std::string(p.name)] = [this, &target, p](const toml::node& n, std::string_view key) {
+        double v = number(n, key);
+        if (std::string e = devices::check(p, v, name_); !e.empty()) fail("{}: {}", where(n), e);
+        target.*(p.member) = v;
+      };
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string name_;
+  std::string file_;
+};
+
+fs::path relative_to(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  return path.is_relative() ? base / path : path;
+}
+
+}  // namespace
+
+Config load_config(const fs::path& file) {
+  Config cfg;
+  cfg.file = file;
+  const std::string name = file.string();
+  const fs::path base = file.parent_path();
+  toml::table root;
+  try {
+    root = toml::parse_file(name);
+  } catch (const toml::parse_error& e) {
+    fail("{}:{}: {}", name, e.source().begin.line, e.description());
+  }
+  auto& s = cfg.spec;
+  s.synapse.r_low = 0;  // 0 = from the MTJ
+  s.synapse.r_high = 0;
+  double variation_percent = 0;
+  std::string variation = "none";
+  int levels = 2;
+  bool gains_given = false;
+  std::filesystem::path curve_file;
+  int curve_line = 0;
+
+  for (auto&& [key, node] : root) {
+    const toml::table* t = node.as_table();
+    std::string sec(key.str());
+    if (!t) fail("{}:{}: '{}' must be a section ([{}])", name, node.source().begin.line, sec, sec);
+    Section x(*t, sec, name);
+    std::map<std::string, std::function<void(const toml::node&, std::string_view)>> h;
+    if (sec == "network") {
+      h["sizes"] = [&](const toml::node& n, std::string_view k) {
+        cfg.sizes = x.integers(n, k);
+        if (cfg.sizes.size() < 2) x.bad(n, k, "needs at least two sizes (inputs and outputs)");
+        for (int v : cfg.sizes)
+          if (v < 1) x.bad(n, k, fmt::format("sizes must be >= 1, got {}", v));
+      };
+      h["weights"] = [&](const toml::node& n, std::string_view k) { cfg.weights_dir = relative_to(base, x.string(n, k)); };
+      h["weights_format"] = [&](const toml::node& n, std::string_view k) { cfg.weights_format = x.choice(n, k, {"csv", "npy"}); };
+      h["levels"] = [&](const toml::node& n, std::string_view k) {
+        levels = static_cast<int>(x.integer(n, k));
+        if (!devices::supported_levels(levels)) x.bad(n, k, fmt::format("must be 2, 3, 5 or 11, got {}", levels));
+      };
+      h["gains"] = [&](const toml::node& n, std::string_view k) {
+        cfg.gains = n.is_array() ? x.numbers(n, k) : std::vector<double>{x.number(n, k)};
+        for (double g : cfg.gains)
+          if (!(g > 0)) x.bad(n, k, fmt::format("gains must be > 0, got {}", g));
+        gains_given = true;
+      };
+      h["vdd"] = [&](const toml::node& n, std::string_view k) {
+        s.vdd = x.number(n, k);
+        if (!(s.vdd > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", s.vdd));
+      };
+      h["seed"] = [&](const toml::node& n, std::string_view k) {
+        int64_t v = x.integer(n, k);
+        if (v < 0) x.bad(n, k, "must be >= 0");
+        s.seed = static_cast<uint64_t>(v);
+      };
+    } else if (sec == "partition") {
+      h["tile"] = [&](const toml::node& n, std::string_view k) {
+        auto v = x.integers(n, k);
+        if (v.size() != 2) x.bad(n, k, "must be [rows, cols]");
+        if (v[0] < 2) x.bad(n, k, fmt::format("must be >= 2 rows, got {}", v[0]));
+        if (v[1] < 1) x.bad(n, k, fmt::format("must be >= 1 column, got {}", v[1]));
+        s.tile_rows = v[0];
+        s.tile_cols = v[1];
+      };
+      h["merge"] = [&](const toml::node& n, std::string_view k) {
+        s.merge = x.choice(n, k, {"average", "sum"}) == "sum" ? netlist::MergeMode::sum : netlist::MergeMode::average;
+      };
+      h["readout"] = [&](const toml::node& n, std::string_view k) {
+        s.readout = x.choice(n, k, {"loaded", "virtual-ground"}) == "loaded" ? netlist::Readout::loaded
+                                                                            : netlist::Readout::virtual_ground;
+      };
+    } else if (sec == "amplifier") {
+      auto table = devices::amplifier_table();
+      std::erase_if(table, [](const auto& p) { return p.name == "gain"; });  // per layer: network.gains
+      x.table_keys(h, s.amplifier, table);
+      h["ideal"] = [&](const toml::node& n, std::string_view k) { s.ideal_amplifier = x.boolean(n, k); };
+    } else if (sec == "mtj") {
+      x.table_keys(h, s.mtj, devices::mtj_table());
+      h["bias_dependence"] = [&](const toml::node& n, std::string_view k) { s.mtj_bias_dependence = x.boolean(n, k); };
+    } else if (sec == "synapse") {
+      h["r_low"] = [&](const toml::node& n, std::string_view k) {
+        s.synapse.r_low = x.number(n, k);
+        if (!(s.synapse.r_low > 0)) x.bad(n, k, fmt::format("must be > 0 ohm, got {}", s.synapse.r_low));
+      };
+      h["r_high"] = [&](const toml::node& n, std::string_view k) {
+        s.synapse.r_high = x.number(n, k);
+        if (!(s.synapse.r_high > 0)) x.bad(n, k, fmt::format("must be > 0 ohm, got {}", s.synapse.r_high));
+      };
+      h["variation"] = [&](const toml::node& n, std::string_view k) { variation = x.choice(n, k, {"none", "uniform", "gaussian"}); };
+      h["variation_percent"] = [&](const toml::node& n, std::string_view k) {
+        variation_percent = x.number(n, k);
+        if (!(variation_percent >= 0 && variation_percent <= 100)) x.bad(n, k, fmt::format("must be in [0, 100], got {}", variation_percent));
+      };
+    } else if (sec == "interconnect") {
+      x.table_keys(h, s.wire, devices::wire_table());
+      h["resistance"] = [&](const toml::node& n, std::string_view k) { s.wire_r = x.boolean(n, k); };
+      h["capacitance"] = [&](const toml::node& n, std::string_view k) { s.wire_c = x.boolean(n, k); };
+    } else if (sec == "neuron") {
+      h["model"] = [&](const toml::node& n, std::string_view k) {
+        s.neuron.kind = x.choice(n, k, {"ideal", "curve"}) == "ideal" ? netlist::NeuronKind::ideal : netlist::NeuronKind::curve;
+      };
+      h["slope"] = [&](const toml::node& n, std::string_view k) {
+        s.neuron.slope = x.number(n, k);
+        if (!(s.neuron.slope > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", s.neuron.slope));
+      };
+      h["offset"] = [&](const toml::node& n, std::string_view k) { s.neuron.offset = x.number(n, k); };
+      h["curve"] = [&](const toml::node& n, std::string_view k) {
+        curve_file = relative_to(base, x.string(n, k));
+        curve_line = static_cast<int>(n.source().begin.line);
+      };
+    } else if (sec == "input") {
+      auto& in = cfg.input;
+      h["values"] = [&](const toml::node& n, std::string_view k) { in.values = x.numbers(n, k); };
+      h["dataset"] = [&](const toml::node& n, std::string_view k) { in.dataset = relative_to(base, x.string(n, k)); };
+      h["binarize"] = [&](const toml::node& n, std::string_view k) { in.binarize = x.boolean(n, k); };
+      h["high"] = [&](const toml::node& n, std::string_view k) { in.high = x.number(n, k); };
+      h["low"] = [&](const toml::node& n, std::string_view k) { in.low = x.number(n, k); };
+      h["first"] = [&](const toml::node& n, std::string_view k) {
+        in.first = static_cast<int>(x.integer(n, k));
+        if (in.first < 0) x.bad(n, k, "must be >= 0");
+      };
+      h["images"] = [&](const toml::node& n, std::string_view k) {
+        in.images = static_cast<int>(x.integer(n, k));
+        if (in.images < 1) x.bad(n, k, fmt::format("must be >= 1, got {}", in.images));
+      };
+      h["window"] = [&](const toml::node& n, std::string_view k) {
+        in.window = x.number(n, k);
+        if (!(in.window > 0)) x.bad(n, k, fmt::format("must be > 0 s, got {}", in.window));
+      };
+      h["edge"] = [&](const toml::node& n, std::string_view k) {
+        in.edge = x.number(n, k);
+        if (!(in.edge > 0)) x.bad(n, k, fmt::format("must be > 0 s, got {}", in.edge));
+      };
+    } else {
+      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input)",
+           name, node.source().begin.line, sec);
+    }
+    x.each(h);
+  }
+
+  if (cfg.sizes.empty()) fail("{}: network.sizes: missing", name);
+  size_t layers = cfg.sizes.size() - 1;
+  if (!gains_given) cfg.gains.assign(layers, 30);
+  if (cfg.gains.size() == 1 && layers > 1) cfg.gains.assign(layers, cfg.gains[0]);
+  if (cfg.gains.size() != layers)
+    fail("{}: network.gains: needs one gain per layer ({}), got {}", name, layers, cfg.gains.size());
+  if (cfg.input.edge >= cfg.input.window)
+    fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
+  s.synapse.levels = levels;
+  if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
+  if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
+  if (!(s.synapse.r_high > s.synapse.r_low))
+    fail("{}: synapse.r_high: must be above r_low ({} ohm), got {} ohm", name, s.synapse.r_low, s.synapse.r_high);
+  s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
+                        : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
+  s.synapse.variation_fraction = variation_percent / 100;
+  if (s.neuron.kind == netlist::NeuronKind::curve) {
+    if (curve_file.empty()) fail("{}: neuron.curve: the curve model needs a curve file", name);
+    Matrix m;
+    try {
+      m = read_csv(curve_file);
+    } catch (const InputError& e) {
+      fail("{}:{}: neuron.curve: {}", name, curve_line, e.what());
+    }
+    if (m.cols != 2) fail("{}: neuron curve needs two columns (input, output), got {}", m.source, m.cols);
+    for (int r = 0; r < m.rows; ++r) {
+      s.neuron.curve_in.push_back(m.at(r, 0));
+      s.neuron.curve_out.push_back(m.at(r, 1));
+    }
+  }
+  return cfg;
+}
+
+void load_network(Config& cfg) {
+  if (cfg.weights_dir.empty()) fail("{}: network.weights: missing (directory of W1/B1 ... files)", cfg.file.string());
+  NetworkWeights nw = read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format);
+  auto& s = cfg.spec;
+  s.layers.clear();
+  for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) {
+    netlist::LayerSpec l;
+    l.inputs = cfg.sizes[k];
+    l.outputs = cfg.sizes[k + 1];
+    l.weights = to_levels(nw.w[k], s.synapse);
+    l.biases = to_levels(nw.b[k], s.synapse);
+    l.gain = cfg.gains[k];
+    s.layers.push_back(std::move(l));
+  }
+  netlist::validate(s);
+}
+
+std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
+  const auto& in = cfg.input;
+  int n = cfg.sizes.front();
+  if (!in.values.empty()) {
+    if (static_cast<int>(in.values.size()) != n)
+      fail("{}: input.values: the network has {} inputs, got {} values", cfg.file.string(), n, in.values.size());
+    if (count > 1) fail("{}: input.values gives one image; use input.dataset for {} images", cfg.file.string(), count);
+    return {in.values};
+  }
+  if (in.dataset.empty()) fail("{}: input: give values or a dataset", cfg.file.string());
+  Matrix data = read_csv(in.dataset);
+  if (data.cols != n) fail("{}: has {} values per image, the network has {} inputs", data.source, data.cols, n);
+  if (in.first + count > data.rows)
+    fail("{}: images {}..{} requested, the file has {}", data.source, in.first, in.first + count - 1, data.rows);
+  std::vector<std::vector<double>> out;
+  for (int img = in.first; img < in.first + count; ++img) {
+    std::vector<double> x(n);
+    for (int k = 0; k < n; ++k) {
+      double v = data.at(img, k);
+      if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
+      x[k] = in.binarize ? (v > 0 ? in.high : v < 0 ? in.low : 0.0) : v;
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+}  // namespace spx::mlp

@@ -1,0 +1,57 @@
+// Configuration files (TOML) for networks: device, interconnect, partition, network and input
+// settings. Every key is checked: an unknown key, a wrong type or a value out of range is an
+// InputError "config.toml:12: section.key: ...". Physical values are numbers in SI units or strings
+// in SPICE notation ("8.49k", "22n"). Relative paths are relative to the config file.
+// Sections and keys (defaults in examples/ and `spinxbar netlist --help`):
+//   [network]      sizes, weights, weights_format, levels, gains, vdd, seed
+//   [partition]    tile = [rows, cols], merge = average|sum, readout = loaded|virtual-ground
+//   [amplifier]    ideal, r_in, open_loop_gain, merge_r
+//   [mtj]          ra, major_axis, minor_axis, tmr0, v_half, bias_dependence
+//   [synapse]      r_low, r_high, variation = none|uniform|gaussian, variation_percent
+//   [interconnect] resistance, capacitance, node, width_factor, thickness, ... (devices/wire.hpp)
+//   [neuron]       model = ideal|curve, slope, offset, curve (CSV of input,output points)
+//   [input]        values, dataset, binarize, high, low, first, images, window, edge
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "netlist/mlp.hpp"
+
+namespace spx::mlp {
+
+/// Input settings.
+struct InputConfig {
+  std::vector<double> values;          ///< V, explicit DC values of the input lines
+  std::filesystem::path dataset;       ///< IMAC-Sim style CSV, one image per row (N x inputs)
+  bool binarize = true;                ///< sign of the data -> high / low / 0
+  double high = 1.0;                   ///< V for positive data
+  double low = -1.0;                   ///< V for negative data
+  int first = 0;                       ///< first image (row) used
+  int images = 1;                      ///< images in one netlist (more than one: time windows)
+  double window = 2e-9;                ///< s, time per image in a transient netlist
+  double edge = 0.1e-9;                ///< s, input transition time between images
+};
+
+/// A loaded configuration.
+struct Config {
+  std::filesystem::path file;          ///< the config file
+  std::vector<int> sizes;              ///< layer sizes, inputs first
+  std::filesystem::path weights_dir;   ///< directory of W<k>/B<k> files
+  std::string weights_format = "csv";  ///< csv | npy
+  std::vector<double> gains;           ///< amplifier gain per layer
+  netlist::MlpSpec spec;               ///< everything but the weights until load_network()
+  InputConfig input;
+};
+
+/// Parses and checks a configuration file.
+Config load_config(const std::filesystem::path& file);
+
+/// Reads the weights named by the config into config.spec.layers.
+void load_network(Config& config);
+
+/// Input vectors (V) of images first .. first+count-1, or the explicit DC values as one image.
+std::vector<std::vector<double>> load_inputs(const Config& config, int count);
+
+}  // namespace spx::mlp

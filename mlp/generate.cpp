@@ -1,0 +1,133 @@
+// Netlist generation and its sidecar files (generate.hpp).
+#include "mlp/generate.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+
+#include "devices/error.hpp"
+
+namespace spx::mlp {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* role_name(netlist::Role r) {
+  switch (r) {
+    case netlist::Role::synapse: return "synapse";
+    case netlist::Role::bias: return "bias";
+    case netlist::Role::wire: return "wire";
+    case netlist::Role::amplifier: return "amplifier";
+    case netlist::Role::neuron: return "neuron";
+    case netlist::Role::supply: return "supply";
+    case netlist::Role::input: return "input";
+    case netlist::Role::merge: return "merge";
+    case netlist::Role::other: return "other";
+  }
+  return "other";
+}
+
+void write_atomic(const fs::path& p, const std::string& text) {
+  fs::path tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail("{}: cannot write", p.string());
+    out << text;
+    if (!out) fail("{}: write failed", p.string());
+  }
+  fs::rename(tmp, p);
+}
+
+}  // namespace
+
+Generated generate(const Config& cfg, int images) {
+  Generated g;
+  g.images = images;
+  auto inputs = load_inputs(cfg, images);
+  g.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
+  g.ports = netlist::build_mlp(cfg.spec, inputs.front(), g.circuit);
+  g.plans = netlist::plan_partitions(cfg.spec);
+  netlist::Analysis a;
+  if (images == 1) {
+    a.kind = netlist::AnalysisKind::op;
+  } else {
+    const double w = cfg.input.window, edge = cfg.input.edge;
+    for (size_t k = 0; k < g.ports.input_sources.size(); ++k) {
+      auto& wave = g.circuit.elements[g.ports.input_sources[k]].wave;
+      wave.kind = devices::WaveKind::pwl;
+      wave.dc_given = false;
+      wave.args = {0, inputs[0][k]};
+      for (int j = 1; j < images; ++j) {
+        wave.args.insert(wave.args.end(), {j * w, inputs[j - 1][k], j * w + edge, inputs[j][k]});
+      }
+    }
+    a.kind = netlist::AnalysisKind::tran;
+    a.tstep = edge / 4;
+    a.tstop = images * w;
+    for (int j = 0; j < images; ++j)
+      for (size_t k = 0; k < g.ports.outputs.size(); ++k)
+        g.circuit.measures.push_back({fmt::format("out_{}_{}", j, k), g.ports.outputs[k], (j + 1) * w - edge / 2});
+  }
+  g.circuit.analyses.push_back(a);
+  return g;
+}
+
+nlohmann::json summary(const Generated& g) {
+  nlohmann::json j;
+  std::map<std::string, int> kinds;
+  std::map<int, std::map<std::string, int>> roles;
+  for (const auto& e : g.circuit.elements) {
+    ++kinds[std::string(netlist::kind_name(e.kind))];
+    ++roles[e.origin.layer][role_name(e.origin.role)];
+  }
+  j["nodes"] = g.circuit.node_count() - 1;
+  j["elements"] = g.circuit.elements.size();
+  j["elements_by_kind"] = kinds;
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t l = 0; l < g.plans.size(); ++l) {
+    nlohmann::json lj;
+    lj["layer"] = l + 1;
+    lj["lines"] = g.plans[l].lines;
+    lj["h_partitions"] = g.plans[l].h_sizes.size();
+    lj["v_partitions"] = g.plans[l].v_sizes.size();
+    lj["h_sizes"] = g.plans[l].h_sizes;
+    lj["v_sizes"] = g.plans[l].v_sizes;
+    lj["elements_by_role"] = roles[static_cast<int>(l) + 1];
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  std::vector<size_t> hpar, vpar;
+  for (const auto& p : g.plans) {
+    hpar.push_back(p.h_sizes.size());
+    vpar.push_back(p.v_sizes.size());
+  }
+  j["hpar"] = hpar;
+  j["vpar"] = vpar;
+  j["images"] = g.images;
+  j["measures"] = g.circuit.measures.size();
+  return j;
+}
+
+void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect dialect) {
+  netlist::SpiceText text = netlist::write_spice(g.circuit, dialect);
+  std::string lines = "line\telement\tlayer\ttile_row\ttile_col\trow\tcol\trole\n";
+  for (size_t k = 0; k < text.line_element.size(); ++k) {
+    if (text.line_element[k] < 0) continue;
+    const auto& e = g.circuit.elements[text.line_element[k]];
+    const auto& o = e.origin;
+    lines += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", k + 1, e.name, o.layer, o.tile_row, o.tile_col, o.row, o.col,
+                         role_name(o.role));
+  }
+  nlohmann::json j = summary(g);
+  j["dialect"] = dialect == netlist::Dialect::hspice ? "hspice" : "ngspice";
+  j["netlist"] = file.filename().string();
+  j["line_map"] = file.filename().string() + ".lines.tsv";
+  // The netlist is renamed into place last, so a complete netlist always has complete sidecars.
+  write_atomic(fs::path(file.string() + ".lines.tsv"), lines);
+  write_atomic(fs::path(file.string() + ".json"), j.dump(1) + "\n");
+  write_atomic(file, text.text);
+}
+
+}  // namespace spx::mlp

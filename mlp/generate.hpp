@@ -1,0 +1,34 @@
+// Netlist generation from a configuration: the network's Circuit with its inputs, either DC sources
+// and an operating point (one image), or time-multiplexed PWL inputs, one window per image: image j
+// holds from j*window + edge to (j+1)*window, a transient runs over all windows and every output is
+// measured half an edge before the end of every window (".meas tran out_j_k find v(...) at=...").
+#pragma once
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "mlp/config.hpp"
+#include "netlist/spice_writer.hpp"
+
+namespace spx::mlp {
+
+/// A generated network circuit.
+struct Generated {
+  netlist::Circuit circuit;
+  netlist::MlpPorts ports;
+  std::vector<netlist::LayerPlan> plans;
+  int images = 1;
+};
+
+/// Builds the circuit of a loaded configuration (weights read) for `images` images.
+Generated generate(const Config& config, int images);
+
+/// Element counts per kind and per layer and role, node count and the partition plan.
+nlohmann::json summary(const Generated& g);
+
+/// Writes FILE (the netlist), FILE.json (summary, dialect, files) and FILE.lines.tsv (line -> element
+/// and origin), each through a temporary file and a rename.
+void write_netlist(const std::filesystem::path& file, const Generated& g, netlist::Dialect dialect);
+
+}  // namespace spx::mlp
