@@ -1,0 +1,142 @@
+// Configuration files: the example loads; every kind of bad key or value names file:line and key;
+// generated netlists (DC and PWL windows) agree with each other; HSPICE text has no ngspice syntax.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <algorithm>
+#include <functional>
+
+#include "devices/error.hpp"
+#include "mlp/config.hpp"
+#include "mlp/generate.hpp"
+#include "solver/native.hpp"
+
+using namespace spx;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kExample = SPX_SOURCE_DIR "/examples/small/small.toml";
+
+fs::path scratch(const std::string& name, const std::string& text) {
+  fs::path d = fs::temp_directory_path() / "spx_config_test";
+  fs::create_directories(d);
+  for (const char* f : {"W1.csv", "B1.csv", "W2.csv", "B2.csv", "test_data.csv"})
+    fs::copy_file(kExample.parent_path() / f, d / f, fs::copy_options::overwrite_existing);
+  std::ofstream(d / name) << text;
+  return d / name;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const std::string kBase = "[network]\nsizes = [16, 8, 4]\nweights = \".\"\n[input]\ndataset = \"test_data.csv\"\n";
+
+}  // namespace
+
+TEST_CASE("the example configuration loads with its documented values") {
+  auto cfg = mlp::load_config(kExample);
+  CHECK(cfg.sizes == std::vector<int>{16, 8, 4});
+  CHECK(cfg.gains == std::vector<double>{10, 10});
+  CHECK(cfg.spec.tile_rows == 4);
+  CHECK(cfg.spec.synapse.r_low == doctest::Approx(8488.26363157));
+  CHECK(cfg.spec.synapse.r_high == doctest::Approx(25464.7908947));
+  CHECK(cfg.spec.wire.input_segment_r() == doctest::Approx(9.24).epsilon(1e-3));
+  mlp::load_network(cfg);
+  CHECK(cfg.spec.layers.size() == 2);
+  auto x = mlp::load_inputs(cfg, 2);
+  CHECK(x.size() == 2);
+  for (double v : x[0]) CHECK(std::fabs(v) == 1.0);
+}
+
+TEST_CASE("configuration errors name file:line and the key") {
+  auto err = [](const std::string& text) {
+    fs::path p = scratch("bad.toml", text);
+    std::string e = error_of([&] {
+      auto c = mlp::load_config(p);
+      mlp::load_network(c);
+      mlp::load_inputs(c, 1);
+    });
+    // Messages name the config by the path it was given; drop the scratch directory here.
+    std::string dir = p.parent_path().string() + "/";
+    for (size_t k; (k = e.find(dir)) != std::string::npos;) e.erase(k, dir.size());
+    return e;
+  };
+  CHECK(err(kBase + "[partition]\ntile = [1, 4]\n") == "bad.toml:7: partition.tile: must be >= 2 rows, got 1");
+  CHECK(err(kBase + "[mtj]\nra = -1\n") == "bad.toml:7: mtj.ra: must be > 0 ohm.m^2, got -1");
+  CHECK(err(kBase + "[mtj]\ntmr0 = \"lots\"\n") == "bad.toml:7: mtj.tmr0: 'lots' is not a number");
+  CHECK(err(kBase + "[interconnect]\nnode = \"9n\"\nresistence = true\n").rfind("bad.toml:8: unknown key 'interconnect.resistence' (known: ", 0) == 0);
+  CHECK(err(kBase + "[partition]\nmerge = \"median\"\n") == "bad.toml:7: partition.merge: must be one of average, sum, got 'median'");
+  CHECK(err(kBase + "[netwerk]\nx = 1\n").rfind("bad.toml:6: unknown section [netwerk]", 0) == 0);
+  CHECK(err(kBase + "[synapse]\nvariation_percent = 150\n") == "bad.toml:7: synapse.variation_percent: must be in [0, 100], got 150");
+  CHECK(err("[network]\nsizes = [16, 8, 4]\nweights = \".\"\ngains = [1, 2, 3]\n") ==
+        "bad.toml: network.gains: needs one gain per layer (2), got 3");
+  CHECK(err("[network]\nsizes = [16, 9, 4]\nweights = \".\"\n") == "W1.csv: expected 16 x 9 (inputs x outputs), got 16 x 8");
+  CHECK(err("[network]\nsizes = 16\n") == "bad.toml:2: network.sizes: must be an array of integers");
+  CHECK(err("[network\n").rfind("bad.toml:1: ", 0) == 0);
+  CHECK(err("[network]\nsizes = [17, 8, 4]\nweights = \"nowhere\"\n").find("W1.csv: cannot open") != std::string::npos);
+  CHECK(err(kBase + "[neuron]\nmodel = \"curve\"\n") == "bad.toml: neuron.curve: the curve model needs a curve file");
+}
+
+TEST_CASE("inputs: dataset shape, image range and NaN are checked") {
+  fs::path p = scratch("in.toml", "[network]\nsizes = [16, 8, 4]\nweights = \".\"\n[input]\ndataset = \"test_data.csv\"\nfirst = 4\n");
+  auto cfg = mlp::load_config(p);
+  CHECK(error_of([&] { mlp::load_inputs(cfg, 3); }) == "test_data.csv: images 4..6 requested, the file has 6");
+  CHECK_NOTHROW(mlp::load_inputs(cfg, 2));
+}
+
+TEST_CASE("a PWL netlist of N images measures what N DC netlists compute") {
+  auto cfg = mlp::load_config(kExample);
+  mlp::load_network(cfg);
+  const int n = 3;
+  auto g = mlp::generate(cfg, n);
+  REQUIRE(g.circuit.measures.size() == n * 4);
+  auto tran = solver::simulate_native(g.circuit);
+  REQUIRE(tran[0].report.ok());
+  const auto& t = tran[0].scale;
+  for (int j = 0; j < n; ++j) {
+    mlp::Config one = cfg;
+    one.input.first = j;
+    auto dc = mlp::generate(one, 1);
+    auto op = solver::simulate_native(dc.circuit);
+    REQUIRE(op[0].report.ok());
+    for (int k = 0; k < 4; ++k) {
+      const auto& m = g.circuit.measures[static_cast<size_t>(j) * 4 + k];
+      // Value at the measurement time (the transient has a point within a step of it).
+      size_t idx = static_cast<size_t>(std::lower_bound(t.begin(), t.end(), m.time) - t.begin());
+      double v_tran = tran[0].vectors.at("v(" + g.circuit.node_name(m.node) + ")")[idx];
+      double v_dc = op[0].vectors.at("v(" + dc.circuit.node_name(dc.ports.outputs[k]) + ")")[0];
+      CAPTURE(j);
+      CAPTURE(k);
+      CHECK(v_tran == doctest::Approx(v_dc).epsilon(1e-9));
+    }
+  }
+}
+
+TEST_CASE("HSPICE text: E/G elements with quoted expressions, PWL(1) neurons extended linearly") {
+  auto cfg = mlp::load_config(kExample);
+  mlp::load_network(cfg);
+  cfg.spec.mtj_bias_dependence = true;
+  cfg.spec.neuron.kind = netlist::NeuronKind::curve;
+  cfg.spec.neuron.curve_in = {-1, 0, 1};
+  cfg.spec.neuron.curve_out = {1, 0.5, 0};
+  auto g = mlp::generate(cfg, 2);
+  auto text = netlist::write_spice(g.circuit, netlist::Dialect::hspice).text;
+  CHECK(text.find("{") == std::string::npos);
+  CHECK(text.find("\nb") == std::string::npos);
+  CHECK(text.find("^") == std::string::npos);
+  CHECK(text.find("cur='") != std::string::npos);
+  CHECK(text.find("pwr(abs(") != std::string::npos);
+  // The curve neuron: end points 1000 spans out on the end segments' lines (slope -0.5).
+  auto pos = text.find("eb_l1_n_0 l1_o_0 0 pwl(1) l1_z_0 0 -2001,1001 -1,1 0,0.5 1,0 2001,-1000");
+  CHECK(pos != std::string::npos);
+  CHECK(text.find(".meas tran out_1_3 find v(l2_o_3) at=") != std::string::npos);
+}
