@@ -67,14 +67,14 @@ std::vector<double> telegraph_pwl(const Telegraph& t, double low, double high, d
   bool s = t.initial_ap;
   pts.insert(pts.end(), {0.0, s ? high : low});
   for (double sw : t.switches) {
-    // Hold until the switch, then ramp; a switch closer than one edge to the previous one starts
-    // after it so the times never decrease.
-    double start = std::max(sw, pts[pts.size() - 2]);
-    pts.insert(pts.end(), {start, s ? high : low});
+    // Hold until the switch, then ramp. A switch within one edge of the previous ramp's end starts
+    // right after it, so the times strictly increase.
+    double last = pts[pts.size() - 2];
+    if (sw > last) pts.insert(pts.end(), {sw, s ? high : low});
     s = !s;
-    pts.insert(pts.end(), {start + edge, s ? high : low});
+    pts.insert(pts.end(), {std::max(sw, last) + edge, s ? high : low});
   }
-  pts.insert(pts.end(), {std::max(t.duration, pts[pts.size() - 2]), s ? high : low});
+  if (t.duration > pts[pts.size() - 2]) pts.insert(pts.end(), {t.duration, s ? high : low});
   return pts;
 }
 

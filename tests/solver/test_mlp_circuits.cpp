@@ -7,7 +7,9 @@
 #include <cmath>
 #include <random>
 
+#include "devices/smtj.hpp"
 #include "netlist/mlp.hpp"
+#include "netlist/smtj_element.hpp"
 #include "solver/native.hpp"
 #include "tests/solver/both_backends.hpp"
 
@@ -184,4 +186,50 @@ TEST_CASE("with small wire resistance the circuit classifies like its model (doc
     for (size_t k = 0; k < out.size(); ++k) CHECK(out[k] == doctest::Approx(ref.back()[k]).epsilon(1e-2));
   }
   CHECK(same == 10);
+}
+
+TEST_CASE("stochastic MTJ in a divider: both backends follow the same sampled sequence") {
+  devices::SmtjParams p;
+  p.tau0 = 0.2e-9;
+  devices::CellRng rng(99, 0, 0, 0, devices::Purpose::telegraph);
+  devices::Telegraph t = devices::sample_telegraph(p, 10e-6, 40e-9, rng);
+  REQUIRE(t.switches.size() > 10);
+  netlist::Circuit c;
+  c.title = "smtj divider";
+  netlist::Element v;
+  v.kind = netlist::ElementKind::vsource;
+  v.name = "v1";
+  v.a = c.node("top");
+  v.wave.dc = 1;
+  v.wave.dc_given = true;
+  c.add(v);
+  netlist::Element r;
+  r.name = "rl";
+  r.a = c.node("out");
+  r.value = 10e3;
+  c.add(r);
+  const double rp = 8488.26, rap = 25464.79, rl = 10e3;
+  auto dev = netlist::add_smtj(c, "mtj1", c.node("top"), c.node("out"), t, rp, rap, 100e-12);
+  netlist::Analysis a;
+  a.kind = netlist::AnalysisKind::tran;
+  a.tstep = 5e-12;
+  a.tstop = 40e-9;
+  c.analyses.push_back(a);
+  auto both = test::run_both(c);
+  MESSAGE("s-MTJ divider transient: max relative difference ", both.agreement.max_rel);
+  CHECK_MESSAGE(both.agreement.max_rel <= 1e-3, both.agreement.worst, " ", both.agreement.max_rel);
+  // Resistive circuit: at every point v(out) = V rl G(t) / (1 + G(t) rl), G(t) from the sequence's PWL.
+  const auto& g = c.elements[dev - 1].wave;
+  const auto& ts = both.native.scale;
+  const auto& vo = both.native.vectors.at("v(out)");
+  devices::TimeAxis axis{a.tstep, a.tstop};
+  double worst = 0;
+  for (size_t k = 0; k < ts.size(); ++k) {
+    double gt = g.at(ts[k], axis);
+    worst = std::max(worst, std::fabs(vo[k] - rl * gt / (1 + gt * rl)));
+  }
+  CHECK(worst < 1e-12);
+  // Both resistance states appear.
+  CHECK(*std::max_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rp + rl)));
+  CHECK(*std::min_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rap + rl)));
 }
