@@ -47,6 +47,7 @@ char kind_letter(ElementKind k) {
     case ElementKind::ccvs: return 'h';
     case ElementKind::behavioral_v:
     case ElementKind::behavioral_i: return 'b';
+    case ElementKind::mosfet: return 'm';
   }
   return '?';
 }
@@ -64,6 +65,7 @@ std::string_view kind_name(ElementKind k) {
     case ElementKind::ccvs: return "ccvs";
     case ElementKind::behavioral_v: return "behavioral voltage source";
     case ElementKind::behavioral_i: return "behavioral current source";
+    case ElementKind::mosfet: return "mosfet";
   }
   return "element";
 }
@@ -151,14 +153,15 @@ std::string Circuit::describe(ElementId id) const {
 }
 
 bool Circuit::operator==(const Circuit& o) const {
-  if (title != o.title || analyses != o.analyses || options != o.options || measures != o.measures ||
+  if (title != o.title || analyses != o.analyses || options != o.options || measures != o.measures || models != o.models ||
       node_names_ != o.node_names_ || elements.size() != o.elements.size())
     return false;
   for (size_t i = 0; i < elements.size(); ++i) {
     const Element &x = elements[i], &y = o.elements[i];
     bool same_ic = (std::isnan(x.ic) && std::isnan(y.ic)) || x.ic == y.ic;
     if (x.kind != y.kind || x.name != y.name || x.a != y.a || x.b != y.b || x.c != y.c ||
-        x.d != y.d || x.value != y.value || x.control != y.control || !(x.wave == y.wave) ||
+        x.d != y.d || x.value != y.value || x.control != y.control || !(x.wave == y.wave) || x.model != y.model ||
+        x.w != y.w || x.l != y.l ||
         !(x.expr == y.expr) || !same_ic)
       return false;
   }

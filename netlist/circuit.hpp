@@ -36,6 +36,7 @@ enum class ElementKind : uint8_t {
   ccvs,          ///< H: v(a,b) = value * i(control) (has a branch current)
   behavioral_v,  ///< B with V=expr (has a branch current)
   behavioral_i,  ///< B with I=expr, current from a through the element to b
+  mosfet,        ///< M: drain a, gate b, source c, bulk d; `model`, w, l (ngspice backend only)
 };
 
 /// SPICE letter of a kind ('r', 'c', ...).
@@ -74,6 +75,9 @@ struct Element {
   devices::Waveform wave;       ///< V, I
   Expr expr;                    ///< B (bound)
   double ic = NAN;              ///< initial condition (C: V, L: A), NaN if none
+  std::string model;            ///< M: model name (a .model card of the circuit)
+  double w = 0;                 ///< M: m, channel width (0 = not given)
+  double l = 0;                 ///< M: m, channel length (0 = not given)
   Origin origin;
 };
 
@@ -111,6 +115,7 @@ class Circuit {
   std::vector<Analysis> analyses;     ///< in file order
   std::vector<std::string> options;   ///< ".options" cards, passed through verbatim
   std::vector<Measure> measures;      ///< transient measurements
+  std::vector<std::string> models;    ///< ".model" cards, passed to ngspice verbatim
   std::vector<std::string> files;     ///< files the circuit was read from (Origin::file)
 
   /// Id of a node, creating it; "0" and "gnd" are ground. Names are stored lower-case.

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "devices/error.hpp"
 #include "devices/random.hpp"
 #include "devices/units.hpp"
@@ -316,6 +318,10 @@ class Builder {
       at_.col = r;
       at_.role = Role::neuron;
       out[r] = c_.node(fmt::format("l{}_o_{}", l, r));
+      if (s_.neuron.kind == NeuronKind::transistor) {
+        transistor_neuron(l, r, z, out[r]);
+        continue;
+      }
       std::string zin = fmt::format("v({})", c_.node_name(z));
       std::string law;
       if (s_.neuron.kind == NeuronKind::ideal) {
@@ -332,10 +338,55 @@ class Builder {
     return out;
   }
 
+  void transistor_neuron(int l, int r, NodeId z, NodeId o) {
+    add_sot_neuron(c_, fmt::format("l{}_{}", l, r), z, o, vdd_, s_.neuron.sot, s_.mtj, at_);
+  }
+
   ElementId vp_id_ = -1, vn_id_ = -1;
 };
 
 }  // namespace
+
+void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, NodeId vdd,
+                    const devices::SotNeuronParams& p, const devices::MtjParams& mtj, const Origin& origin) {
+  for (const auto& card : p.model_cards())
+    if (std::find(c.models.begin(), c.models.end(), card) == c.models.end()) c.models.push_back(card);
+  NodeId shifted = c.node(fmt::format("{}_ns", tag)), gate = c.node(fmt::format("{}_ng", tag));
+  auto add = [&](Element e) {
+    e.origin = origin;
+    c.add(std::move(e));
+  };
+  Element vs;
+  vs.kind = ElementKind::vsource;
+  vs.name = fmt::format("v_{}_ns", tag);
+  vs.a = shifted;
+  vs.b = z;
+  vs.wave.dc = p.v_shift;
+  vs.wave.dc_given = true;
+  add(std::move(vs));
+  for (auto [name, a, b, r] : {std::tuple{fmt::format("r_{}_ni", tag), shifted, gate, mtj.r_parallel()},
+                               std::tuple{fmt::format("r_{}_nf", tag), gate, out, mtj.r_antiparallel(0)}}) {
+    Element e;
+    e.name = name;
+    e.a = a;
+    e.b = b;
+    e.value = r;
+    add(std::move(e));
+  }
+  for (bool n : {true, false}) {
+    Element m;
+    m.kind = ElementKind::mosfet;
+    m.name = fmt::format("m_{}_{}", tag, n ? "nn" : "np");
+    m.a = out;
+    m.b = gate;
+    m.c = n ? ground : vdd;
+    m.d = n ? ground : vdd;
+    m.model = n ? "spx_nmos" : "spx_pmos";
+    m.w = n ? p.nmos_width : p.pmos_width;
+    m.l = p.length;
+    add(std::move(m));
+  }
+}
 
 MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit) {
   validate(spec);

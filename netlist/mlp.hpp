@@ -13,8 +13,10 @@
 //   rt = gain * r_in (current mode). An ideal amplifier option is a single VCVS g (v+ - v-).
 // - Merge of the h-partitions into the neuron input: `average` ties every partition output to it
 //   through merge_r (IMAC-Sim), `sum` adds them with stacked unit-gain VCVSs.
-// - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), or a
-//   characterized transfer curve as pwl() of the input (`curve`). Outputs drive the next layer's lines.
+// - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), a
+//   characterized transfer curve as pwl() of the input (`curve`), or the SOT-MRAM circuit itself
+//   (`transistor`: level shift, P-state input MTJ, AP-state feedback MTJ, CMOS inverter; ngspice only,
+//   devices/neuron.hpp). Outputs drive the next layer's lines.
 // Names are deterministic and carry layer, line (c) and neuron (r): r_l1_sp_3_17 is the I+ synapse of
 // input line 3, neuron 17 of layer 1; every element has an Origin{layer, tile, cell, role}.
 #pragma once
@@ -24,6 +26,7 @@
 
 #include "devices/amplifier.hpp"
 #include "devices/mtj.hpp"
+#include "devices/neuron.hpp"
 #include "devices/synapse.hpp"
 #include "devices/wire.hpp"
 #include "netlist/circuit.hpp"
@@ -35,7 +38,7 @@ enum class MergeMode : uint8_t { average, sum };
 /// How the I+/I- lines are read.
 enum class Readout : uint8_t { loaded, virtual_ground };
 /// Neuron model.
-enum class NeuronKind : uint8_t { ideal, curve };
+enum class NeuronKind : uint8_t { ideal, curve, transistor };
 
 /// Neuron transfer function.
 struct NeuronSpec {
@@ -44,6 +47,7 @@ struct NeuronSpec {
   double offset = 0;                  ///< V, input at which the ideal output is vdd/2
   std::vector<double> curve_in;       ///< V, transfer-curve inputs (increasing), kind == curve
   std::vector<double> curve_out;      ///< V, transfer-curve outputs
+  devices::SotNeuronParams sot;       ///< transistor-level neuron (kind == transistor; ngspice only)
 };
 
 /// One crossbar layer.
@@ -97,6 +101,11 @@ struct MlpPorts {
 
 /// Checks the spec (shapes, levels, tiles); throws InputError naming the field.
 void validate(const MlpSpec& spec);
+
+/// Adds one SOT-MRAM neuron circuit (devices/neuron.hpp) from input z to output out, supplied from
+/// vdd; element names carry `tag` (e.g. "l1_3"); the transistor models are added once.
+void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, NodeId vdd,
+                    const devices::SotNeuronParams& p, const devices::MtjParams& mtj, const Origin& origin);
 
 /// Adds the network to a circuit, with DC input sources at the given values (V).
 MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit);

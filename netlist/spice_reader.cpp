@@ -452,6 +452,11 @@ class Flattener {
       return;
     }
     if (kw == ".save" || kw == ".print" || kw == ".plot" || kw == ".probe" || kw == ".width") return;
+    if (kw == ".model") {
+      if (toks.size() < 3) fail("{}: .model needs a name and a type", at);
+      c_.models.push_back(card.text);
+      return;
+    }
     if (kw == ".meas" || kw == ".measure") {
       // Only the form written by spinxbar: .meas tran NAME find v(NODE) at=T
       if (toks.size() != 11 || toks[1].text != "tran" || toks[3].text != "find" || toks[4].text != "v" ||
@@ -653,6 +658,27 @@ class Flattener {
         return;
       }
       case 'x': instance(card, toks, scope, depth); return;
+      case 'm': {
+        Element e = base(card, toks, scope, ElementKind::mosfet, 4);
+        if (toks.size() < 6 || toks[5].text == "=") fail("{}: mosfet '{}' needs d g s b and a model", at, name);
+        e.model = toks[5].text;
+        auto kv = keywords(toks, 6, at);
+        if (kv.count("w")) { e.w = value_of(kv["w"], scope, at, "w"); kv.erase("w"); }
+        if (kv.count("l")) { e.l = value_of(kv["l"], scope, at, "l"); kv.erase("l"); }
+        if (!kv.empty()) fail("{}: unsupported parameter '{}' on mosfet '{}'", at, kv.begin()->first, name);
+        std::string ename = e.name, model = e.model;
+        fixups_.push_back([this, ename, model, at] {
+          for (const auto& m : c_.models) {
+            std::istringstream ms(m);
+            std::string kw2, mname;
+            ms >> kw2 >> mname;
+            if (mname == model) return;
+          }
+          fail("{}: mosfet '{}' uses model '{}', which no .model card defines", at, ename, model);
+        });
+        add(std::move(e), at);
+        return;
+      }
       default: fail("{}: unknown element '{}'", at, name);
     }
   }

@@ -70,6 +70,11 @@ std::string element_card(const Circuit& c, const Element& e, Dialect dialect) {
     case ElementKind::vccs: s += fmt::format(" {} {} {}", n(e.c), n(e.d), format_number(e.value)); break;
     case ElementKind::cccs:
     case ElementKind::ccvs: s += fmt::format(" {} {}", c.elements[e.control].name, format_number(e.value)); break;
+    case ElementKind::mosfet:
+      s += fmt::format(" {} {} {}", n(e.c), n(e.d), e.model);
+      if (e.w > 0) s += " w=" + format_number(e.w);
+      if (e.l > 0) s += " l=" + format_number(e.l);
+      break;
     case ElementKind::behavioral_v:
     case ElementKind::behavioral_i: {
       if (hspice && e.kind == ElementKind::behavioral_v) {
@@ -98,6 +103,7 @@ SpiceText write_spice(const Circuit& c, Dialect dialect) {
   };
   line(c.title);
   for (const auto& o : c.options) line(o);
+  for (const auto& m : c.models) line(m);
   for (size_t i = 0; i < c.elements.size(); ++i)
     line(element_card(c, c.elements[i], dialect), static_cast<ElementId>(i));
   for (const auto& a : c.analyses) {

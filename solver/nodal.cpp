@@ -7,6 +7,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "devices/error.hpp"
+
 namespace spx::solver {
 
 using netlist::Circuit;
@@ -21,6 +23,9 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   branch_.assign(circuit.elements.size(), -1);
   for (size_t i = 0; i < circuit.elements.size(); ++i) {
     const Element& e = circuit.elements[i];
+    if (e.kind == ElementKind::mosfet)
+      fail("{}: transistors run on the ngspice backend only (use --backend ngspice, or a characterized neuron)",
+           circuit.describe(static_cast<ElementId>(i)));
     if (netlist::has_branch(e.kind)) branch_[i] = n_++;
     if (e.kind == ElementKind::behavioral_v || e.kind == ElementKind::behavioral_i) {
       behavioral_.push_back(static_cast<int32_t>(i));
@@ -167,6 +172,7 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
         branch_kcl(a, b, k);
         add(k, branch_[e.control], -e.value);
         break;
+      case ElementKind::mosfet: break;  // rejected in the constructor
       case ElementKind::behavioral_v:
       case ElementKind::behavioral_i: {
         Behavioral& be = beval_[nb++];

@@ -153,7 +153,8 @@ TEST_CASE("reader errors name file:line and the token") {
   CHECK(error_of("t\nV1 a 0 PULSE(0 1 2 3 4 5 6 7 8)\n") == "net.cir:2: pulse takes at most 7 arguments, got 9");
   CHECK(error_of("t\nV1 a 0 PWL(0 0 1n)\n") == "net.cir:2: pwl needs time,value pairs on 'v1'");
   CHECK(error_of("t\n.tran 1n\n") == "net.cir:2: .tran needs tstep and tstop");
-  CHECK(error_of("t\n.model d1 d\n") == "net.cir:2: unsupported control card '.model'");
+  CHECK(error_of("t\n.ic v(1)=0\n") == "net.cir:2: unsupported control card '.ic'");
+  CHECK(error_of("t\nM1 d g 0 0 nch\n") == "net.cir:2: mosfet 'm1' uses model 'nch', which no .model card defines");
   CHECK(error_of("t\n+ R1 a b 1\n") == "net.cir:2: continuation line with nothing to continue");
   CHECK(error_of("t\nR1 a b {1+}\n") == "net.cir:2: unexpected end in expression '1+'");
   CHECK(error_of("t\n.subckt s a\nR1 a 0 1\n.ends\nX1 n s q=1\n") == "net.cir:5: subcircuit 's' has no parameter 'q'");
