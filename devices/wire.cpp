@@ -30,6 +30,11 @@ double WireTech::coupling_c_per_m(double spacing) const {
   return eps * (0.03 * (width() / h) + 0.83 * th - 0.07 * std::pow(th, 0.222)) * std::pow(spacing / h, -1.34);
 }
 
+double WireTech::input_ground_c() const { return cell_width() * ground_c_per_m(); }
+double WireTech::input_coupling_c() const { return cell_width() * coupling_c_per_m(cell_width()); }
+double WireTech::output_ground_c() const { return cell_length() * ground_c_per_m(); }
+double WireTech::output_coupling_c() const { return cell_length() * coupling_c_per_m(pair_spacing_factor * node); }
+
 double WireTech::input_segment_c() const {
   double spacing = cell_width();  // the neighbouring input lines, one cell pitch away on each side
   return cell_width() * (ground_c_per_m() + 2 * coupling_c_per_m(spacing));

@@ -12,9 +12,10 @@
 // with h the dielectric thickness to the plane below and s the spacing to a neighbour:
 //   C_ground / eps = 1.15 (w/h) + 2.80 (t/h)^0.222
 //   C_couple / eps = [0.03 (w/h) + 0.83 (t/h) - 0.07 (t/h)^0.222] (s/h)^-1.34
-// A segment's capacitance is lumped at its far node to ground: ground term plus the coupling to its
-// neighbours (input lines: the input lines one cell pitch away on both sides; I+/I- lines: the partner
-// line of the pair). Spacings are the distances between lines, as IMAC-Sim uses them in the formula.
+// A segment's capacitance sits at its far node: either all to ground (ground term plus the couplings to
+// its neighbours, as IMAC-Sim lumps them), or as a ground capacitor plus explicit coupling capacitors
+// (input lines: to the input line one cell pitch away on each side; I+/I- lines: to the partner line of
+// the pair). Spacings are the distances between lines, as IMAC-Sim uses them in the formula.
 #pragma once
 
 #include <vector>
@@ -47,8 +48,12 @@ struct WireTech {
   double output_segment_r() const { return resistance(cell_length()); } ///< ohm, I+/I- line per cell
   double ground_c_per_m() const;                   ///< F/m to the plane below
   double coupling_c_per_m(double spacing) const;   ///< F/m to a neighbour at spacing (edge to edge)
-  double input_segment_c() const;                  ///< F per input-line segment
-  double output_segment_c() const;                 ///< F per I+/I- segment
+  double input_segment_c() const;                  ///< F per input-line segment, couplings lumped to ground
+  double output_segment_c() const;                 ///< F per I+/I- segment, coupling lumped to ground
+  double input_ground_c() const;                   ///< F per input-line segment to ground only
+  double input_coupling_c() const;                 ///< F per input-line segment to one neighbouring line
+  double output_ground_c() const;                  ///< F per I+/I- segment to ground only
+  double output_coupling_c() const;                ///< F per I+/I- segment to its partner line
 };
 
 /// Parameter table of WireTech (config section "interconnect").

@@ -10,6 +10,7 @@
 
 #include "devices/error.hpp"
 #include "devices/units.hpp"
+#include "mlp/neuron_curve.hpp"
 #include "mlp/weights.hpp"
 
 namespace spx::mlp {
@@ -130,6 +131,9 @@ Config load_config(const fs::path& file) {
   bool gains_given = false;
   std::filesystem::path curve_file;
   int curve_line = 0;
+  std::string neuron_model = "ideal";
+  std::pair<double, double> sot_range{-1.5, 1.5};
+  double sot_step = 2e-3, sot_tolerance = 0.2e-3;
 
   for (auto&& [key, node] : root) {
     const toml::table* t = node.as_table();
@@ -207,9 +211,28 @@ Config load_config(const fs::path& file) {
       x.table_keys(h, s.wire, devices::wire_table());
       h["resistance"] = [&](const toml::node& n, std::string_view k) { s.wire_r = x.boolean(n, k); };
       h["capacitance"] = [&](const toml::node& n, std::string_view k) { s.wire_c = x.boolean(n, k); };
+      h["coupling"] = [&](const toml::node& n, std::string_view k) {
+        s.explicit_coupling = x.choice(n, k, {"ground", "explicit"}) == "explicit";
+      };
     } else if (sec == "neuron") {
       h["model"] = [&](const toml::node& n, std::string_view k) {
-        s.neuron.kind = x.choice(n, k, {"ideal", "curve"}) == "ideal" ? netlist::NeuronKind::ideal : netlist::NeuronKind::curve;
+        neuron_model = x.choice(n, k, {"ideal", "curve", "sot", "sot-transistor"});
+        s.neuron.kind = neuron_model == "ideal" ? netlist::NeuronKind::ideal
+                        : neuron_model == "sot-transistor" ? netlist::NeuronKind::transistor
+                                                           : netlist::NeuronKind::curve;
+      };
+      h["range"] = [&](const toml::node& n, std::string_view k) {
+        auto v = x.numbers(n, k);
+        if (v.size() != 2 || !(v[1] > v[0])) x.bad(n, k, "must be [low, high] with low < high (V)");
+        sot_range = {v[0], v[1]};
+      };
+      h["step"] = [&](const toml::node& n, std::string_view k) {
+        sot_step = x.number(n, k);
+        if (!(sot_step > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", sot_step));
+      };
+      h["tolerance"] = [&](const toml::node& n, std::string_view k) {
+        sot_tolerance = x.number(n, k);
+        if (!(sot_tolerance > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", sot_tolerance));
       };
       h["slope"] = [&](const toml::node& n, std::string_view k) {
         s.neuron.slope = x.number(n, k);
@@ -266,7 +289,17 @@ Config load_config(const fs::path& file) {
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
-  if (s.neuron.kind == netlist::NeuronKind::curve) {
+  if (neuron_model == "sot") {
+    // The macro-model of the transistor-level neuron, measured now in embedded ngspice.
+    NeuronCurve c;
+    try {
+      c = characterize_neuron(s.neuron.sot, s.mtj, s.vdd, sot_range.first, sot_range.second, sot_step, sot_tolerance);
+    } catch (const std::runtime_error& e) {
+      fail("{}: neuron.model: {}", name, e.what());
+    }
+    s.neuron.curve_in = c.in;
+    s.neuron.curve_out = c.out;
+  } else if (s.neuron.kind == netlist::NeuronKind::curve) {
     if (curve_file.empty()) fail("{}: neuron.curve: the curve model needs a curve file", name);
     Matrix m;
     try {

@@ -8,8 +8,10 @@
 //   [amplifier]    ideal, r_in, open_loop_gain, merge_r
 //   [mtj]          ra, major_axis, minor_axis, tmr0, v_half, bias_dependence
 //   [synapse]      r_low, r_high, variation = none|uniform|gaussian, variation_percent
-//   [interconnect] resistance, capacitance, node, width_factor, thickness, ... (devices/wire.hpp)
-//   [neuron]       model = ideal|curve, slope, offset, curve (CSV of input,output points)
+//   [interconnect] resistance, capacitance, coupling = ground|explicit, node, width_factor, thickness,
+//                  ... (devices/wire.hpp)
+//   [neuron]       model = ideal|curve|sot|sot-transistor, slope, offset (ideal), curve (CSV of
+//                  input,output points), range, step, tolerance (sot: characterization sweep)
 //   [input]        values, dataset, binarize, high, low, first, images, window, edge
 #pragma once
 

@@ -134,6 +134,15 @@ class Builder {
     e.value = cap;
     add(std::move(e));
   }
+  void capacitor2(const std::string& name, NodeId a, NodeId b, double cap) {
+    Element e;
+    e.kind = ElementKind::capacitor;
+    e.name = name;
+    e.a = a;
+    e.b = b;
+    e.value = cap;
+    add(std::move(e));
+  }
   void vcvs(const std::string& name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain) {
     Element e;
     e.kind = ElementKind::vcvs;
@@ -173,7 +182,9 @@ class Builder {
   std::vector<NodeId> layer(int l, const LayerSpec& spec, const LayerPlan& plan, const std::vector<NodeId>& in) {
     const int lines = plan.lines, outs = spec.outputs;
     const double r_in_seg = s_.wire.input_segment_r(), r_out_seg = s_.wire.output_segment_r();
-    const double c_in_seg = s_.wire.input_segment_c(), c_out_seg = s_.wire.output_segment_c();
+    const bool couple = s_.explicit_coupling;
+    const double c_in_seg = couple ? s_.wire.input_ground_c() : s_.wire.input_segment_c();
+    const double c_out_seg = couple ? s_.wire.output_ground_c() : s_.wire.output_segment_c();
     std::vector<int> h_of(lines), first_line(plan.h_sizes.size() + 1, 0);
     for (size_t h = 0; h < plan.h_sizes.size(); ++h) {
       first_line[h + 1] = first_line[h] + plan.h_sizes[h];
@@ -214,6 +225,16 @@ class Builder {
       }
     }
 
+    // Explicit coupling between neighbouring input lines, at every crossing.
+    if (s_.wire_r && s_.wire_c && couple) {
+      for (int c = 0; c + 1 < lines; ++c)
+        for (int r = 0; r < outs; ++r) {
+          cell(c, r, Role::wire);
+          capacitor2(fmt::format("c_l{}_kx_{}_{}", l, c, r), x[static_cast<size_t>(c) * outs + r],
+                     x[static_cast<size_t>(c + 1) * outs + r], s_.wire.input_coupling_c());
+        }
+    }
+
     // I+/I- lines: node p(c, r) at the crossing; each h-partition ends in amplifier input pa(h, r).
     const int hp = static_cast<int>(plan.h_sizes.size());
     auto amp_in = [&](char sign, int h, int r) { return c_.node(fmt::format("l{}_{}a_{}_{}", l, sign, h, r)); };
@@ -239,6 +260,10 @@ class Builder {
               NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c + 1, r));
               resistor(fmt::format("r_l{}_w{}_{}_{}", l, sign, c, r), here, next, r_out_seg);
               if (s_.wire_c) capacitor(fmt::format("c_l{}_{}_{}_{}", l, sign, c, r), next, c_out_seg);
+              if (s_.wire_c && couple && sign == 'n') {
+                NodeId partner = last ? amp_in('p', h, r) : c_.node(fmt::format("l{}_p_{}_{}", l, c + 1, r));
+                capacitor2(fmt::format("c_l{}_kp_{}_{}", l, c, r), next, partner, s_.wire.output_coupling_c());
+              }
             }
           }
         }

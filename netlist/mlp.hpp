@@ -66,7 +66,8 @@ struct MlpSpec {
   int tile_cols = 32;                    ///< neurons per tile
   devices::WireTech wire;
   bool wire_r = true;                    ///< wire segment resistances
-  bool wire_c = false;                   ///< wire segment capacitances to ground
+  bool wire_c = false;                   ///< wire segment capacitances
+  bool explicit_coupling = false;        ///< coupling as capacitors between neighbours (else to ground)
   devices::SynapseMap synapse;           ///< levels, R_low/R_high and variation
   devices::MtjParams mtj;                ///< for the bias dependence of AP devices
   bool mtj_bias_dependence = false;      ///< AP devices as behavioral sources with TMR(V)

@@ -62,6 +62,8 @@ TEST_CASE("wire capacitance follows Sakurai-Tamaru") {
   double cc = eps * (0.03 * w / h + 0.83 * th / h - 0.07 * std::pow(th / h, 0.222)) * std::pow(s / h, -1.34);
   CHECK(t.coupling_c_per_m(s) == doctest::Approx(cc));
   CHECK(t.output_segment_c() == doctest::Approx(135e-9 * (cg + cc)));
+  CHECK(t.output_ground_c() + t.output_coupling_c() == doctest::Approx(t.output_segment_c()));
+  CHECK(t.input_ground_c() + 2 * t.input_coupling_c() == doctest::Approx(t.input_segment_c()));
   CHECK(t.output_segment_c() > 0);
   CHECK(t.output_segment_c() < 1e-15);  // tens of attofarads per cell at 9 nm
 }

@@ -140,3 +140,20 @@ TEST_CASE("HSPICE text: E/G elements with quoted expressions, PWL(1) neurons ext
   CHECK(pos != std::string::npos);
   CHECK(text.find(".meas tran out_1_3 find v(l2_o_3) at=") != std::string::npos);
 }
+
+TEST_CASE("every example configuration loads, generates and runs on the native solver") {
+  int seen = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(SPX_SOURCE_DIR "/examples")) {
+    if (entry.path().extension() != ".toml") continue;
+    CAPTURE(entry.path().string());
+    auto cfg = mlp::load_config(entry.path());
+    mlp::load_network(cfg);
+    auto g = mlp::generate(cfg, cfg.input.images);
+    if (cfg.spec.neuron.kind == netlist::NeuronKind::transistor) continue;  // ngspice only
+    auto r = solver::simulate_native(g.circuit);
+    REQUIRE(r.size() == 1);
+    CHECK_MESSAGE(r[0].report.ok(), r[0].report.detail);
+    ++seen;
+  }
+  CHECK(seen >= 2);
+}

@@ -97,6 +97,17 @@ TEST_CASE("capacitances, readout and merge variants change the element mix as ex
   // One capacitor per wire segment: layer 1 has 17x8 + 2x8x17, layer 2 9x4 + 2x4x9.
   CHECK(caps == 17 * 8 + 2 * 8 * 17 + 9 * 4 + 2 * 4 * 9);
   CHECK(with_c.elements.size() == plain.elements.size() + caps);
+  s.explicit_coupling = true;
+  Circuit coupled;
+  build_mlp(s, std::vector<double>(16, 0.1), coupled);
+  size_t between = 0, to_ground = 0;
+  for (auto& e : coupled.elements)
+    if (e.kind == ElementKind::capacitor) (e.b == ground ? to_ground : between) += 1;
+  // Same ground capacitors; plus one coupling per pair of neighbouring input lines per crossing
+  // (16 x 8 and 8 x 4) and one per I+/I- segment pair (8 x 17 and 4 x 9).
+  CHECK(to_ground == caps);
+  CHECK(between == 16 * 8 + 8 * 4 + 8 * 17 + 4 * 9);
+  s.explicit_coupling = false;
   s.wire_c = false;
   s.merge = MergeMode::sum;
   s.readout = Readout::virtual_ground;

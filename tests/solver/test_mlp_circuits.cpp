@@ -129,6 +129,7 @@ TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
 TEST_CASE("transient of a network with wire capacitance: ngspice and native agree") {
   MlpSpec s = random_network({8, 4, 2}, 4, 4, 7);
   s.wire_c = true;
+  s.explicit_coupling = true;
   s.wire.eps_r = 3.9e4;  // scale the tiny per-cell capacitances up so the settling takes ~0.1 ns
   netlist::Analysis tran;
   tran.kind = netlist::AnalysisKind::tran;
