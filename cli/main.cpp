@@ -157,7 +157,15 @@ int main(int argc, char** argv) {
   net->add_option("config", ncfg, "Configuration (.toml)")->required();
   net->add_option("-o,--output", nout, "Netlist file (default: CONFIG's name with .cir, here)");
   net->add_option("--dialect", dialect, "ngspice | hspice")->check(CLI::IsMember({"ngspice", "hspice"}));
+  auto amplifier_keys = spx::devices::amplifier_table();
+  std::erase_if(amplifier_keys, [](const auto& p) { return p.name == "gain"; });  // per layer: network.gains
   net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(CLI::PositiveNumber);
+  net->footer("\nPhysical configuration keys (SI units; strings like \"8.49k\" accepted), with defaults:\n" +
+              spx::devices::describe(spx::devices::mtj_table(), spx::devices::MtjParams{}, "mtj") +
+              spx::devices::describe(spx::devices::wire_table(), spx::devices::WireTech{}, "interconnect") +
+              spx::devices::describe(amplifier_keys, spx::devices::AmplifierParams{}, "amplifier") +
+              "  network.gains                      one difference-amplifier gain per layer (default 30)\n" +
+              "Other sections and keys: see examples/small/small.toml and mlp/config.hpp.\n");
 
   try {
     app.parse(argc, argv);

@@ -46,7 +46,7 @@ template <typename T>
 std::string describe(const std::vector<ParamSpec<T>>& table, const T& defaults, std::string_view section) {
   std::string out;
   for (const auto& p : table)
-    out += fmt::format("  {}.{:<22} {:<8} {} (default {})\n", section, p.name,
+    out += fmt::format("  {:<34} {:<10} {} (default {})\n", fmt::format("{}.{}", section, p.name),
                        p.unit.empty() ? "" : fmt::format("[{}]", p.unit), p.meaning, defaults.*(p.member));
   return out;
 }
