@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
               spx::devices::describe(spx::devices::mtj_table(), spx::devices::MtjParams{}, "mtj") +
               spx::devices::describe(spx::devices::wire_table(), spx::devices::WireTech{}, "interconnect") +
               spx::devices::describe(amplifier_keys, spx::devices::AmplifierParams{}, "amplifier") +
-              "  network.gains                      one difference-amplifier gain per layer (default 30)\n" +
+              "  network.gains                                 one difference-amplifier gain per layer (default 30)\n" +
               "Other sections and keys: see examples/small/small.toml and mlp/config.hpp.\n");
 
   try {
