@@ -46,15 +46,8 @@ NeuronCurve characterize_neuron(const devices::SotNeuronParams& p, const devices
   netlist::Circuit c;
   c.title = "spinxbar neuron characterization";
   netlist::NodeId z = c.node("z"), out = c.node("out"), supply = c.node("vdd");
-  for (auto [name, node, v] : {std::tuple{"v_vdd", supply, vdd}, std::tuple{"v_z", z, 0.0}}) {
-    netlist::Element e;
-    e.kind = netlist::ElementKind::vsource;
-    e.name = name;
-    e.a = node;
-    e.wave.dc = v;
-    e.wave.dc_given = true;
-    c.add(std::move(e));
-  }
+  c.add(netlist::make_vsource("v_vdd", supply, netlist::ground, vdd));
+  c.add(netlist::make_vsource("v_z", z, netlist::ground, 0));
   netlist::add_sot_neuron(c, "n", z, out, supply, p, mtj, {});
   netlist::Analysis a;
   a.kind = netlist::AnalysisKind::dc;

@@ -168,4 +168,44 @@ bool Circuit::operator==(const Circuit& o) const {
   return true;
 }
 
+Element make_resistor(std::string name, NodeId a, NodeId b, double ohm) {
+  Element e;
+  e.name = std::move(name);
+  e.a = a;
+  e.b = b;
+  e.value = ohm;
+  return e;
+}
+
+Element make_capacitor(std::string name, NodeId a, NodeId b, double farad) {
+  Element e = make_resistor(std::move(name), a, b, farad);
+  e.kind = ElementKind::capacitor;
+  return e;
+}
+
+Element make_vsource(std::string name, NodeId a, NodeId b, double volts) {
+  Element e = make_resistor(std::move(name), a, b, 0);
+  e.kind = ElementKind::vsource;
+  e.wave.dc = volts;
+  e.wave.dc_given = true;
+  return e;
+}
+
+Element make_vcvs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain) {
+  Element e = make_resistor(std::move(name), a, b, gain);
+  e.kind = ElementKind::vcvs;
+  e.c = cp;
+  e.d = cn;
+  return e;
+}
+
+Element make_behavioral(Circuit& c, std::string name, ElementKind kind, NodeId a, NodeId b, std::string_view expr) {
+  Element e = make_resistor(std::move(name), a, b, 0);
+  e.kind = kind;
+  ExprScope scope;
+  scope.node = [&c](std::string_view n) { return c.node(n); };
+  e.expr = bind_expr(parse_expr(expr, ExprContext::behavioral, e.name), scope, e.name);
+  return e;
+}
+
 }  // namespace spx::netlist

@@ -148,4 +148,16 @@ class Circuit {
   std::unordered_map<std::string, ElementId> element_ids_;
 };
 
+/// A resistor of `ohm` between a and b.
+Element make_resistor(std::string name, NodeId a, NodeId b, double ohm);
+/// A capacitor of `farad` between a and b.
+Element make_capacitor(std::string name, NodeId a, NodeId b, double farad);
+/// A DC voltage source v(a) - v(b) = volts.
+Element make_vsource(std::string name, NodeId a, NodeId b, double volts);
+/// A VCVS v(a) - v(b) = gain (v(cp) - v(cn)).
+Element make_vcvs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain);
+/// A behavioral source (kind behavioral_v or behavioral_i) whose expression text is parsed and bound
+/// against the circuit's nodes (created as needed); errors name the element.
+Element make_behavioral(Circuit& c, std::string name, ElementKind kind, NodeId a, NodeId b, std::string_view expr);
+
 }  // namespace spx::netlist

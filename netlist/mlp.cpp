@@ -107,63 +107,17 @@ class Builder {
     return c_.add(std::move(e));
   }
   ElementId source(const std::string& name, NodeId n, double v, Role role) {
-    Element e;
-    e.kind = ElementKind::vsource;
-    e.name = name;
-    e.a = n;
-    e.wave.dc = v;
-    e.wave.dc_given = true;
     at_ = Origin{};
     at_.role = role;
-    return add(std::move(e));
+    return add(make_vsource(name, n, ground, v));
   }
-  void resistor(const std::string& name, NodeId a, NodeId b, double r) {
-    Element e;
-    e.kind = ElementKind::resistor;
-    e.name = name;
-    e.a = a;
-    e.b = b;
-    e.value = r;
-    add(std::move(e));
-  }
-  void capacitor(const std::string& name, NodeId a, double cap) {
-    Element e;
-    e.kind = ElementKind::capacitor;
-    e.name = name;
-    e.a = a;
-    e.value = cap;
-    add(std::move(e));
-  }
-  void capacitor2(const std::string& name, NodeId a, NodeId b, double cap) {
-    Element e;
-    e.kind = ElementKind::capacitor;
-    e.name = name;
-    e.a = a;
-    e.b = b;
-    e.value = cap;
-    add(std::move(e));
-  }
+  void resistor(const std::string& name, NodeId a, NodeId b, double r) { add(make_resistor(name, a, b, r)); }
+  void capacitor(const std::string& name, NodeId a, NodeId b, double cap) { add(make_capacitor(name, a, b, cap)); }
   void vcvs(const std::string& name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain) {
-    Element e;
-    e.kind = ElementKind::vcvs;
-    e.name = name;
-    e.a = a;
-    e.b = b;
-    e.c = cp;
-    e.d = cn;
-    e.value = gain;
-    add(std::move(e));
+    add(make_vcvs(name, a, b, cp, cn, gain));
   }
   void behavioral(const std::string& name, ElementKind kind, NodeId a, NodeId b, const std::string& expr) {
-    Element e;
-    e.kind = kind;
-    e.name = name;
-    e.a = a;
-    e.b = b;
-    ExprScope scope;
-    scope.node = [this](std::string_view n) { return c_.node(n); };
-    e.expr = bind_expr(parse_expr(expr, ExprContext::behavioral, name), scope, name);
-    add(std::move(e));
+    add(make_behavioral(c_, name, kind, a, b, expr));
   }
 
   /// An MTJ of resistance r between a and b; AP-state devices follow TMR(V) when enabled.
@@ -217,7 +171,7 @@ class Builder {
             cell(c, r, Role::wire);
             node = c_.node(fmt::format("l{}_x_{}_{}", l, c, r));
             resistor(fmt::format("r_l{}_wx_{}_{}", l, c, r), prev, node, r_in_seg);
-            if (s_.wire_c) capacitor(fmt::format("c_l{}_x_{}_{}", l, c, r), node, c_in_seg);
+            if (s_.wire_c) capacitor(fmt::format("c_l{}_x_{}_{}", l, c, r), node, ground, c_in_seg);
           }
           x[static_cast<size_t>(c) * outs + r] = node;
           prev = node;
@@ -230,7 +184,7 @@ class Builder {
       for (int c = 0; c + 1 < lines; ++c)
         for (int r = 0; r < outs; ++r) {
           cell(c, r, Role::wire);
-          capacitor2(fmt::format("c_l{}_kx_{}_{}", l, c, r), x[static_cast<size_t>(c) * outs + r],
+          capacitor(fmt::format("c_l{}_kx_{}_{}", l, c, r), x[static_cast<size_t>(c) * outs + r],
                      x[static_cast<size_t>(c + 1) * outs + r], s_.wire.input_coupling_c());
         }
     }
@@ -259,10 +213,10 @@ class Builder {
               cell(c, r, Role::wire);
               NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c + 1, r));
               resistor(fmt::format("r_l{}_w{}_{}_{}", l, sign, c, r), here, next, r_out_seg);
-              if (s_.wire_c) capacitor(fmt::format("c_l{}_{}_{}_{}", l, sign, c, r), next, c_out_seg);
+              if (s_.wire_c) capacitor(fmt::format("c_l{}_{}_{}_{}", l, sign, c, r), next, ground, c_out_seg);
               if (s_.wire_c && couple && sign == 'n') {
                 NodeId partner = last ? amp_in('p', h, r) : c_.node(fmt::format("l{}_p_{}_{}", l, c + 1, r));
-                capacitor2(fmt::format("c_l{}_kp_{}_{}", l, c, r), next, partner, s_.wire.output_coupling_c());
+                capacitor(fmt::format("c_l{}_kp_{}_{}", l, c, r), next, partner, s_.wire.output_coupling_c());
               }
             }
           }
@@ -289,15 +243,8 @@ class Builder {
         if (s_.readout == Readout::virtual_ground) {
           // 0 V sense sources hold the line ends at ground; a = rt (i(vp) - i(vn)).
           std::string vp = fmt::format("v_l{}_sp_{}_{}", l, h, r), vn = fmt::format("v_l{}_sn_{}_{}", l, h, r);
-          for (auto [name, node] : {std::pair{vp, p}, std::pair{vn, n}}) {
-            Element e;
-            e.kind = ElementKind::vsource;
-            e.name = name;
-            e.a = node;
-            e.wave.dc_given = true;
-            ElementId id = add(std::move(e));
-            (name == vp ? vp_id_ : vn_id_) = id;
-          }
+          vp_id_ = add(make_vsource(vp, p, ground, 0));
+          vn_id_ = add(make_vsource(vn, n, ground, 0));
           NodeId mid = c_.node(fmt::format("l{}_t_{}_{}", l, h, r));
           double rt = g * rin;
           for (auto [name, hi, lo, ctrl, gain] : {std::tuple{fmt::format("h_l{}_tp_{}_{}", l, h, r), mid, ground, vp_id_, rt},
@@ -381,23 +328,9 @@ void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, No
     e.origin = origin;
     c.add(std::move(e));
   };
-  Element vs;
-  vs.kind = ElementKind::vsource;
-  vs.name = fmt::format("v_{}_ns", tag);
-  vs.a = shifted;
-  vs.b = z;
-  vs.wave.dc = p.v_shift;
-  vs.wave.dc_given = true;
-  add(std::move(vs));
-  for (auto [name, a, b, r] : {std::tuple{fmt::format("r_{}_ni", tag), shifted, gate, mtj.r_parallel()},
-                               std::tuple{fmt::format("r_{}_nf", tag), gate, out, mtj.r_antiparallel(0)}}) {
-    Element e;
-    e.name = name;
-    e.a = a;
-    e.b = b;
-    e.value = r;
-    add(std::move(e));
-  }
+  add(make_vsource(fmt::format("v_{}_ns", tag), shifted, z, p.v_shift));
+  add(make_resistor(fmt::format("r_{}_ni", tag), shifted, gate, mtj.r_parallel()));
+  add(make_resistor(fmt::format("r_{}_nf", tag), gate, out, mtj.r_antiparallel(0)));
   for (bool n : {true, false}) {
     Element m;
     m.kind = ElementKind::mosfet;

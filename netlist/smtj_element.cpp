@@ -15,16 +15,8 @@ ElementId add_smtj(Circuit& c, const std::string& name, NodeId a, NodeId b, cons
   src.wave.kind = devices::WaveKind::pwl;
   src.wave.args = devices::telegraph_pwl(t, 1 / r_p, 1 / r_ap, edge);
   c.add(std::move(src));
-  Element dev;
-  dev.kind = ElementKind::behavioral_i;
-  dev.name = "b" + name;
-  dev.a = a;
-  dev.b = b;
-  ExprScope scope;
-  scope.node = [&](std::string_view n) { return c.node(n); };
   std::string expr = fmt::format("v({},{})*v({})", c.node_name(a), c.node_name(b), c.node_name(g));
-  dev.expr = bind_expr(parse_expr(expr, ExprContext::behavioral, dev.name), scope, dev.name);
-  return c.add(std::move(dev));
+  return c.add(make_behavioral(c, "b" + name, ElementKind::behavioral_i, a, b, expr));
 }
 
 }  // namespace spx::netlist

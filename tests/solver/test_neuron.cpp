@@ -41,27 +41,13 @@ TEST_CASE("macro-model within 1 mV of the transistor-level neuron between charac
   netlist::Circuit k;
   k.title = "neuron macro vs transistor";
   netlist::NodeId z = k.node("z"), vdd = k.node("vdd");
-  for (auto [name, node, v] : {std::tuple{"v_vdd", vdd, 1.0}, std::tuple{"v_z", z, 0.0}}) {
-    netlist::Element e;
-    e.kind = netlist::ElementKind::vsource;
-    e.name = name;
-    e.a = node;
-    e.wave.dc = v;
-    e.wave.dc_given = true;
-    k.add(std::move(e));
-  }
+  k.add(netlist::make_vsource("v_vdd", vdd, netlist::ground, 1.0));
+  k.add(netlist::make_vsource("v_z", z, netlist::ground, 0));
   netlist::add_sot_neuron(k, "t", z, k.node("out_t"), vdd, {}, {}, {});
   std::string law = "pwl(v(z)";
   for (size_t i = 0; i < c.in.size(); ++i) law += "," + std::to_string(c.in[i]) + "," + std::to_string(c.out[i]);
   law += ")";
-  netlist::Element b;
-  b.kind = netlist::ElementKind::behavioral_v;
-  b.name = "b_macro";
-  b.a = k.node("out_m");
-  netlist::ExprScope scope;
-  scope.node = [&](std::string_view n) { return k.node(n); };
-  b.expr = netlist::bind_expr(netlist::parse_expr(law, netlist::ExprContext::behavioral, "macro"), scope, "macro");
-  k.add(std::move(b));
+  k.add(netlist::make_behavioral(k, "b_macro", netlist::ElementKind::behavioral_v, k.node("out_m"), netlist::ground, law));
   // 1.37 mV steps never coincide with the 2 mV characterization grid.
   netlist::Analysis a;
   a.kind = netlist::AnalysisKind::dc;
