@@ -79,6 +79,8 @@ class NodalSystem {
   void initial_conditions();
   /// Number of numeric factorizations done.
   int64_t factorizations() const { return lu_.factorizations(); }
+  /// Stored nonzeros of the nodal matrix.
+  int64_t nonzeros() const { return static_cast<int64_t>(values_.size()); }
 
  private:
   struct Behavioral {

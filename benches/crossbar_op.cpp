@@ -1,0 +1,126 @@
+// Crossbar operating point: native solver vs embedded ngspice 39 on the same Circuit.
+// An N x N pure-resistor crossbar: each row driven by a voltage source at its left end, 2.5 ohm wire
+// segments along rows and columns, an MTJ (R_P or R_AP, seeded) at every crossing, and every column
+// ending in a 0 V source whose current is the column current. One row per size and backend: nodes,
+// matrix nonzeros, build (pattern + symbolic analysis), first solve (load + factor + solve), repeat
+// solve (load + solve, no refactorization), and the largest column-current difference from ngspice.
+// ngspice runs up to 128 x 128 (--ngspice-max; its 39.3 build has no KLU and takes minutes beyond); --quick runs the
+// small sizes only and is registered with CTest so the bench keeps building and running.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "benches/bench_util.hpp"
+#include "devices/mtj.hpp"
+#include "devices/random.hpp"
+#include "solver/compare.hpp"
+#include "solver/native.hpp"
+#include "solver/ngspice.hpp"
+
+using namespace spx;
+
+namespace {
+
+netlist::Circuit crossbar(int n, double segment) {
+  netlist::Circuit c;
+  c.title = fmt::format("crossbar {}x{}", n, n);
+  devices::MtjParams mtj;
+  auto node = [&](char kind, int r, int col) { return c.node(fmt::format("{}{}_{}", kind, r, col)); };
+  for (int r = 0; r < n; ++r) {
+    c.add(netlist::make_vsource(fmt::format("vin{}", r), c.node(fmt::format("in{}", r)), netlist::ground,
+                                0.1 * ((r % 3) - 1)));
+    netlist::NodeId prev = *c.find_node(fmt::format("in{}", r));
+    for (int col = 0; col < n; ++col) {
+      netlist::NodeId x = node('r', r, col);
+      c.add(netlist::make_resistor(fmt::format("rw{}_{}", r, col), prev, x, segment));
+      devices::CellRng rng(1, 0, r, col, devices::Purpose::other);
+      double rm = rng.uniform() < 0.5 ? mtj.r_parallel() : mtj.r_antiparallel();
+      c.add(netlist::make_resistor(fmt::format("rm{}_{}", r, col), x, node('c', r, col), rm));
+      prev = x;
+    }
+  }
+  for (int col = 0; col < n; ++col) {
+    for (int r = 0; r + 1 < n; ++r)
+      c.add(netlist::make_resistor(fmt::format("rc{}_{}", r, col), node('c', r, col), node('c', r + 1, col), segment));
+    netlist::NodeId end = c.node(fmt::format("out{}", col));
+    c.add(netlist::make_resistor(fmt::format("rc{}_{}", n - 1, col), node('c', n - 1, col), end, segment));
+    c.add(netlist::make_vsource(fmt::format("vout{}", col), end, netlist::ground, 0));
+  }
+  c.analyses.push_back({});
+  return c;
+}
+
+/// Largest column-current difference relative to the largest column current.
+double column_difference(const solver::AnalysisResult& ref, const solver::AnalysisResult& cand, int n) {
+  double worst = 0, scale = 0;
+  for (int col = 0; col < n; ++col) {
+    auto name = fmt::format("i(vout{})", col);
+    double a = ref.vectors.at(name)[0], b = cand.vectors.at(name)[0];
+    worst = std::max(worst, std::fabs(a - b));
+    scale = std::max(scale, std::fabs(a));
+  }
+  return worst / scale;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  int ngspice_max = 128;
+  for (int k = 1; k < argc; ++k) {
+    if (std::strcmp(argv[k], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[k], "--ngspice-max") == 0 && k + 1 < argc) ngspice_max = std::atoi(argv[++k]);
+    else {
+      fmt::print(stderr, "usage: bench_crossbar_op [--quick] [--ngspice-max N]\n");
+      return 2;
+    }
+  }
+  std::vector<int> sizes = quick ? std::vector<int>{16, 32} : std::vector<int>{32, 64, 128, 256, 512};
+  fmt::print("{:>5} {:>8} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>9} {:>11}\n", "n", "nodes", "nnz", "backend",
+             "build ms", "1st solve", "re-solve", "total ms", "vs ngsp", "col. diff");
+  for (int n : sizes) {
+    auto c = crossbar(n, 2.5);
+    // Native: construction (stamp pattern, KLU symbolic analysis), first solve, repeat solve.
+    double t_build = 0, t_first = 0, t_again = 0;
+    int64_t nnz = 0;
+    solver::AnalysisResult native;
+    int repeats = n >= 256 ? 2 : 5;
+    t_build = bench::best_of(repeats, [&] { solver::NodalSystem sys(c); });
+    {
+      t_first = bench::best_of(repeats, [&] {
+        solver::NodalSystem sys(c);
+        std::vector<double> x;
+        sys.solve({}, x);
+      }) - t_build;
+      solver::NodalSystem sys(c);
+      std::vector<double> x;
+      sys.solve({}, x);
+      t_again = bench::best_of(repeats, [&] { sys.solve({}, x); });
+      nnz = sys.nonzeros();
+      native = solver::run_analysis(c, sys, c.analyses[0]);
+    }
+    double native_total = t_build + t_first;
+    fmt::print("{:>5} {:>8} {:>9} {:>9} {:>10.3f} {:>11.3f} {:>10.3f} {:>11.3f} {:>9} {:>11}\n", n, c.node_count() - 1,
+               nnz, "native", t_build * 1e3, t_first * 1e3, t_again * 1e3, native_total * 1e3, "", "");
+    if (n <= ngspice_max) {
+      double t0 = bench::now();
+      auto run = solver::ngspice_session().run(c);
+      double t_ng = bench::now() - t0;
+      if (!run.ok) {
+        fmt::print("ngspice failed: {}\n", run.error);
+        return 1;
+      }
+      double diff = column_difference(run.analyses[0], native, n);
+      fmt::print("{:>5} {:>8} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11.3f} {:>8.0f}x {:>11.2e}\n", n, c.node_count() - 1, "",
+                 "ngspice", "", "", "", t_ng * 1e3, t_ng / native_total, diff);
+      if (!(diff <= 1e-9)) {
+        fmt::print("column currents disagree beyond 1e-9\n");
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
