@@ -45,6 +45,12 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
       if (u <= -3) u = branch_[-3 - u];
   cap_v_.assign(circuit.elements.size(), 0);
   ind_i_.assign(circuit.elements.size(), 0);
+  if (opt_.method != Method::lu && spd_eligible()) {
+    setup_spd();
+    return;
+  }
+  if (opt_.method == Method::cholesky)
+    fail("solver method cholesky: the circuit has elements that need LU (controlled, behavioral or floating sources, inductors)");
 
   // Record the stamp positions once, then build the compressed-column pattern.
   recording_ = true;
@@ -311,8 +317,196 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
   return rep;
 }
 
+bool NodalSystem::spd_eligible() const {
+  std::vector<bool> fixed(c_.node_count(), false);
+  for (const Element& e : c_.elements) {
+    switch (e.kind) {
+      case ElementKind::resistor:
+      case ElementKind::capacitor:
+      case ElementKind::isource: break;
+      case ElementKind::vsource: {
+        if ((e.a == netlist::ground) == (e.b == netlist::ground)) return false;  // floating or shorted
+        NodeId k = e.a == netlist::ground ? e.b : e.a;
+        if (fixed[k]) return false;  // two sources on one node: a loop, let LU report it
+        fixed[k] = true;
+        break;
+      }
+      default: return false;
+    }
+  }
+  return true;
+}
+
+void NodalSystem::setup_spd() {
+  spd_ = true;
+  const int32_t nodes = c_.node_count();
+  free_.assign(nodes, -1);
+  fixed_by_.assign(nodes, -1);
+  node_v_.assign(nodes, 0.0);
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    if (e.kind == ElementKind::vsource) fixed_by_[e.a == netlist::ground ? e.b : e.a] = static_cast<int32_t>(i);
+  }
+  for (NodeId k = 1; k < nodes; ++k)
+    if (fixed_by_[k] < 0) free_[k] = nfree_++;
+  spd_rhs_.assign(nfree_, 0.0);
+  recording_ = true;
+  LoadContext probe;
+  probe.mode = LoadContext::Mode::tran;
+  probe.h = 1;
+  load_spd(probe);
+  recording_ = false;
+  std::vector<size_t> order(spd_coords_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    auto [rx, cx] = spd_coords_[x];
+    auto [ry, cy] = spd_coords_[y];
+    return cx != cy ? cx < cy : rx < ry;
+  });
+  // Every free node has a diagonal entry (a resistor, capacitor or current source touches it, or it
+  // is isolated and reported as floating by the factorization).
+  std::vector<int32_t> colptr(nfree_ + 1, 0), rowidx;
+  spd_slot_.assign(spd_coords_.size(), -1);
+  std::pair<int32_t, int32_t> last{-1, -1};
+  for (size_t k : order) {
+    if (spd_coords_[k] != last) {
+      last = spd_coords_[k];
+      rowidx.push_back(last.first);
+      ++colptr[last.second + 1];
+    }
+    spd_slot_[k] = static_cast<int32_t>(rowidx.size()) - 1;
+  }
+  for (int32_t j = 0; j < nfree_; ++j) colptr[j + 1] += colptr[j];
+  spd_values_.assign(rowidx.size(), 0);
+  spd_coords_.clear();
+  spd_coords_.shrink_to_fit();
+  chol_.analyze(nfree_, colptr, rowidx);
+}
+
+void NodalSystem::add_lower(int32_t row, int32_t col, double v) {
+  if (row < col) std::swap(row, col);
+  if (recording_) {
+    spd_coords_.emplace_back(row, col);
+    return;
+  }
+  spd_values_[spd_slot_[spd_cursor_++]] += v;
+}
+
+void NodalSystem::load_spd(const LoadContext& ctx) {
+  std::fill(spd_values_.begin(), spd_values_.end(), 0.0);
+  std::fill(spd_rhs_.begin(), spd_rhs_.end(), 0.0);
+  spd_cursor_ = 0;
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    if (e.kind != ElementKind::vsource) continue;
+    double v = source_value(e, static_cast<ElementId>(i), ctx);
+    if (e.a == netlist::ground) node_v_[e.b] = -v;
+    else node_v_[e.a] = v;
+  }
+  auto rhs = [&](NodeId k, double v) {
+    if (free_[k] >= 0 && !recording_) spd_rhs_[free_[k]] += v;
+  };
+  auto conductance = [&](NodeId a, NodeId b, double g) {
+    if (a == b) return;  // a self-loop carries no current (its lower-triangle stamp would not cancel)
+    int32_t fa = free_[a], fb = free_[b];
+    if (fa >= 0) add_lower(fa, fa, g);
+    if (fb >= 0) add_lower(fb, fb, g);
+    if (fa >= 0 && fb >= 0) add_lower(fa, fb, -g);
+    else if (fa >= 0) rhs(a, g * node_v_[b]);
+    else if (fb >= 0) rhs(b, g * node_v_[a]);
+  };
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    switch (e.kind) {
+      case ElementKind::resistor: conductance(e.a, e.b, 1 / e.value); break;
+      case ElementKind::capacitor: {
+        double g = tran ? e.value / ctx.h : 0;
+        conductance(e.a, e.b, g);
+        rhs(e.a, g * cap_v_[i]);
+        rhs(e.b, -g * cap_v_[i]);
+        break;
+      }
+      case ElementKind::isource: {
+        double v = source_value(e, static_cast<ElementId>(i), ctx);
+        rhs(e.a, -v);
+        rhs(e.b, v);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& x) {
+  SolveReport rep;
+  rep.iterations = 1;
+  if (ctx.mode == LoadContext::Mode::dc && !spd_dc_checked_) {
+    // Exact for this element set: rounding can leave a floating group with a tiny positive pivot.
+    rep.detail = floating_detail();
+    if (!rep.detail.empty()) {
+      rep.status = SolveReport::Status::singular;
+      return rep;
+    }
+    spd_dc_checked_ = true;
+  }
+  load_spd(ctx);
+  if (!spd_factored_ || spd_values_ != spd_last_) {
+    FactorStatus st = chol_.factor(spd_values_);
+    if (!st.ok) {
+      spd_factored_ = false;
+      rep.status = SolveReport::Status::singular;
+      rep.detail = ctx.mode == LoadContext::Mode::dc ? floating_detail() : std::string();
+      if (rep.detail.empty()) {
+        NodeId k = 1;
+        while (k < c_.node_count() && free_[k] != st.singular_col) ++k;
+        rep.detail = fmt::format("singular matrix at v({})", k < c_.node_count() ? c_.node_name(k) : "?");
+      }
+      return rep;
+    }
+    spd_factored_ = true;
+    spd_last_ = spd_values_;
+  }
+  std::vector<double> v = spd_rhs_;
+  chol_.solve(v);
+  // Full solution in MNA numbering: node voltages, then source currents by KCL at their nodes.
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  for (NodeId k = 1; k < c_.node_count(); ++k) node_v_[k] = free_[k] >= 0 ? v[free_[k]] : node_v_[k];
+  for (NodeId k = 1; k < c_.node_count(); ++k) x[k - 1] = node_v_[k];
+  std::vector<double> leaving(c_.node_count(), 0.0);  // current leaving each node through R, C, I
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    double iab = 0;
+    switch (e.kind) {
+      case ElementKind::resistor: iab = (node_v_[e.a] - node_v_[e.b]) / e.value; break;
+      case ElementKind::capacitor:
+        if (tran) iab = e.value / ctx.h * (node_v_[e.a] - node_v_[e.b] - cap_v_[i]);
+        break;
+      case ElementKind::isource: iab = source_value(e, static_cast<ElementId>(i), ctx); break;
+      default: continue;
+    }
+    leaving[e.a] += iab;
+    leaving[e.b] -= iab;
+  }
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    if (e.kind != ElementKind::vsource) continue;
+    // Positive from the first terminal through the source to the second (ngspice's i(vname)).
+    x[branch_[i]] = e.a == netlist::ground ? leaving[e.b] : -leaving[e.a];
+  }
+  for (int32_t k = 0; k < n_; ++k) {
+    if (!std::isfinite(x[k])) {
+      rep.status = SolveReport::Status::no_convergence;
+      rep.detail = fmt::format("non-finite value of {}", unknown_name(k));
+      return rep;
+    }
+  }
+  return rep;
+}
+
 SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
   x.resize(n_, 0.0);
+  if (spd_) return solve_spd(ctx, x);
   if (nonlinear() && std::all_of(x.begin(), x.end(), [](double v) { return v == 0; })) {
     // No starting point: solve the linear part with the behavioral sources off and start there,
     // so that expressions such as log(v(in)) are first evaluated at the driven voltages, not at 0.

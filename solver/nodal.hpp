@@ -12,6 +12,12 @@
 // Transient uses backward Euler: a capacitor becomes g = C/h in parallel with a current C/h*v_prev; an
 // inductor's branch equation becomes v = L/h*(i - i_prev).
 // Nonlinear DC: Newton with a damped step, then source stepping when Newton fails.
+// Fast path: a circuit of resistors, capacitors, current sources and voltage sources that each tie
+// one node to ground is solved on the free nodes only — the source-fixed voltages move to the
+// right-hand side, the matrix (G + C/h) is symmetric positive definite, and CHOLMOD's supernodal
+// Cholesky factorizes it; the source currents follow from KCL at their nodes afterwards. Everything
+// else (controlled sources, inductors, behavioral sources, floating sources) uses KLU on the full MNA
+// system. SolverOptions::method overrides the choice.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,7 @@
 #include <vector>
 
 #include "netlist/circuit.hpp"
+#include "solver/cholesky.hpp"
 #include "solver/sparse_lu.hpp"
 
 namespace spx::solver {
@@ -33,8 +40,12 @@ struct SolveReport {
   bool ok() const { return status == Status::ok; }
 };
 
+/// Linear solver of the nodal system.
+enum class Method : uint8_t { automatic, lu, cholesky };
+
 /// Integration and solve settings.
 struct SolverOptions {
+  Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
   double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
@@ -78,9 +89,11 @@ class NodalSystem {
   /// Sets the previous state from element initial conditions (UIC), zero where none.
   void initial_conditions();
   /// Number of numeric factorizations done.
-  int64_t factorizations() const { return lu_.factorizations(); }
-  /// Stored nonzeros of the nodal matrix.
-  int64_t nonzeros() const { return static_cast<int64_t>(values_.size()); }
+  int64_t factorizations() const { return lu_.factorizations() + chol_.factorizations(); }
+  /// Stored nonzeros of the matrix that is factorized (lower triangle for Cholesky).
+  int64_t nonzeros() const { return static_cast<int64_t>(spd_ ? spd_values_.size() : values_.size()); }
+  /// The linear solver in use (lu or cholesky).
+  Method method() const { return spd_ ? Method::cholesky : Method::lu; }
 
  private:
   struct Behavioral {
@@ -116,6 +129,25 @@ class NodalSystem {
   double source_value(const netlist::Element& e, netlist::ElementId id, const LoadContext& ctx) const;
   std::string floating_detail() const;
   SolveReport newton(const LoadContext& ctx, std::vector<double>& x);
+
+  // Cholesky path (see the file comment).
+  bool spd_ = false;
+  std::vector<int32_t> free_;          // node id -> free unknown, -1 for ground and fixed nodes
+  std::vector<int32_t> fixed_by_;      // node id -> grounded V source fixing it, -1 otherwise
+  std::vector<double> node_v_;         // node id -> voltage of fixed nodes at the current load
+  int32_t nfree_ = 0;
+  std::vector<double> spd_values_, spd_rhs_, spd_last_;
+  std::vector<int32_t> spd_slot_;
+  std::vector<std::pair<int32_t, int32_t>> spd_coords_;
+  size_t spd_cursor_ = 0;
+  bool spd_factored_ = false;
+  bool spd_dc_checked_ = false;      // the structural floating-node check ran (DC)
+  SparseCholesky chol_;
+  bool spd_eligible() const;
+  void setup_spd();
+  void add_lower(int32_t row, int32_t col, double v);
+  void load_spd(const LoadContext& ctx);
+  SolveReport solve_spd(const LoadContext& ctx, std::vector<double>& x);
 };
 
 }  // namespace spx::solver

@@ -5,6 +5,10 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "devices/error.hpp"
+
 #include "netlist/spice_reader.hpp"
 #include "solver/native.hpp"
 
@@ -188,4 +192,58 @@ TEST_CASE(".tran reports from tstart and never steps beyond tmax") {
   CHECK(t.back() == doctest::Approx(2e-6));
   for (size_t k = 1; k < t.size(); ++k) CHECK(t[k] - t[k - 1] <= 20e-9 * (1 + 1e-9));
   CHECK(t.size() == 51);  // 1 us to 2 us in 20 ns steps, both ends included
+}
+
+TEST_CASE("Cholesky (grounded sources eliminated) and LU give the same answers") {
+  // Random resistor networks with grounded voltage sources of both orientations, current sources
+  // and capacitors, operating point and transient.
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    std::string t = "spd\n";
+    uint32_t s = seed;
+    auto rnd = [&] { s = s * 1664525u + 1013904223u; return (s >> 8) / 16777216.0; };
+    const int n = 60;
+    for (int k = 1; k <= n; ++k) {
+      t += fmt::format("ra{} n{} n{} {}\n", k, k, static_cast<int>(rnd() * k), 10 + 1e4 * rnd());
+      t += fmt::format("rb{} n{} n{} {}\n", k, k, 1 + static_cast<int>(rnd() * n), 10 + 1e4 * rnd());
+      if (k % 7 == 0) t += fmt::format("c{} n{} 0 {}p\n", k, k, 1 + 10 * rnd());
+    }
+    t += "v1 n3 0 1\nv2 0 n11 0.4\nv3 n20 0 PULSE(0 1 1n 1n 1n 5n 20n)\ni1 n5 n9 1m\n";
+    t += ".op\n.tran 0.5n 10n\n";
+    auto c = netlist::read_spice_text(t, "spd.cir");
+    solver::SolverOptions lu_opt, ch_opt;
+    lu_opt.method = solver::Method::lu;
+    ch_opt.method = solver::Method::cholesky;
+    solver::NodalSystem lu(c, lu_opt), ch(c, ch_opt);
+    CHECK(lu.method() == solver::Method::lu);
+    CHECK(ch.method() == solver::Method::cholesky);
+    CHECK(solver::NodalSystem(c).method() == solver::Method::cholesky);
+    for (const auto& a : c.analyses) {
+      auto rl = solver::run_analysis(c, lu, a), rc = solver::run_analysis(c, ch, a);
+      REQUIRE(rl.report.ok());
+      REQUIRE(rc.report.ok());
+      REQUIRE(rl.scale.size() == rc.scale.size());
+      for (const auto& [name, v] : rl.vectors) {
+        const auto& w = rc.vectors.at(name);
+        double scale = name[0] == 'v' ? 1.0 : 1e-3;
+        for (size_t k = 0; k < v.size(); ++k) CHECK(std::fabs(v[k] - w[k]) <= 1e-10 * scale);
+      }
+    }
+  }
+}
+
+TEST_CASE("Cholesky path: source current signs, floating groups, refusal when not applicable") {
+  auto r = run("signs\nV1 a 0 2\nV2 0 b 3\nR1 a b 1k\n.op\n");
+  CHECK(op(r, "v(b)") == doctest::Approx(-3));
+  CHECK(op(r, "i(v1)") == doctest::Approx(-5e-3));  // 5 mA leaves V1's + terminal into R1
+  CHECK(op(r, "i(v2)") == doctest::Approx(-5e-3));  // and returns through V2 from b to ground: b -> 0 is - to +
+  auto f = run("float\nV1 a 0 1\nR1 a 0 1k\nR2 p q 1k\n.op\n");
+  CHECK(f[0].report.detail == "singular matrix: floating node 'p' (no DC path to ground)");
+  auto c = netlist::read_spice_text("e\nV1 a 0 1\nE1 b 0 a 0 2\nR1 b 0 1k\n.op\n", "e.cir");
+  solver::SolverOptions o;
+  o.method = solver::Method::cholesky;
+  CHECK_THROWS_WITH_AS(solver::NodalSystem(c, o),
+                       "solver method cholesky: the circuit has elements that need LU (controlled, behavioral or "
+                       "floating sources, inductors)",
+                       InputError);
+  CHECK(solver::NodalSystem(c).method() == solver::Method::lu);
 }

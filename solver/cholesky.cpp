@@ -1,0 +1,82 @@
+// CHOLMOD wrapper (cholesky.hpp).
+#include "solver/cholesky.hpp"
+
+#include <cholmod.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace spx::solver {
+
+struct SparseCholesky::Impl {
+  cholmod_common common{};
+  cholmod_sparse* a = nullptr;
+  cholmod_factor* l = nullptr;
+  cholmod_dense* b = nullptr;
+  cholmod_dense* x = nullptr;
+  cholmod_dense* y = nullptr;
+  cholmod_dense* e = nullptr;
+  int32_t n = 0;
+
+  Impl() {
+    cholmod_start(&common);
+    common.print = 0;
+    common.supernodal = CHOLMOD_SUPERNODAL;
+  }
+  ~Impl() {
+    release();
+    cholmod_finish(&common);
+  }
+  void release() {
+    for (cholmod_dense** d : {&b, &x, &y, &e})
+      if (*d) cholmod_free_dense(d, &common);
+    if (l) cholmod_free_factor(&l, &common);
+    if (a) cholmod_free_sparse(&a, &common);
+  }
+};
+
+SparseCholesky::SparseCholesky() : impl_(std::make_unique<Impl>()) {}
+SparseCholesky::~SparseCholesky() = default;
+
+void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx) {
+  Impl& m = *impl_;
+  m.release();
+  m.n = n;
+  if (n == 0) return;
+  m.a = cholmod_allocate_sparse(n, n, rowidx.size(), 1, 1, -1, CHOLMOD_REAL, &m.common);
+  if (!m.a) throw std::runtime_error("cholmod_allocate_sparse failed");
+  std::memcpy(m.a->p, colptr.data(), colptr.size() * sizeof(int32_t));
+  std::memcpy(m.a->i, rowidx.data(), rowidx.size() * sizeof(int32_t));
+  std::fill_n(static_cast<double*>(m.a->x), rowidx.size(), 0.0);
+  for (int32_t j = 0; j < n; ++j) static_cast<double*>(m.a->x)[colptr[j]] = 1;  // any SPD values for analysis
+  m.l = cholmod_analyze(m.a, &m.common);
+  if (!m.l) throw std::runtime_error("cholmod_analyze failed");
+  m.b = cholmod_allocate_dense(n, 1, n, CHOLMOD_REAL, &m.common);
+}
+
+FactorStatus SparseCholesky::factor(std::span<const double> values) {
+  Impl& m = *impl_;
+  if (m.n == 0) return {};
+  std::memcpy(m.a->x, values.data(), values.size() * sizeof(double));
+  cholmod_factorize(m.a, m.l, &m.common);
+  ++factorizations_;
+  if (m.common.status == CHOLMOD_NOT_POSDEF || m.l->minor < static_cast<size_t>(m.n)) {
+    size_t k = std::min(m.l->minor, static_cast<size_t>(m.n - 1));
+    const int32_t* perm = static_cast<const int32_t*>(m.l->Perm);
+    return {false, perm ? perm[k] : static_cast<int32_t>(k)};
+  }
+  if (m.common.status < 0) throw std::runtime_error("cholmod_factorize failed");
+  return {};
+}
+
+void SparseCholesky::solve(std::span<double> rhs) {
+  Impl& m = *impl_;
+  if (m.n == 0) return;
+  std::memcpy(m.b->x, rhs.data(), rhs.size() * sizeof(double));
+  if (!cholmod_solve2(CHOLMOD_A, m.l, m.b, nullptr, &m.x, nullptr, &m.y, &m.e, &m.common))
+    throw std::runtime_error("cholmod_solve2 failed");
+  std::memcpy(rhs.data(), m.x->x, rhs.size() * sizeof(double));
+}
+
+}  // namespace spx::solver
