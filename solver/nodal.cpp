@@ -381,6 +381,8 @@ void NodalSystem::setup_spd() {
   spd_coords_.clear();
   spd_coords_.shrink_to_fit();
   chol_.analyze(nfree_, colptr, rowidx);
+  spd_colptr_ = std::move(colptr);
+  spd_rowidx_ = std::move(rowidx);
 }
 
 void NodalSystem::add_lower(int32_t row, int32_t col, double v) {

@@ -92,6 +92,13 @@ class NodalSystem {
   int64_t factorizations() const { return lu_.factorizations() + chol_.factorizations(); }
   /// Stored nonzeros of the matrix that is factorized (lower triangle for Cholesky).
   int64_t nonzeros() const { return static_cast<int64_t>(spd_ ? spd_values_.size() : values_.size()); }
+  /// The Cholesky-path matrix (lower triangle, compressed columns) as last loaded; empty on the LU path.
+  struct Csc {
+    int32_t n = 0;
+    std::vector<int32_t> colptr, rowidx;
+    std::vector<double> values;
+  };
+  Csc spd_matrix() const { return {nfree_, spd_colptr_, spd_rowidx_, spd_values_}; }
   /// The linear solver in use (lu or cholesky).
   Method method() const { return spd_ ? Method::cholesky : Method::lu; }
 
@@ -138,6 +145,7 @@ class NodalSystem {
   int32_t nfree_ = 0;
   std::vector<double> spd_values_, spd_rhs_, spd_last_;
   std::vector<int32_t> spd_slot_;
+  std::vector<int32_t> spd_colptr_, spd_rowidx_;
   std::vector<std::pair<int32_t, int32_t>> spd_coords_;
   size_t spd_cursor_ = 0;
   bool spd_factored_ = false;
