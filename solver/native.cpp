@@ -33,7 +33,7 @@ void record(AnalysisResult& r, const std::vector<std::string>& names, const std:
 
 }  // namespace
 
-AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::Analysis& a) {
+AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::Analysis& a, Integration integration) {
   AnalysisResult r;
   r.kind = a.kind;
   const auto names = output_names(sys);
@@ -94,8 +94,9 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       const double eps = 1e-9 * h_nom;
       LoadContext step = op;
       step.mode = LoadContext::Mode::tran;
-      double t = 0;
+      double t = 0, h_prev = 0;
       size_t next = 0;
+      bool restart = true;  // the next step has no smooth history: backward Euler
       while (t < a.tstop - eps) {
         while (next < bps.size() && bps[next] <= t + eps) ++next;
         double target = next < bps.size() ? bps[next] : a.tstop;
@@ -110,12 +111,24 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
         }
         step.time = t_new;
         step.h = h;
+        if (integration == Integration::bdf2 && !restart) {
+          double w = h / h_prev;
+          step.a0 = (1 + 2 * w) / ((1 + w) * h);
+          step.a1 = -(1 + w) / h;
+          step.a2 = w * w / ((1 + w) * h);
+        } else {
+          step.a0 = 1 / h;
+          step.a1 = -1 / h;
+          step.a2 = 0;
+        }
         r.report = sys.solve(step, x);
         if (!r.report.ok()) {
           r.report.detail += " at t = " + std::to_string(t_new) + " s";
           break;
         }
         sys.accept(x);
+        restart = t_new == target && target != a.tstop;  // a source corner: start afresh
+        h_prev = h;
         t = t_new;
         if (t >= a.tstart - eps) {
           r.scale.push_back(t);
@@ -133,7 +146,7 @@ std::vector<AnalysisResult> simulate_native(const Circuit& c, const SolverOption
   std::vector<AnalysisResult> out;
   NodalSystem sys(c, options);
   for (const auto& a : c.analyses) {
-    out.push_back(run_analysis(c, sys, a));
+    out.push_back(run_analysis(c, sys, a, options.integration));
     if (!out.back().report.ok()) break;
   }
   return out;

@@ -3,8 +3,9 @@
 //   .dc    the swept source takes each value start, start+step, ... up to stop (inclusive within a
 //          1e-9 step tolerance); each point starts from the previous solution.
 //   .tran  operating point with sources at t = 0 (skipped with uic: capacitor voltages and inductor
-//          currents from ic=, else 0), then backward-Euler steps of min(tstep, tmax), shortened to land
-//          on every source corner (breakpoint). Every computed point at or after tstart is reported.
+//          currents from ic=, else 0), then steps of min(tstep, tmax), shortened to land on every
+//          source corner (breakpoint): BDF2, with backward Euler on the first step and after every
+//          corner (native.cpp).
 #pragma once
 
 #include <vector>
@@ -18,6 +19,7 @@ namespace spx::solver {
 std::vector<AnalysisResult> simulate_native(const netlist::Circuit& circuit, const SolverOptions& options = {});
 
 /// Runs one analysis on an existing system.
-AnalysisResult run_analysis(const netlist::Circuit& circuit, NodalSystem& system, const netlist::Analysis& analysis);
+AnalysisResult run_analysis(const netlist::Circuit& circuit, NodalSystem& system, const netlist::Analysis& analysis,
+                            Integration integration = Integration::bdf2);
 
 }  // namespace spx::solver

@@ -45,6 +45,8 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
       if (u <= -3) u = branch_[-3 - u];
   cap_v_.assign(circuit.elements.size(), 0);
   ind_i_.assign(circuit.elements.size(), 0);
+  cap_v2_.assign(circuit.elements.size(), 0);
+  ind_i2_.assign(circuit.elements.size(), 0);
   if (opt_.method != Method::lu && spd_eligible()) {
     setup_spd();
     return;
@@ -57,6 +59,7 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   LoadContext probe;
   probe.mode = LoadContext::Mode::tran;
   probe.h = 1;
+  probe.a0 = 1;
   rhs_.assign(n_, 0);
   load(probe, std::vector<double>(n_, 0.0));
   recording_ = false;
@@ -134,17 +137,18 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
     switch (e.kind) {
       case ElementKind::resistor: conductance(a, b, 1 / e.value); break;
       case ElementKind::capacitor: {
-        double g = tran ? e.value / ctx.h : 0;
+        double g = tran ? e.value * ctx.a0 : 0;
+        double hist = tran ? e.value * (ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]) : 0;  // current a -> b
         conductance(a, b, g);
-        rhs(a, g * cap_v_[i]);
-        rhs(b, -g * cap_v_[i]);
+        rhs(a, -hist);
+        rhs(b, hist);
         break;
       }
       case ElementKind::inductor: {
         branch_kcl(a, b, k);
-        double r = tran ? e.value / ctx.h : 0;
+        double r = tran ? e.value * ctx.a0 : 0;
         add(k, k, -r);
-        rhs(k, -r * ind_i_[i]);
+        rhs(k, tran ? e.value * (ctx.a1 * ind_i_[i] + ctx.a2 * ind_i2_[i]) : 0);
         break;
       }
       case ElementKind::vsource:
@@ -354,6 +358,7 @@ void NodalSystem::setup_spd() {
   LoadContext probe;
   probe.mode = LoadContext::Mode::tran;
   probe.h = 1;
+  probe.a0 = 1;
   load_spd(probe);
   recording_ = false;
   std::vector<size_t> order(spd_coords_.size());
@@ -423,10 +428,11 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
     switch (e.kind) {
       case ElementKind::resistor: conductance(e.a, e.b, 1 / e.value); break;
       case ElementKind::capacitor: {
-        double g = tran ? e.value / ctx.h : 0;
+        double g = tran ? e.value * ctx.a0 : 0;
+        double hist = tran ? e.value * (ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]) : 0;  // current a -> b
         conductance(e.a, e.b, g);
-        rhs(e.a, g * cap_v_[i]);
-        rhs(e.b, -g * cap_v_[i]);
+        rhs(e.a, -hist);
+        rhs(e.b, hist);
         break;
       }
       case ElementKind::isource: {
@@ -482,7 +488,8 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
     switch (e.kind) {
       case ElementKind::resistor: iab = (node_v_[e.a] - node_v_[e.b]) / e.value; break;
       case ElementKind::capacitor:
-        if (tran) iab = e.value / ctx.h * (node_v_[e.a] - node_v_[e.b] - cap_v_[i]);
+        if (tran)
+          iab = e.value * (ctx.a0 * (node_v_[e.a] - node_v_[e.b]) + ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]);
         break;
       case ElementKind::isource: iab = source_value(e, static_cast<ElementId>(i), ctx); break;
       default: continue;
@@ -551,15 +558,20 @@ void NodalSystem::accept(const std::vector<double>& x) {
   auto v = [&](NodeId id) { return id == netlist::ground ? 0.0 : x[id - 1]; };
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     const Element& e = c_.elements[i];
-    if (e.kind == ElementKind::capacitor) cap_v_[i] = v(e.a) - v(e.b);
-    else if (e.kind == ElementKind::inductor) ind_i_[i] = x[branch_[i]];
+    if (e.kind == ElementKind::capacitor) {
+      cap_v2_[i] = cap_v_[i];
+      cap_v_[i] = v(e.a) - v(e.b);
+    } else if (e.kind == ElementKind::inductor) {
+      ind_i2_[i] = ind_i_[i];
+      ind_i_[i] = x[branch_[i]];
+    }
   }
 }
 
 void NodalSystem::initial_conditions() {
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     double ic = c_.elements[i].ic;
-    cap_v_[i] = ind_i_[i] = std::isnan(ic) ? 0.0 : ic;
+    cap_v_[i] = ind_i_[i] = cap_v2_[i] = ind_i2_[i] = std::isnan(ic) ? 0.0 : ic;
   }
 }
 

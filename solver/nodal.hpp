@@ -9,8 +9,10 @@
 // 2. load(context, x): zero the values, run the same stamps in numeric mode (each call adds into its
 //    recorded slot; no searching), linearizing behavioral sources at x (Newton companion).
 // 3. factor + solve; a linear circuit with unchanged values is not factorized again.
-// Transient uses backward Euler: a capacitor becomes g = C/h in parallel with a current C/h*v_prev; an
-// inductor's branch equation becomes v = L/h*(i - i_prev).
+// Transient: the caller gives the integration formula as dx/dt ~ a0 x_n + a1 x_{n-1} + a2 x_{n-2}
+// (backward Euler: 1/h, -1/h, 0; variable-step BDF2 with w = h/h_prev: (1+2w)/((1+w)h), -(1+w)/h,
+// w^2/((1+w)h)). A capacitor becomes g = C a0 in parallel with the history current C (a1 v1 + a2 v2);
+// an inductor's branch equation becomes v = L (a0 i + a1 i1 + a2 i2).
 // Nonlinear DC: Newton with a damped step, then source stepping when Newton fails.
 // Fast path: a circuit of resistors, capacitors, current sources and voltage sources that each tie
 // one node to ground is solved on the free nodes only — the source-fixed voltages move to the
@@ -43,8 +45,12 @@ struct SolveReport {
 /// Linear solver of the nodal system.
 enum class Method : uint8_t { automatic, lu, cholesky };
 
+/// Transient integration formula.
+enum class Integration : uint8_t { be, bdf2 };
+
 /// Integration and solve settings.
 struct SolverOptions {
+  Integration integration = Integration::bdf2;  ///< bdf2 (backward Euler on the first step and after corners)
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
@@ -61,6 +67,7 @@ struct LoadContext {
   bool source_time = false;   ///< sources take their time function at `time` (else op values)
   devices::TimeAxis axis;     ///< resolves omitted source arguments
   double h = 0;               ///< s, time step (tran)
+  double a0 = 0, a1 = 0, a2 = 0;  ///< 1/s, integration coefficients (tran), see the file comment
   double source_scale = 1;    ///< multiplies independent sources (source stepping)
   int32_t swept = -1;         ///< element whose value is replaced by swept_value (.dc)
   double swept_value = 0;
@@ -114,8 +121,10 @@ class NodalSystem {
   std::vector<int32_t> branch_;        // per element
   std::vector<int32_t> behavioral_;    // element ids of B sources
   std::vector<Behavioral> beval_;
-  std::vector<double> cap_v_;          // per element: previous capacitor voltage
-  std::vector<double> ind_i_;          // per element: previous inductor current
+  std::vector<double> cap_v_;          // per element: capacitor voltage at the previous point
+  std::vector<double> ind_i_;          // per element: inductor current at the previous point
+  std::vector<double> cap_v2_;         // per element: capacitor voltage two points back
+  std::vector<double> ind_i2_;         // per element: inductor current two points back
   // Stamping
   bool recording_ = false;
   std::vector<std::pair<int32_t, int32_t>> coords_;

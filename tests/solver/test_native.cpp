@@ -17,9 +17,11 @@ using solver::AnalysisResult;
 
 namespace {
 
-std::vector<AnalysisResult> run(const std::string& text) {
+std::vector<AnalysisResult> run(const std::string& text, solver::Integration integration = solver::Integration::bdf2) {
   auto c = netlist::read_spice_text(text, "t.cir");
-  return solver::simulate_native(c);
+  solver::SolverOptions o;
+  o.integration = integration;
+  return solver::simulate_native(c, o);
 }
 
 double op(const std::vector<AnalysisResult>& r, const std::string& name) {
@@ -100,7 +102,7 @@ TEST_CASE("behavioral voltage source with a current reference") {
 
 TEST_CASE("RC charge with uic follows the backward-Euler recurrence and the exponential") {
   // v_n = v_{n-1} + h/tau (1 - v_n)  =>  v_n = 1 - (1 + h/tau)^-n
-  auto r = run("rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n");
+  auto r = run("rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n", solver::Integration::be);
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   const auto& v = r[0].vectors.at("v(out)");
@@ -112,6 +114,29 @@ TEST_CASE("RC charge with uic follows the backward-Euler recurrence and the expo
     CHECK(std::fabs(v[k] - (1 - std::exp(-t[k] / tau))) < 0.5 * h / tau);
   }
   CHECK(r[0].factorizations <= 1);  // linear, fixed step: one factorization for the whole run
+}
+
+TEST_CASE("RC charge with BDF2: its recurrence exactly, and far closer to the exponential than BE") {
+  // First step BE: v1 = (v0 + h/tau) / (1 + h/tau); then tau (3/2 v_n - 2 v_{n-1} + 1/2 v_{n-2}) / h = 1 - v_n.
+  const char* text = "rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n";
+  auto r = run(text);
+  auto be = run(text, solver::Integration::be);
+  REQUIRE(r[0].report.ok());
+  const auto& t = r[0].scale;
+  const auto& v = r[0].vectors.at("v(out)");
+  double q = 1e-5 / 1e-3;  // h / tau
+  std::vector<double> ref{0, q / (1 + q)};
+  for (size_t k = 2; k < t.size(); ++k) ref.push_back((q + 2 * ref[k - 1] - 0.5 * ref[k - 2]) / (1.5 + q));
+  double err_bdf2 = 0, err_be = 0;
+  for (size_t k = 1; k < t.size(); ++k) {
+    CHECK(v[k] == doctest::Approx(ref[k]).epsilon(1e-10));
+    double exact = 1 - std::exp(-t[k] / 1e-3);
+    err_bdf2 = std::max(err_bdf2, std::fabs(v[k] - exact));
+    err_be = std::max(err_be, std::fabs(be[0].vectors.at("v(out)")[k] - exact));
+  }
+  CHECK(err_bdf2 < err_be / 20);
+  MESSAGE("RC, h = tau/100: max error BE ", err_be, ", BDF2 ", err_bdf2);
+  CHECK(r[0].factorizations <= 2);  // one BE step, then a constant BDF2 matrix
 }
 
 TEST_CASE("RL current rise from the operating point of a pulse") {
