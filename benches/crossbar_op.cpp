@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "benches/bench_util.hpp"
+#include "benches/crossbar_circuit.hpp"
 #include "devices/mtj.hpp"
 #include "devices/random.hpp"
 #include "solver/compare.hpp"
@@ -27,35 +28,6 @@
 using namespace spx;
 
 namespace {
-
-netlist::Circuit crossbar(int n, double segment) {
-  netlist::Circuit c;
-  c.title = fmt::format("crossbar {}x{}", n, n);
-  devices::MtjParams mtj;
-  auto node = [&](char kind, int r, int col) { return c.node(fmt::format("{}{}_{}", kind, r, col)); };
-  for (int r = 0; r < n; ++r) {
-    c.add(netlist::make_vsource(fmt::format("vin{}", r), c.node(fmt::format("in{}", r)), netlist::ground,
-                                0.1 * ((r % 3) - 1)));
-    netlist::NodeId prev = *c.find_node(fmt::format("in{}", r));
-    for (int col = 0; col < n; ++col) {
-      netlist::NodeId x = node('r', r, col);
-      c.add(netlist::make_resistor(fmt::format("rw{}_{}", r, col), prev, x, segment));
-      devices::CellRng rng(1, 0, r, col, devices::Purpose::other);
-      double rm = rng.uniform() < 0.5 ? mtj.r_parallel() : mtj.r_antiparallel();
-      c.add(netlist::make_resistor(fmt::format("rm{}_{}", r, col), x, node('c', r, col), rm));
-      prev = x;
-    }
-  }
-  for (int col = 0; col < n; ++col) {
-    for (int r = 0; r + 1 < n; ++r)
-      c.add(netlist::make_resistor(fmt::format("rc{}_{}", r, col), node('c', r, col), node('c', r + 1, col), segment));
-    netlist::NodeId end = c.node(fmt::format("out{}", col));
-    c.add(netlist::make_resistor(fmt::format("rc{}_{}", n - 1, col), node('c', n - 1, col), end, segment));
-    c.add(netlist::make_vsource(fmt::format("vout{}", col), end, netlist::ground, 0));
-  }
-  c.analyses.push_back({});
-  return c;
-}
 
 /// Raw CHOLMOD analyze, factor and solve times (s) of a lower-triangular matrix.
 struct RawTimes {
@@ -117,7 +89,7 @@ int main(int argc, char** argv) {
   fmt::print("{:>5} {:>8} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>9} {:>11}\n", "n", "nodes", "nnz", "backend",
              "build ms", "1st solve", "re-solve", "total ms", "vs ngsp", "col. diff");
   for (int n : sizes) {
-    auto c = crossbar(n, 2.5);
+    auto c = bench::crossbar(n, 2.5, 0);
     // Native: construction (stamp pattern, KLU symbolic analysis), first solve, repeat solve.
     double t_build = 0, t_first = 0, t_again = 0;
     int64_t nnz = 0;
