@@ -33,7 +33,9 @@ void record(AnalysisResult& r, const std::vector<std::string>& names, const std:
 
 }  // namespace
 
-AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::Analysis& a, Integration integration) {
+AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::Analysis& a, const SolverOptions& options) {
+  const Integration integration = options.integration;
+  const bool adaptive = options.adaptive;
   AnalysisResult r;
   r.kind = a.kind;
   const auto names = output_names(sys);
@@ -97,21 +99,31 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       double t = 0, h_prev = 0;
       size_t next = 0;
       bool restart = true;  // the next step has no smooth history: backward Euler
+      const int32_t nodes = c.node_count() - 1;
+      // History for the truncation-error predictor: the last three accepted points since a restart.
+      std::vector<std::vector<double>> past;
+      std::vector<double> past_t;
+      const double h_start = adaptive ? h_nom * 1e-2 : h_nom;
+      double h_try = h_start;
+      int rejections = 0;
       while (t < a.tstop - eps) {
         while (next < bps.size() && bps[next] <= t + eps) ++next;
         double target = next < bps.size() ? bps[next] : a.tstop;
-        // Full steps keep exactly h_nom so a linear circuit's matrix never changes; a step that would
-        // reach or nearly reach the next corner lands on it.
-        double h = h_nom;
+        // Full steps keep exactly their size so a linear circuit's matrix does not change; a step that
+        // would reach or nearly reach the next corner lands on it.
+        double h = std::min(h_try, h_nom);
         double t_new = t + h;
-        if (t_new >= target - 1e-3 * h_nom) {
+        bool lands = false;
+        if (t_new >= target - 1e-3 * h) {
           t_new = target;
           h = target - t;
           if (std::fabs(h - h_nom) <= 1e-9 * h_nom) h = h_nom;  // rounding of t, not a real short step
+          lands = true;
         }
         step.time = t_new;
         step.h = h;
-        if (integration == Integration::bdf2 && !restart) {
+        bool bdf2 = integration == Integration::bdf2 && !restart;
+        if (bdf2) {
           double w = h / h_prev;
           step.a0 = (1 + 2 * w) / ((1 + w) * h);
           step.a1 = -(1 + w) / h;
@@ -121,20 +133,60 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
           step.a1 = -1 / h;
           step.a2 = 0;
         }
-        r.report = sys.solve(step, x);
+        std::vector<double> x_new = x;
+        r.report = sys.solve(step, x_new);
         if (!r.report.ok()) {
+          if (adaptive && h > h_nom * 1e-9 && r.report.status == SolveReport::Status::no_convergence) {
+            h_try = h / 8;
+            continue;
+          }
           r.report.detail += " at t = " + std::to_string(t_new) + " s";
           break;
         }
+        double ratio = 0;
+        if (adaptive && bdf2 && past.size() == 3) {
+          // Quadratic extrapolation through the last three points (Lagrange form) at t_new.
+          double t0 = past_t[0], t1 = past_t[1], t2 = past_t[2];
+          double l0 = (t_new - t1) * (t_new - t2) / ((t0 - t1) * (t0 - t2));
+          double l1 = (t_new - t0) * (t_new - t2) / ((t1 - t0) * (t1 - t2));
+          double l2 = (t_new - t0) * (t_new - t1) / ((t2 - t0) * (t2 - t1));
+          for (int32_t k = 0; k < nodes; ++k) {
+            double pred = l0 * past[0][k] + l1 * past[1][k] + l2 * past[2][k];
+            double lte = 2.0 / 11.0 * std::fabs(x_new[k] - pred);
+            double tol = options.lte_reltol * std::max(std::fabs(x_new[k]), std::fabs(x[k])) + options.lte_abstol;
+            ratio = std::max(ratio, lte / tol);
+          }
+          if (ratio > 1 && h > h_nom * 1e-9) {
+            h_try = h * std::max(0.2, 0.9 * std::pow(ratio, -1.0 / 3.0));
+            ++rejections;
+            continue;
+          }
+        }
+        x = std::move(x_new);
         sys.accept(x);
-        restart = t_new == target && target != a.tstop;  // a source corner: start afresh
+        past.push_back(x);
+        past_t.push_back(t_new);
+        if (past.size() > 3) {
+          past.erase(past.begin());
+          past_t.erase(past_t.begin());
+        }
         h_prev = h;
         t = t_new;
+        restart = lands && target != a.tstop;  // a source corner: start afresh
+        if (restart) {
+          past.clear();
+          past_t.clear();
+          h_try = h_start;
+        } else if (adaptive) {
+          h_try = past.size() < 3 ? std::min(2 * h, h_nom)
+                                  : h * std::min(2.0, ratio > 0 ? 0.9 * std::pow(ratio, -1.0 / 3.0) : 2.0);
+        }
         if (t >= a.tstart - eps) {
           r.scale.push_back(t);
           record(r, names, x);
         }
       }
+      r.rejected_steps = rejections;
       break;
     }
   }
@@ -146,7 +198,7 @@ std::vector<AnalysisResult> simulate_native(const Circuit& c, const SolverOption
   std::vector<AnalysisResult> out;
   NodalSystem sys(c, options);
   for (const auto& a : c.analyses) {
-    out.push_back(run_analysis(c, sys, a, options.integration));
+    out.push_back(run_analysis(c, sys, a, options));
     if (!out.back().report.ok()) break;
   }
   return out;

@@ -5,7 +5,7 @@
 //   .tran  operating point with sources at t = 0 (skipped with uic: capacitor voltages and inductor
 //          currents from ic=, else 0), then steps of min(tstep, tmax), shortened to land on every
 //          source corner (breakpoint): BDF2, with backward Euler on the first step and after every
-//          corner (native.cpp).
+//          corner; adaptive steps under local truncation error control, or fixed steps (native.cpp).
 #pragma once
 
 #include <vector>
@@ -20,6 +20,6 @@ std::vector<AnalysisResult> simulate_native(const netlist::Circuit& circuit, con
 
 /// Runs one analysis on an existing system.
 AnalysisResult run_analysis(const netlist::Circuit& circuit, NodalSystem& system, const netlist::Analysis& analysis,
-                            Integration integration = Integration::bdf2);
+                            const SolverOptions& options = {});
 
 }  // namespace spx::solver

@@ -51,6 +51,9 @@ enum class Integration : uint8_t { be, bdf2 };
 /// Integration and solve settings.
 struct SolverOptions {
   Integration integration = Integration::bdf2;  ///< bdf2 (backward Euler on the first step and after corners)
+  bool adaptive = true;       ///< transient steps from local truncation error control (else fixed steps)
+  double lte_reltol = 1e-4;   ///< relative local truncation error allowed per step (adaptive)
+  double lte_abstol = 1e-7;   ///< V, absolute local truncation error allowed per step (adaptive)
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages

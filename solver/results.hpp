@@ -19,6 +19,7 @@ struct AnalysisResult {
   std::map<std::string, std::vector<double>> vectors;   ///< name -> values (one per scale point)
   SolveReport report;                                   ///< failure details; vectors may be partial
   int64_t factorizations = 0;                           ///< numeric factorizations (native only)
+  int64_t rejected_steps = 0;                           ///< transient steps rejected by error control
 };
 
 /// "op", "tran" or "dc".

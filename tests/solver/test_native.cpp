@@ -17,11 +17,17 @@ using solver::AnalysisResult;
 
 namespace {
 
-std::vector<AnalysisResult> run(const std::string& text, solver::Integration integration = solver::Integration::bdf2) {
+std::vector<AnalysisResult> run(const std::string& text, const solver::SolverOptions& o = {}) {
   auto c = netlist::read_spice_text(text, "t.cir");
+  return solver::simulate_native(c, o);
+}
+
+/// Fixed steps of min(tstep, tmax) with the given formula.
+solver::SolverOptions fixed(solver::Integration integration = solver::Integration::bdf2) {
   solver::SolverOptions o;
   o.integration = integration;
-  return solver::simulate_native(c, o);
+  o.adaptive = false;
+  return o;
 }
 
 double op(const std::vector<AnalysisResult>& r, const std::string& name) {
@@ -102,7 +108,7 @@ TEST_CASE("behavioral voltage source with a current reference") {
 
 TEST_CASE("RC charge with uic follows the backward-Euler recurrence and the exponential") {
   // v_n = v_{n-1} + h/tau (1 - v_n)  =>  v_n = 1 - (1 + h/tau)^-n
-  auto r = run("rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n", solver::Integration::be);
+  auto r = run("rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n", fixed(solver::Integration::be));
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   const auto& v = r[0].vectors.at("v(out)");
@@ -119,8 +125,8 @@ TEST_CASE("RC charge with uic follows the backward-Euler recurrence and the expo
 TEST_CASE("RC charge with BDF2: its recurrence exactly, and far closer to the exponential than BE") {
   // First step BE: v1 = (v0 + h/tau) / (1 + h/tau); then tau (3/2 v_n - 2 v_{n-1} + 1/2 v_{n-2}) / h = 1 - v_n.
   const char* text = "rc\nV1 in 0 1\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m uic\n";
-  auto r = run(text);
-  auto be = run(text, solver::Integration::be);
+  auto r = run(text, fixed());
+  auto be = run(text, fixed(solver::Integration::be));
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   const auto& v = r[0].vectors.at("v(out)");
@@ -159,7 +165,7 @@ TEST_CASE("RL current rise from the operating point of a pulse") {
 }
 
 TEST_CASE("time steps land on source corners") {
-  auto r = run("bp\nV1 a 0 PULSE(0 1 0.33n 0.1n 0.1n 1n 5n)\nR1 a 0 1\n.tran 0.25n 3n\n");
+  auto r = run("bp\nV1 a 0 PULSE(0 1 0.33n 0.1n 0.1n 1n 5n)\nR1 a 0 1\n.tran 0.25n 3n\n", fixed());
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   for (double corner : {0.33e-9, 0.43e-9, 1.43e-9, 1.53e-9}) {
@@ -209,7 +215,7 @@ TEST_CASE(".dc sweep of a current source into a resistor") {
 }
 
 TEST_CASE(".tran reports from tstart and never steps beyond tmax") {
-  auto r = run("tm\nV1 a 0 SIN(0 1 1meg)\nR1 a 0 1\n.tran 100n 2u 1u 20n\n");
+  auto r = run("tm\nV1 a 0 SIN(0 1 1meg)\nR1 a 0 1\n.tran 100n 2u 1u 20n\n", fixed());
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   REQUIRE(!t.empty());
@@ -235,7 +241,8 @@ TEST_CASE("Cholesky (grounded sources eliminated) and LU give the same answers")
     t += "v1 n3 0 1\nv2 0 n11 0.4\nv3 n20 0 PULSE(0 1 1n 1n 1n 5n 20n)\ni1 n5 n9 1m\n";
     t += ".op\n.tran 0.5n 10n\n";
     auto c = netlist::read_spice_text(t, "spd.cir");
-    solver::SolverOptions lu_opt, ch_opt;
+    // Fixed steps: adaptive step decisions could differ by rounding and then compare different grids.
+    solver::SolverOptions lu_opt = fixed(), ch_opt = fixed();
     lu_opt.method = solver::Method::lu;
     ch_opt.method = solver::Method::cholesky;
     solver::NodalSystem lu(c, lu_opt), ch(c, ch_opt);
@@ -243,7 +250,7 @@ TEST_CASE("Cholesky (grounded sources eliminated) and LU give the same answers")
     CHECK(ch.method() == solver::Method::cholesky);
     CHECK(solver::NodalSystem(c).method() == solver::Method::cholesky);
     for (const auto& a : c.analyses) {
-      auto rl = solver::run_analysis(c, lu, a), rc = solver::run_analysis(c, ch, a);
+      auto rl = solver::run_analysis(c, lu, a, lu_opt), rc = solver::run_analysis(c, ch, a, ch_opt);
       REQUIRE(rl.report.ok());
       REQUIRE(rc.report.ok());
       REQUIRE(rl.scale.size() == rc.scale.size());
@@ -271,4 +278,28 @@ TEST_CASE("Cholesky path: source current signs, floating groups, refusal when no
                        "floating sources, inductors)",
                        InputError);
   CHECK(solver::NodalSystem(c).method() == solver::Method::lu);
+}
+
+TEST_CASE("adaptive steps: small where the solution bends, large where it is smooth, error bounded") {
+  // RC step response: the error control must keep every point near the exponential and use far fewer
+  // steps than a fixed step that is as accurate.
+  const char* text = "rc\nV1 in 0 PULSE(0 1 1u 1n 1n 1 2)\nR1 in out 1k\nC1 out 0 1n\n.tran 1u 20u\n";
+  auto r = run(text);
+  REQUIRE(r[0].report.ok());
+  const auto& t = r[0].scale;
+  const auto& v = r[0].vectors.at("v(out)");
+  double tau = 1e-6, worst = 0, smallest = 1, largest = 0;
+  for (size_t k = 1; k < t.size(); ++k) {
+    double tr = t[k] - 1.001e-6;  // the ramp ends at 1.001 us
+    double exact = t[k] <= 1e-6 ? 0 : tr <= 0 ? 0 : 1 - std::exp(-tr / tau);
+    if (t[k] > 1.05e-6) worst = std::max(worst, std::fabs(v[k] - exact));
+    smallest = std::min(smallest, t[k] - t[k - 1]);
+    largest = std::max(largest, t[k] - t[k - 1]);
+  }
+  MESSAGE("adaptive RC: ", t.size(), " points, steps ", smallest, " .. ", largest, " s, max error ", worst,
+          ", rejected ", r[0].rejected_steps);
+  CHECK(worst < 2e-3);
+  CHECK(largest == doctest::Approx(1e-6));  // grows to the maximum step once the response has settled
+  CHECK(smallest < 1e-8);                  // and is small right after the edge
+  CHECK(t.size() < 200);
 }
