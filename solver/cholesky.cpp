@@ -10,9 +10,17 @@
 namespace spx::solver {
 
 struct SparseCholesky::Impl {
+  struct Slot {
+    cholmod_factor* l = nullptr;
+    std::vector<double> values;  // the values it factorizes
+    uint64_t used = 0;           // last use, for replacement
+  };
   cholmod_common common{};
   cholmod_sparse* a = nullptr;
-  cholmod_factor* l = nullptr;
+  cholmod_factor* l = nullptr;   // the symbolic analysis (and a numeric factorization when in use)
+  std::vector<Slot> slots;
+  int current = -1;
+  uint64_t clock = 0;
   cholmod_dense* b = nullptr;
   cholmod_dense* x = nullptr;
   cholmod_dense* y = nullptr;
@@ -22,7 +30,7 @@ struct SparseCholesky::Impl {
   Impl() {
     cholmod_start(&common);
     common.print = 0;
-    common.supernodal = CHOLMOD_SUPERNODAL;
+    common.supernodal = CHOLMOD_SIMPLICIAL;
   }
   ~Impl() {
     release();
@@ -31,6 +39,10 @@ struct SparseCholesky::Impl {
   void release() {
     for (cholmod_dense** d : {&b, &x, &y, &e})
       if (*d) cholmod_free_dense(d, &common);
+    for (auto& s : slots)
+      if (s.l) cholmod_free_factor(&s.l, &common);
+    slots.clear();
+    current = -1;
     if (l) cholmod_free_factor(&l, &common);
     if (a) cholmod_free_sparse(&a, &common);
   }
@@ -39,10 +51,15 @@ struct SparseCholesky::Impl {
 SparseCholesky::SparseCholesky() : impl_(std::make_unique<Impl>()) {}
 SparseCholesky::~SparseCholesky() = default;
 
-void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx) {
+void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx,
+                             Ordering ordering, bool supernodal) {
   Impl& m = *impl_;
   m.release();
   m.n = n;
+  m.common.supernodal = supernodal ? CHOLMOD_SUPERNODAL : CHOLMOD_SIMPLICIAL;
+  m.common.nmethods = 1;
+  m.common.method[0].ordering = ordering == Ordering::metis ? CHOLMOD_METIS : CHOLMOD_AMD;
+  m.common.postorder = 1;
   if (n == 0) return;
   m.a = cholmod_allocate_sparse(n, n, rowidx.size(), 1, 1, -1, CHOLMOD_REAL, &m.common);
   if (!m.a) throw std::runtime_error("cholmod_allocate_sparse failed");
@@ -58,15 +75,40 @@ void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, cons
 FactorStatus SparseCholesky::factor(std::span<const double> values) {
   Impl& m = *impl_;
   if (m.n == 0) return {};
+  ++m.clock;
+  for (size_t s = 0; s < m.slots.size(); ++s) {
+    auto& slot = m.slots[s];
+    if (slot.values.size() == values.size() && std::equal(values.begin(), values.end(), slot.values.begin())) {
+      slot.used = m.clock;
+      m.current = static_cast<int>(s);
+      return {};
+    }
+  }
+  // A new slot (a copy of the symbolic analysis), or the least recently used one.
+  int s = -1;
+  if (m.slots.size() < 4) {
+    m.slots.push_back({cholmod_copy_factor(m.l, &m.common), {}, 0});
+    s = static_cast<int>(m.slots.size()) - 1;
+  } else {
+    s = 0;
+    for (size_t k = 1; k < m.slots.size(); ++k)
+      if (m.slots[k].used < m.slots[s].used) s = static_cast<int>(k);
+  }
+  auto& slot = m.slots[s];
   std::memcpy(m.a->x, values.data(), values.size() * sizeof(double));
-  cholmod_factorize(m.a, m.l, &m.common);
+  cholmod_factorize(m.a, slot.l, &m.common);
   ++factorizations_;
-  if (m.common.status == CHOLMOD_NOT_POSDEF || m.l->minor < static_cast<size_t>(m.n)) {
-    size_t k = std::min(m.l->minor, static_cast<size_t>(m.n - 1));
-    const int32_t* perm = static_cast<const int32_t*>(m.l->Perm);
+  if (m.common.status == CHOLMOD_NOT_POSDEF || slot.l->minor < static_cast<size_t>(m.n)) {
+    size_t k = std::min(slot.l->minor, static_cast<size_t>(m.n - 1));
+    const int32_t* perm = static_cast<const int32_t*>(slot.l->Perm);
+    slot.values.clear();
+    m.current = -1;
     return {false, perm ? perm[k] : static_cast<int32_t>(k)};
   }
   if (m.common.status < 0) throw std::runtime_error("cholmod_factorize failed");
+  slot.values.assign(values.begin(), values.end());
+  slot.used = m.clock;
+  m.current = s;
   return {};
 }
 
@@ -74,7 +116,8 @@ void SparseCholesky::solve(std::span<double> rhs) {
   Impl& m = *impl_;
   if (m.n == 0) return;
   std::memcpy(m.b->x, rhs.data(), rhs.size() * sizeof(double));
-  if (!cholmod_solve2(CHOLMOD_A, m.l, m.b, nullptr, &m.x, nullptr, &m.y, &m.e, &m.common))
+  if (m.current < 0) throw std::logic_error("SparseCholesky::solve without a factorization");
+  if (!cholmod_solve2(CHOLMOD_A, m.slots[m.current].l, m.b, nullptr, &m.x, nullptr, &m.y, &m.e, &m.common))
     throw std::runtime_error("cholmod_solve2 failed");
   std::memcpy(rhs.data(), m.x->x, rhs.size() * sizeof(double));
 }

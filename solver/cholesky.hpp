@@ -1,7 +1,8 @@
 // Sparse Cholesky for symmetric positive definite nodal matrices, on CHOLMOD (SuiteSparse). Life
-// cycle: analyze(pattern of the lower triangle) once per topology — fill-reducing ordering (CHOLMOD's
-// default choice among AMD and nested dissection) and the supernodal symbolic factorization;
-// factor(values) whenever the values change; solve(rhs) any number of times.
+// cycle: analyze(pattern of the lower triangle) once per topology — fill-reducing ordering (AMD or
+// METIS nested dissection) and the symbolic factorization; factor(values) whenever the values change;
+// solve(rhs) any number of times. Simplicial by default: with Debian's reference BLAS the supernodal
+// kernels were slower on crossbars from 32 x 32 to 512 x 512 (benches/crossbar_op).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,12 @@
 
 namespace spx::solver {
 
-/// CHOLMOD-based supernodal Cholesky of a fixed lower-triangular pattern (compressed columns).
+/// Fill-reducing ordering of the analysis.
+enum class Ordering : uint8_t { amd, metis };
+
+/// CHOLMOD-based supernodal Cholesky of a fixed lower-triangular pattern (compressed columns). Keeps up
+/// to four numeric factorizations of the same pattern (e.g. the backward-Euler and the BDF2 matrix of a
+/// transient), so alternating between them costs no refactorization.
 class SparseCholesky {
  public:
   SparseCholesky();
@@ -21,9 +27,13 @@ class SparseCholesky {
   SparseCholesky(const SparseCholesky&) = delete;
   SparseCholesky& operator=(const SparseCholesky&) = delete;
 
-  /// Symbolic analysis of an n x n lower-triangular pattern.
-  void analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx);
-  /// Numeric factorization; not positive definite -> !ok with the failing column (original numbering).
+  /// Symbolic analysis of an n x n lower-triangular pattern with the given ordering; simplicial
+  /// (left-looking, no BLAS) or supernodal (dense BLAS kernels on supernodes).
+  void analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx,
+               Ordering ordering = Ordering::amd, bool supernodal = false);
+  /// Makes the factorization of these values current: reuses a kept one with equal values, else
+  /// factorizes (replacing the least recently used). Not positive definite -> !ok with the failing
+  /// column (original numbering).
   FactorStatus factor(std::span<const double> values);
   /// Solves A x = b in place.
   void solve(std::span<double> rhs);

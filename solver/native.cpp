@@ -27,9 +27,19 @@ std::vector<std::string> output_names(const NodalSystem& sys) {
   return names;
 }
 
-void record(AnalysisResult& r, const std::vector<std::string>& names, const std::vector<double>& x) {
-  for (size_t k = 0; k < names.size(); ++k) r.vectors[names[k]].push_back(x[k]);
-}
+/// Appends x to the result's vectors (one per unknown, resolved once by name).
+class Recorder {
+ public:
+  Recorder(AnalysisResult& r, const std::vector<std::string>& names) {
+    for (const auto& n : names) slots_.push_back(&r.vectors[n]);
+  }
+  void operator()(const std::vector<double>& x) {
+    for (size_t k = 0; k < slots_.size(); ++k) slots_[k]->push_back(x[k]);
+  }
+
+ private:
+  std::vector<std::vector<double>*> slots_;
+};
 
 }  // namespace
 
@@ -39,13 +49,13 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
   AnalysisResult r;
   r.kind = a.kind;
   const auto names = output_names(sys);
-  for (const auto& n : names) r.vectors[n];
+  Recorder record(r, names);
   const int64_t f0 = sys.factorizations();
   std::vector<double> x(sys.size(), 0.0);
   switch (a.kind) {
     case AnalysisKind::op: {
       r.report = sys.solve(LoadContext{}, x);
-      if (r.report.ok()) record(r, names, x);
+      if (r.report.ok()) record(x);
       break;
     }
     case AnalysisKind::dc: {
@@ -61,7 +71,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
           break;
         }
         r.scale.push_back(ctx.swept_value);
-        record(r, names, x);
+        record(x);
       }
       break;
     }
@@ -82,7 +92,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       }
       if (a.tstart <= 0) {
         r.scale.push_back(0);
-        record(r, names, x);
+        record(x);
       }
       std::vector<double> bps{a.tstop};
       for (const auto& e : c.elements)
@@ -183,7 +193,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
         }
         if (t >= a.tstart - eps) {
           r.scale.push_back(t);
-          record(r, names, x);
+          record(x);
         }
       }
       r.rejected_steps = rejections;
@@ -196,7 +206,11 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
 
 std::vector<AnalysisResult> simulate_native(const Circuit& c, const SolverOptions& options) {
   std::vector<AnalysisResult> out;
-  NodalSystem sys(c, options);
+  // A transient solves the same pattern hundreds of times: the costlier, lower-fill ordering pays off.
+  SolverOptions o = options;
+  for (const auto& a : c.analyses)
+    if (a.kind == AnalysisKind::tran && o.ordering_automatic) o.ordering = Ordering::metis;
+  NodalSystem sys(c, o);
   for (const auto& a : c.analyses) {
     out.push_back(run_analysis(c, sys, a, options));
     if (!out.back().report.ok()) break;

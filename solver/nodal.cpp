@@ -385,7 +385,7 @@ void NodalSystem::setup_spd() {
   spd_values_.assign(rowidx.size(), 0);
   spd_coords_.clear();
   spd_coords_.shrink_to_fit();
-  chol_.analyze(nfree_, colptr, rowidx);
+  chol_.analyze(nfree_, colptr, rowidx, opt_.ordering, opt_.supernodal);
   spd_colptr_ = std::move(colptr);
   spd_rowidx_ = std::move(rowidx);
 }
@@ -400,10 +400,15 @@ void NodalSystem::add_lower(int32_t row, int32_t col, double v) {
 }
 
 void NodalSystem::load_spd(const LoadContext& ctx) {
-  std::fill(spd_values_.begin(), spd_values_.end(), 0.0);
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  // With R, C, I and grounded V only, the matrix depends on nothing but the capacitor multiplier:
+  // when that did not change, only the right-hand side is rebuilt.
+  const double key = tran ? ctx.a0 : 0.0;
+  const bool stamp = recording_ || key != spd_key_;
+  if (stamp) std::fill(spd_values_.begin(), spd_values_.end(), 0.0);
   std::fill(spd_rhs_.begin(), spd_rhs_.end(), 0.0);
   spd_cursor_ = 0;
-  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  if (!recording_) spd_key_ = key;
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     const Element& e = c_.elements[i];
     if (e.kind != ElementKind::vsource) continue;
@@ -417,10 +422,13 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
   auto conductance = [&](NodeId a, NodeId b, double g) {
     if (a == b) return;  // a self-loop carries no current (its lower-triangle stamp would not cancel)
     int32_t fa = free_[a], fb = free_[b];
-    if (fa >= 0) add_lower(fa, fa, g);
-    if (fb >= 0) add_lower(fb, fb, g);
-    if (fa >= 0 && fb >= 0) add_lower(fa, fb, -g);
-    else if (fa >= 0) rhs(a, g * node_v_[b]);
+    if (stamp) {
+      if (fa >= 0) add_lower(fa, fa, g);
+      if (fb >= 0) add_lower(fb, fb, g);
+      if (fa >= 0 && fb >= 0) add_lower(fa, fb, -g);
+    }
+    if (fa >= 0 && fb >= 0) return;
+    if (fa >= 0) rhs(a, g * node_v_[b]);
     else if (fb >= 0) rhs(b, g * node_v_[a]);
   };
   for (size_t i = 0; i < c_.elements.size(); ++i) {
@@ -458,9 +466,10 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
     }
     spd_dc_checked_ = true;
   }
+  const double key_before = spd_key_;
   load_spd(ctx);
-  if (!spd_factored_ || spd_values_ != spd_last_) {
-    FactorStatus st = chol_.factor(spd_values_);
+  if (!spd_factored_ || (spd_key_ != key_before && spd_values_ != spd_last_)) {
+    FactorStatus st = chol_.factor(spd_values_);  // reuses a kept factorization of equal values
     if (!st.ok) {
       spd_factored_ = false;
       rep.status = SolveReport::Status::singular;

@@ -16,12 +16,13 @@
 // Nonlinear DC: Newton with a damped step, then source stepping when Newton fails.
 // Fast path: a circuit of resistors, capacitors, current sources and voltage sources that each tie
 // one node to ground is solved on the free nodes only — the source-fixed voltages move to the
-// right-hand side, the matrix (G + C/h) is symmetric positive definite, and CHOLMOD's supernodal
-// Cholesky factorizes it; the source currents follow from KCL at their nodes afterwards. Everything
+// right-hand side, the matrix (G + C/h) is symmetric positive definite, and CHOLMOD's Cholesky
+// factorizes it; the source currents follow from KCL at their nodes afterwards. Everything
 // else (controlled sources, inductors, behavioral sources, floating sources) uses KLU on the full MNA
 // system. SolverOptions::method overrides the choice.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,10 +52,14 @@ enum class Integration : uint8_t { be, bdf2 };
 /// Integration and solve settings.
 struct SolverOptions {
   Integration integration = Integration::bdf2;  ///< bdf2 (backward Euler on the first step and after corners)
-  bool adaptive = true;       ///< transient steps from local truncation error control (else fixed steps)
+  bool adaptive = false;      ///< transient steps from local truncation error control (else fixed steps)
   double lte_reltol = 1e-4;   ///< relative local truncation error allowed per step (adaptive)
   double lte_abstol = 1e-7;   ///< V, absolute local truncation error allowed per step (adaptive)
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
+  Ordering ordering = Ordering::amd;  ///< Cholesky ordering: amd (cheap to compute) or metis (less fill:
+                                      ///< faster factor and solve, worth it when one analysis serves many)
+  bool ordering_automatic = true;     ///< simulate_native picks metis for circuits with a transient
+  bool supernodal = false;            ///< Cholesky: supernodal (BLAS) instead of simplicial factorization
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
   double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
@@ -162,6 +167,7 @@ class NodalSystem {
   size_t spd_cursor_ = 0;
   bool spd_factored_ = false;
   bool spd_dc_checked_ = false;      // the structural floating-node check ran (DC)
+  double spd_key_ = NAN;             // C multiplier (0 in DC, a0 in transient) of the loaded matrix
   SparseCholesky chol_;
   bool spd_eligible() const;
   void setup_spd();

@@ -284,7 +284,9 @@ TEST_CASE("adaptive steps: small where the solution bends, large where it is smo
   // RC step response: the error control must keep every point near the exponential and use far fewer
   // steps than a fixed step that is as accurate.
   const char* text = "rc\nV1 in 0 PULSE(0 1 1u 1n 1n 1 2)\nR1 in out 1k\nC1 out 0 1n\n.tran 1u 20u\n";
-  auto r = run(text);
+  solver::SolverOptions o;
+  o.adaptive = true;
+  auto r = run(text, o);
   REQUIRE(r[0].report.ok());
   const auto& t = r[0].scale;
   const auto& v = r[0].vectors.at("v(out)");
