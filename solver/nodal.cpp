@@ -17,6 +17,40 @@ using netlist::ElementId;
 using netlist::ElementKind;
 using netlist::NodeId;
 
+namespace {
+
+/// A compressed-column pattern built from recorded (row, col) stamp positions, and the value slot of
+/// every recorded stamp (duplicates share a slot).
+struct Pattern {
+  std::vector<int32_t> colptr, rowidx, slot;
+};
+
+Pattern compress(const std::vector<std::pair<int32_t, int32_t>>& coords, int32_t n) {
+  std::vector<size_t> order(coords.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    auto [rx, cx] = coords[x];
+    auto [ry, cy] = coords[y];
+    return cx != cy ? cx < cy : rx < ry;
+  });
+  Pattern p;
+  p.colptr.assign(n + 1, 0);
+  p.slot.assign(coords.size(), -1);
+  std::pair<int32_t, int32_t> last{-1, -1};
+  for (size_t k : order) {
+    if (coords[k] != last) {
+      last = coords[k];
+      p.rowidx.push_back(last.first);
+      ++p.colptr[last.second + 1];
+    }
+    p.slot[k] = static_cast<int32_t>(p.rowidx.size()) - 1;
+  }
+  for (int32_t j = 0; j < n; ++j) p.colptr[j + 1] += p.colptr[j];
+  return p;
+}
+
+}  // namespace
+
 NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(circuit), opt_(options) {
   int32_t nodes = circuit.node_count() - 1;
   n_ = nodes;
@@ -63,29 +97,12 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   rhs_.assign(n_, 0);
   load(probe, std::vector<double>(n_, 0.0));
   recording_ = false;
-  std::vector<size_t> order(coords_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    auto [rx, cx] = coords_[x];
-    auto [ry, cy] = coords_[y];
-    return cx != cy ? cx < cy : rx < ry;
-  });
-  std::vector<int32_t> colptr(n_ + 1, 0), rowidx;
-  slot_.assign(coords_.size(), -1);
-  std::pair<int32_t, int32_t> last{-1, -1};
-  for (size_t k : order) {
-    if (coords_[k] != last) {
-      last = coords_[k];
-      rowidx.push_back(last.first);
-      ++colptr[last.second + 1];
-    }
-    slot_[k] = static_cast<int32_t>(rowidx.size()) - 1;
-  }
-  for (int32_t j = 0; j < n_; ++j) colptr[j + 1] += colptr[j];
-  values_.assign(rowidx.size(), 0);
+  Pattern p = compress(coords_, n_);
+  slot_ = std::move(p.slot);
+  values_.assign(p.rowidx.size(), 0);
   coords_.clear();
   coords_.shrink_to_fit();
-  lu_.analyze(n_, std::move(colptr), std::move(rowidx));
+  lu_.analyze(n_, std::move(p.colptr), std::move(p.rowidx));
 }
 
 std::string NodalSystem::unknown_name(int32_t k) const {
@@ -361,33 +378,14 @@ void NodalSystem::setup_spd() {
   probe.a0 = 1;
   load_spd(probe);
   recording_ = false;
-  std::vector<size_t> order(spd_coords_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    auto [rx, cx] = spd_coords_[x];
-    auto [ry, cy] = spd_coords_[y];
-    return cx != cy ? cx < cy : rx < ry;
-  });
-  // Every free node has a diagonal entry (a resistor, capacitor or current source touches it, or it
-  // is isolated and reported as floating by the factorization).
-  std::vector<int32_t> colptr(nfree_ + 1, 0), rowidx;
-  spd_slot_.assign(spd_coords_.size(), -1);
-  std::pair<int32_t, int32_t> last{-1, -1};
-  for (size_t k : order) {
-    if (spd_coords_[k] != last) {
-      last = spd_coords_[k];
-      rowidx.push_back(last.first);
-      ++colptr[last.second + 1];
-    }
-    spd_slot_[k] = static_cast<int32_t>(rowidx.size()) - 1;
-  }
-  for (int32_t j = 0; j < nfree_; ++j) colptr[j + 1] += colptr[j];
-  spd_values_.assign(rowidx.size(), 0);
+  Pattern p = compress(spd_coords_, nfree_);
+  spd_slot_ = std::move(p.slot);
+  spd_values_.assign(p.rowidx.size(), 0);
   spd_coords_.clear();
   spd_coords_.shrink_to_fit();
-  chol_.analyze(nfree_, colptr, rowidx, opt_.ordering, opt_.supernodal);
-  spd_colptr_ = std::move(colptr);
-  spd_rowidx_ = std::move(rowidx);
+  chol_.analyze(nfree_, p.colptr, p.rowidx, opt_.ordering, opt_.supernodal);
+  spd_colptr_ = std::move(p.colptr);
+  spd_rowidx_ = std::move(p.rowidx);
 }
 
 void NodalSystem::add_lower(int32_t row, int32_t col, double v) {
@@ -431,6 +429,10 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
     if (fa >= 0) rhs(a, g * node_v_[b]);
     else if (fb >= 0) rhs(b, g * node_v_[a]);
   };
+  // Every free node keeps a diagonal entry, even one touched only by a current source (which then
+  // fails the factorization as a floating node instead of leaving an empty column).
+  if (stamp)
+    for (int32_t k = 0; k < nfree_; ++k) add_lower(k, k, 0);
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     const Element& e = c_.elements[i];
     switch (e.kind) {
