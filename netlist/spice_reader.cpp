@@ -72,7 +72,7 @@ class CardLoader {
     std::vector<std::string> lines = split_lines(text);
     if (!lines.empty()) {
       std::string title(trim(lines[0]));
-      circuit_.title = title;
+      circuit_.title = title == "*" ? std::string() : title;  // "*" is how an empty title is written
       lines[0].clear();
     }
     process(lines, id, base_dir, "", out, 0);

@@ -101,7 +101,9 @@ SpiceText write_spice(const Circuit& c, Dialect dialect) {
     out.text += '\n';
     out.line_element.push_back(id);
   };
-  line(c.title);
+  // SPICE reads the first line as the title whatever it holds; ngspice skips a blank first line and
+  // would take the first element as the title, so an empty title is written as "*".
+  line(c.title.empty() ? std::string("*") : c.title);
   for (const auto& o : c.options) line(o);
   for (const auto& m : c.models) line(m);
   for (size_t i = 0; i < c.elements.size(); ++i)

@@ -180,7 +180,11 @@ NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
     text_lines.push_back(std::move(l));
     start = end + 1;
   }
-  if (text_lines.empty()) text_lines.emplace_back("");
+  // The first line is the title; ngspice would skip a blank one and take the next card as the title.
+  if (text_lines.empty() || text_lines[0].find_first_not_of(" \t") == std::string::npos) {
+    if (text_lines.empty()) text_lines.emplace_back();
+    text_lines[0] = "* untitled";
+  }
   bool has_end = false;
   for (auto it = text_lines.rbegin(); it != text_lines.rend(); ++it) {
     std::string t = lower(*it);

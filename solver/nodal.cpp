@@ -102,6 +102,8 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   values_.assign(p.rowidx.size(), 0);
   coords_.clear();
   coords_.shrink_to_fit();
+  colptr_ = p.colptr;
+  rowidx_ = p.rowidx;
   lu_.analyze(n_, std::move(p.colptr), std::move(p.rowidx));
 }
 
@@ -306,6 +308,26 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
     }
     std::copy(rhs_.begin(), rhs_.end(), xn.begin());
     lu_.solve(xn);
+    {
+      // One step of iterative refinement: r = b - A xn, A d = r, xn += d (kept only if it helps).
+      std::vector<double> r(rhs_.begin(), rhs_.end());
+      for (int32_t j = 0; j < n_; ++j)
+        for (int32_t q = colptr_[j]; q < colptr_[j + 1]; ++q) r[rowidx_[q]] -= values_[q] * xn[j];
+      double before = 0;
+      for (double v : r) before = std::max(before, std::fabs(v));
+      if (before > 0) {
+        std::vector<double> d = r;
+        lu_.solve(d);
+        std::vector<double> trial = xn;
+        for (int32_t k = 0; k < n_; ++k) trial[k] += d[k];
+        std::vector<double> r2(rhs_.begin(), rhs_.end());
+        for (int32_t j = 0; j < n_; ++j)
+          for (int32_t q = colptr_[j]; q < colptr_[j + 1]; ++q) r2[rowidx_[q]] -= values_[q] * trial[j];
+        double after = 0;
+        for (double v : r2) after = std::max(after, std::fabs(v));
+        if (after < before) xn = std::move(trial);
+      }
+    }
     for (int32_t k = 0; k < n_; ++k) {
       if (!std::isfinite(xn[k])) {
         rep.status = SolveReport::Status::no_convergence;

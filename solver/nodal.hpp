@@ -8,7 +8,10 @@
 //    slot for every stamp call, then do KLU's symbolic analysis.
 // 2. load(context, x): zero the values, run the same stamps in numeric mode (each call adds into its
 //    recorded slot; no searching), linearizing behavioral sources at x (Newton companion).
-// 3. factor + solve; a linear circuit with unchanged values is not factorized again.
+// 3. factor + solve, then one step of iterative refinement (r = b - A x, solve A d = r, x += d) on the
+//    LU path: refactoring with earlier pivots, and the ideal sources tied through milliohm resistors
+//    of generated networks, can otherwise cost digits; a linear circuit with unchanged values is not
+//    factorized again.
 // Transient: the caller gives the integration formula as dx/dt ~ a0 x_n + a1 x_{n-1} + a2 x_{n-2}
 // (backward Euler: 1/h, -1/h, 0; variable-step BDF2 with w = h/h_prev: (1+2w)/((1+w)h), -(1+w)/h,
 // w^2/((1+w)h)). A capacitor becomes g = C a0 in parallel with the history current C (a1 v1 + a2 v2);
@@ -24,6 +27,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -114,6 +118,9 @@ class NodalSystem {
     std::vector<double> values;
   };
   Csc spd_matrix() const { return {nfree_, spd_colptr_, spd_rowidx_, spd_values_}; }
+  /// Solves A^T y = b with the last LU factorization (after a successful solve() on the LU path),
+  /// for `nrhs` right-hand sides of size() stored one after another.
+  void solve_transposed(std::span<double> rhs, int32_t nrhs) const { lu_.solve_transposed(rhs, nrhs); }
   /// The linear solver in use (lu or cholesky).
   Method method() const { return spd_ ? Method::cholesky : Method::lu; }
 
@@ -139,6 +146,7 @@ class NodalSystem {
   std::vector<int32_t> slot_;          // per stamp call -> value index
   size_t cursor_ = 0;
   std::vector<double> values_, rhs_;
+  std::vector<int32_t> colptr_, rowidx_;  // LU-path pattern, for residuals (iterative refinement)
   SparseLu lu_;
   bool factored_ = false;
   std::vector<double> last_values_;

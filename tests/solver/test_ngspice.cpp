@@ -166,3 +166,19 @@ Re e 0 1k
   CHECK(a.compared == both.ngspice.vectors.size());
   CHECK_MESSAGE(a.max_rel <= 1e-6, a.worst, " ", a.max_rel);
 }
+
+TEST_CASE("a circuit without a title: the first element is not taken as the title") {
+  netlist::Circuit c;  // no title
+  c.add(netlist::make_vsource("v1", c.node("a"), netlist::ground, 1));
+  c.add(netlist::make_resistor("r1", c.node("a"), netlist::ground, 1e3));
+  c.analyses.push_back({});
+  CHECK(netlist::write_spice(c).text.rfind("*\nv1 a 0 dc 1\n", 0) == 0);
+  auto r = session().run(c);
+  REQUIRE_MESSAGE(r.ok, r.error);
+  CHECK(r.analyses[0].vectors.at("v(a)")[0] == doctest::Approx(1));
+  CHECK(netlist::read_spice_text(netlist::write_spice(c).text, "t.cir") == c);
+  // A blank first line handed to the session directly is not a title either.
+  auto raw = session().run_text("\nV1 a 0 1\nR1 a 0 1k\n.op\n.end\n", 1);
+  REQUIRE_MESSAGE(raw.ok, raw.error);
+  CHECK(raw.analyses[0].vectors.at("v(a)")[0] == doctest::Approx(1));
+}

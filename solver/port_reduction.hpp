@@ -1,0 +1,73 @@
+// Exact port reduction of a circuit whose only nonlinear elements are behavioral sources, for solving
+// the same circuit for many input vectors (images).
+// Replace every behavioral source j by an independent source of value u_j (V for B-voltage, A for
+// B-current). The circuit is then linear, so every quantity w_i that the expressions read (node
+// voltages and branch currents) and every requested output is affine in the input-source values x and
+// in u:  w = w_c + P x + M u. Row i of [P M] is y_i^T applied to the unit right-hand sides of those
+// sources, with y_i = A^-T e_i: one transposed solve per quantity, once. w_c is one solve with the
+// inputs and ports at zero. Per input vector only a small system remains:
+//   u_j = g_j(w),  w = w_c + P x + M u,
+// solved by fixed-point sweeps (exact after as many sweeps as the network has layers when it is
+// feed-forward) followed by Newton on the dense port system, J = I - G M with G = dg/dw.
+// This is the Schur complement of the linear part onto the ports, so it agrees with the full solve
+// to rounding. Images are independent: solve_many spreads them over threads with identical results.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "netlist/circuit.hpp"
+#include "solver/nodal.hpp"
+
+namespace spx::solver {
+
+/// Outcome of one reduced solve.
+struct PortReport {
+  bool ok = true;
+  int32_t iterations = 0;  ///< fixed-point sweeps plus Newton iterations
+  double residual = 0;     ///< largest |u - g(w)| scaled by the tolerance at the end
+  std::string detail;
+};
+
+/// A circuit reduced onto the ports of its behavioral sources.
+class PortReducedNetwork {
+ public:
+  /// `inputs`: the independent sources whose values change per solve (in the order of the values);
+  /// `outputs`: nodes whose voltages are returned. Throws InputError if an input is not an
+  /// independent source, a behavioral expression uses time, or the linear part is singular.
+  PortReducedNetwork(const netlist::Circuit& circuit, std::vector<netlist::ElementId> inputs,
+                     std::vector<netlist::NodeId> outputs);
+
+  /// Solves for one input vector; writes the output voltages. Not thread-safe (the expression
+  /// evaluators keep scratch space); solve_many gives every thread its own copy.
+  PortReport solve(std::span<const double> inputs, std::span<double> outputs) const;
+  /// Solves `count` input vectors (row-major count x inputs) into outputs (count x outputs) on
+  /// `threads` threads; returns the reports in order.
+  std::vector<PortReport> solve_many(std::span<const double> inputs, std::span<double> outputs, int count,
+                                     int threads = 2) const;
+
+  int32_t ports() const { return static_cast<int32_t>(ports_.size()); }       ///< behavioral sources
+  int32_t quantities() const { return static_cast<int32_t>(quantity_.size()); } ///< rows of [P M]
+  double setup_seconds() const { return setup_seconds_; }                       ///< reduction time
+
+ private:
+  struct Port {
+    netlist::ElementId element;
+    netlist::ExprEvaluator eval;
+    std::vector<int32_t> var_row;  // per expression variable: row in w
+  };
+  mutable std::vector<Port> ports_;
+  std::vector<int32_t> quantity_;  // MNA unknown of each row of w
+  std::vector<int32_t> out_row_;   // per output: row in w (-1: ground)
+  Eigen::VectorXd wc_;
+  Eigen::MatrixXd p_, m_;
+  int32_t n_inputs_ = 0;
+  int32_t max_sweeps_ = 0;
+  double setup_seconds_ = 0;
+};
+
+}  // namespace spx::solver
