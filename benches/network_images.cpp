@@ -1,0 +1,130 @@
+// Full IMAC network inference, DC-exact: the 400-120-84-10 binary network in 32 x 32 tiles with every
+// wire resistance (9 nm node), loaded difference amplifiers, average merge, ideal sigmoid neurons;
+// random binary weights and random +-1 V input images (seeded). Reports: circuit size, the port
+// reduction's setup time (one LU factorization and one transposed solve per port quantity), time per
+// image and total for N images on 1 and 2 threads, the full un-reduced native solve per image with
+// the largest output difference, and embedded ngspice on a small slice of the same architecture
+// (40-12-8-4) against the reduced solve. --quick: a 64-24-10 network and fewer images (CTest).
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "benches/bench_util.hpp"
+#include "netlist/mlp.hpp"
+#include "solver/native.hpp"
+#include "solver/ngspice.hpp"
+#include "solver/port_reduction.hpp"
+
+using namespace spx;
+
+namespace {
+
+netlist::MlpSpec network(const std::vector<int>& sizes, uint32_t seed) {
+  netlist::MlpSpec s;
+  s.synapse.r_low = s.mtj.r_parallel();
+  s.synapse.r_high = s.mtj.r_antiparallel();
+  std::mt19937 rng(seed);
+  const double gains[] = {30, 30, 10};
+  for (size_t k = 0; k + 1 < sizes.size(); ++k) {
+    netlist::LayerSpec l;
+    l.inputs = sizes[k];
+    l.outputs = sizes[k + 1];
+    l.gain = gains[std::min<size_t>(k, 2)];
+    for (int i = 0; i < l.inputs * l.outputs; ++i) l.weights.push_back(rng() % 2 ? 1 : -1);
+    for (int i = 0; i < l.outputs; ++i) l.biases.push_back(rng() % 2 ? 1 : -1);
+    s.layers.push_back(l);
+  }
+  return s;
+}
+
+std::vector<double> images(int inputs, int count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<double> x(static_cast<size_t>(inputs) * count);
+  for (auto& v : x) v = rng() % 2 ? 1.0 : -1.0;
+  return x;
+}
+
+/// Outputs of the full (un-reduced) native solve of one image.
+std::vector<double> full_solve(netlist::Circuit c, const netlist::MlpPorts& ports, const double* x) {
+  for (size_t k = 0; k < ports.input_sources.size(); ++k) c.elements[ports.input_sources[k]].wave.dc = x[k];
+  c.analyses = {netlist::Analysis{}};
+  auto r = solver::simulate_native(c);
+  std::vector<double> out;
+  for (auto n : ports.outputs) out.push_back(r.at(0).vectors.at("v(" + c.node_name(n) + ")")[0]);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const std::vector<int> sizes = quick ? std::vector<int>{64, 24, 10} : std::vector<int>{400, 120, 84, 10};
+  const int count = quick ? 200 : 10000;
+  auto spec = network(sizes, 1);
+  netlist::Circuit c;
+  c.title = "bench network";
+  double t0 = bench::now();
+  auto ports = netlist::build_mlp(spec, std::vector<double>(sizes[0], 0.0), c);
+  double t_build = bench::now() - t0;
+  fmt::print("network {}: {} nodes, {} elements, built in {:.2f} s\n", fmt::join(sizes, "-"), c.node_count() - 1,
+             c.elements.size(), t_build);
+  solver::PortReducedNetwork red(c, ports.input_sources, ports.outputs);
+  fmt::print("port reduction: {} ports, {} quantities, setup {:.2f} s\n", red.ports(), red.quantities(),
+             red.setup_seconds());
+  auto x = images(sizes[0], count, 2);
+  const size_t no = ports.outputs.size();
+  std::vector<double> out(no * count);
+  for (int threads : {1, 2}) {
+    double t = bench::now();
+    auto reps = red.solve_many(x, out, count, threads);
+    t = bench::now() - t;
+    int bad = 0;
+    for (auto& r : reps) bad += !r.ok;
+    fmt::print("{} images, {} thread(s): {:.3f} s ({:.1f} us per image), {} not converged; total with setup {:.2f} s\n",
+               count, threads, t, t / count * 1e6, bad, t + red.setup_seconds());
+  }
+  // The full un-reduced solve of a few images.
+  int checks = quick ? 3 : 2;
+  double worst = 0, t_full = 0;
+  for (int k = 0; k < checks; ++k) {
+    double t = bench::now();
+    auto full = full_solve(c, ports, x.data() + static_cast<size_t>(k) * sizes[0]);
+    t_full += bench::now() - t;
+    for (size_t j = 0; j < no; ++j) worst = std::max(worst, std::fabs(full[j] - out[k * no + j]));
+  }
+  fmt::print("full native solve: {:.2f} s per image; largest output difference from the reduced solve {:.2e} V\n",
+             t_full / checks, worst);
+  if (worst > 1e-6) return 1;
+  // ngspice on a small slice of the same architecture.
+  const std::vector<int> slice = {40, 12, 8, 4};
+  auto sspec = network(slice, 3);
+  netlist::Circuit sc;
+  sc.title = "bench slice";
+  auto sports = netlist::build_mlp(sspec, std::vector<double>(slice[0], 0.0), sc);
+  solver::PortReducedNetwork sred(sc, sports.input_sources, sports.outputs);
+  auto sx = images(slice[0], 3, 4);
+  double sworst = 0, t_ng = 0;
+  for (int k = 0; k < 3; ++k) {
+    std::vector<double> so(sports.outputs.size());
+    sred.solve(std::span<const double>(sx.data() + k * slice[0], slice[0]), so);
+    netlist::Circuit run = sc;
+    for (size_t i = 0; i < sports.input_sources.size(); ++i) run.elements[sports.input_sources[i]].wave.dc = sx[k * slice[0] + i];
+    run.analyses = {netlist::Analysis{}};
+    double t = bench::now();
+    auto ng = solver::ngspice_session().run(run);
+    t_ng += bench::now() - t;
+    if (!ng.ok) {
+      fmt::print("ngspice failed: {}\n", ng.error);
+      return 1;
+    }
+    for (size_t j = 0; j < so.size(); ++j)
+      sworst = std::max(sworst, std::fabs(so[j] - ng.analyses[0].vectors.at("v(" + sc.node_name(sports.outputs[j]) + ")")[0]));
+  }
+  fmt::print("slice {}: ngspice {:.3f} s per image; largest output difference from the reduced solve {:.2e} V\n",
+             fmt::join(slice, "-"), t_ng / 3, sworst);
+  return sworst > 1e-6 ? 1 : 0;
+}
