@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 
 #include "devices/error.hpp"
@@ -77,6 +78,9 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   for (auto& b : beval_)
     for (auto& u : b.unknown)
       if (u <= -3) u = branch_[-3 - u];
+  for (const auto& b : beval_)
+    for (int32_t u : b.unknown)
+      if (u >= 0 && u < nodes && std::find(limited_.begin(), limited_.end(), u) == limited_.end()) limited_.push_back(u);
   cap_v_.assign(circuit.elements.size(), 0);
   ind_i_.assign(circuit.elements.size(), 0);
   cap_v2_.assign(circuit.elements.size(), 0);
@@ -149,6 +153,8 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
     add(k, b, -1);
   };
   size_t nb = 0;
+  if (!behavioral_.empty())  // gmin stepping needs a diagonal on every node
+    for (int32_t k = 0; k < c_.node_count() - 1; ++k) add(k, k, ctx.gmin);
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     const Element& e = c_.elements[i];
     const auto id = static_cast<ElementId>(i);
@@ -339,8 +345,10 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       x = xn;
       return rep;
     }
+    // Damping: limit the change of the voltages that nonlinear expressions read (as SPICE limits
+    // junction voltages); the rest of the circuit responds linearly and needs no limit.
     double biggest = 0;
-    for (int32_t k = 0; k < node_unknowns; ++k) biggest = std::max(biggest, std::fabs(xn[k] - x[k]));
+    for (int32_t k : limited_) biggest = std::max(biggest, std::fabs(xn[k] - x[k]));
     double alpha = biggest > opt_.max_step_v ? opt_.max_step_v / biggest : 1.0;
     double worst = 0;
     x_prev = x;
@@ -559,6 +567,38 @@ SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
   }
   SolveReport rep = newton(ctx, x);
   if (rep.ok() || rep.status == SolveReport::Status::singular || !nonlinear()) return rep;
+  // Gmin stepping: solve with a conductance from every node to ground and lower it to zero, each
+  // solution starting the next; a failed step is retried from the last good one with a smaller
+  // reduction (the factor shrinks to its square root).
+  {
+    LoadContext g = ctx;
+    std::vector<double> xg(n_, 0.0);  // from zero: the large first gmin keeps every node near ground
+    g.gmin = 1e-3;
+    bool ok = newton(g, xg).ok();
+    double factor = 10;
+    while (ok && g.gmin > 0) {
+      double next = g.gmin / factor < 1e-13 ? 0.0 : g.gmin / factor;
+      LoadContext trial_ctx = g;
+      trial_ctx.gmin = next;
+      std::vector<double> trial = xg;
+      if (newton(trial_ctx, trial).ok()) {
+        xg = std::move(trial);
+        g.gmin = next;
+        factor = std::min(factor * factor, 10.0);
+      } else {
+        factor = std::sqrt(factor);
+        ok = factor > 1.001;
+      }
+    }
+    if (ok) {
+      x = xg;
+      SolveReport done = newton(ctx, x);
+      if (done.ok()) {
+        done.fallback = "gmin stepping";
+        return done;
+      }
+    }
+  }
   // Source stepping: ramp the independent sources from 0 and follow the solution.
   LoadContext step = ctx;
   std::vector<double> xs(n_, 0.0);
@@ -584,6 +624,7 @@ SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
   }
   x = xs;
   rep = newton(ctx, x);
+  rep.fallback = "source stepping";
   return rep;
 }
 

@@ -16,7 +16,8 @@
 // (backward Euler: 1/h, -1/h, 0; variable-step BDF2 with w = h/h_prev: (1+2w)/((1+w)h), -(1+w)/h,
 // w^2/((1+w)h)). A capacitor becomes g = C a0 in parallel with the history current C (a1 v1 + a2 v2);
 // an inductor's branch equation becomes v = L (a0 i + a1 i1 + a2 i2).
-// Nonlinear DC: Newton with a damped step, then source stepping when Newton fails.
+// Nonlinear DC: Newton with a damped step; when it fails, gmin stepping (a conductance from every node
+// to ground, 1e-3 S down to 0, each solution starting the next), then source stepping.
 // Fast path: a circuit of resistors, capacitors, current sources and voltage sources that each tie
 // one node to ground is solved on the free nodes only — the source-fixed voltages move to the
 // right-hand side, the matrix (G + C/h) is symmetric positive definite, and CHOLMOD's Cholesky
@@ -44,6 +45,7 @@ struct SolveReport {
   int32_t iterations = 0;   ///< Newton iterations of the last solve
   double residual = 0;      ///< largest scaled update of the last iteration
   std::string detail;       ///< names the node or element when status != ok
+  std::string fallback;     ///< "gmin stepping" or "source stepping" when plain Newton did not converge
   bool ok() const { return status == Status::ok; }
 };
 
@@ -68,7 +70,7 @@ struct SolverOptions {
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
   double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
   int32_t max_newton = 100;   ///< Newton iterations per solve before giving up
-  double max_step_v = 2.0;    ///< V, largest node-voltage change per Newton iteration (damping)
+  double max_step_v = 2.0;    ///< V, largest change per Newton iteration of a voltage a nonlinear element reads
 };
 
 /// What a load() evaluates.
@@ -81,6 +83,7 @@ struct LoadContext {
   double h = 0;               ///< s, time step (tran)
   double a0 = 0, a1 = 0, a2 = 0;  ///< 1/s, integration coefficients (tran), see the file comment
   double source_scale = 1;    ///< multiplies independent sources (source stepping)
+  double gmin = 0;            ///< S, conductance from every node to ground (gmin stepping)
   int32_t swept = -1;         ///< element whose value is replaced by swept_value (.dc)
   double swept_value = 0;
 };
@@ -135,6 +138,7 @@ class NodalSystem {
   int32_t n_ = 0;
   std::vector<int32_t> branch_;        // per element
   std::vector<int32_t> behavioral_;    // element ids of B sources
+  std::vector<int32_t> limited_;       // node unknowns read by B expressions (damped in Newton)
   std::vector<Behavioral> beval_;
   std::vector<double> cap_v_;          // per element: capacitor voltage at the previous point
   std::vector<double> ind_i_;          // per element: inductor current at the previous point

@@ -305,3 +305,18 @@ TEST_CASE("adaptive steps: small where the solution bends, large where it is smo
   CHECK(smallest < 1e-8);                  // and is small right after the edge
   CHECK(t.size() < 200);
 }
+
+TEST_CASE("gmin stepping rescues a Newton that fails from a poor start") {
+  // A steep diode-like element behind a large resistor: plain damped Newton from the linear pre-solve
+  // point is given few iterations; the fallbacks must still reach the KCL solution.
+  auto c = netlist::read_spice_text(
+      "g\nV1 1 0 20\nR1 1 d 10meg\nB1 d 0 I={1e-15*(exp(v(d)/0.01)-1)}\nR2 d 0 1g\n.op\n", "g.cir");
+  solver::SolverOptions o;
+  o.max_newton = 8;
+  auto r = solver::simulate_native(c, o);
+  REQUIRE_MESSAGE(r[0].report.ok(), r[0].report.detail);
+  CHECK(r[0].report.fallback == "gmin stepping");
+  double v = r[0].vectors.at("v(d)")[0];
+  double i_in = (20 - v) / 10e6 - v / 1e9, i_d = 1e-15 * (std::exp(v / 0.01) - 1);
+  CHECK(i_in == doctest::Approx(i_d).epsilon(1e-6));
+}
