@@ -85,6 +85,9 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   ind_i_.assign(circuit.elements.size(), 0);
   cap_v2_.assign(circuit.elements.size(), 0);
   ind_i2_.assign(circuit.elements.size(), 0);
+  for (size_t i = 0; i < circuit.elements.size(); ++i)
+    if (circuit.elements[i].kind == ElementKind::capacitor || circuit.elements[i].kind == ElementKind::inductor)
+      stateful_.push_back(static_cast<int32_t>(i));
   if (opt_.method != Method::lu && spd_eligible()) {
     setup_spd();
     return;
@@ -401,6 +404,14 @@ void NodalSystem::setup_spd() {
   for (NodeId k = 1; k < nodes; ++k)
     if (fixed_by_[k] < 0) free_[k] = nfree_++;
   spd_rhs_.assign(nfree_, 0.0);
+  auto fixed = [&](NodeId k) { return k != netlist::ground && fixed_by_[k] >= 0; };
+  for (size_t i = 0; i < c_.elements.size(); ++i) {
+    const Element& e = c_.elements[i];
+    if (e.kind == ElementKind::vsource) continue;
+    bool touches = fixed(e.a) || fixed(e.b);
+    if (touches) spd_touching_.push_back(static_cast<int32_t>(i));
+    if (e.kind != ElementKind::resistor || touches) spd_rhs_elems_.push_back(static_cast<int32_t>(i));
+  }
   recording_ = true;
   LoadContext probe;
   probe.mode = LoadContext::Mode::tran;
@@ -463,7 +474,9 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
   // fails the factorization as a floating node instead of leaving an empty column).
   if (stamp)
     for (int32_t k = 0; k < nfree_; ++k) add_lower(k, k, 0);
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
+  const size_t count = stamp ? c_.elements.size() : spd_rhs_elems_.size();
+  for (size_t n = 0; n < count; ++n) {
+    const size_t i = stamp ? n : static_cast<size_t>(spd_rhs_elems_[n]);
     const Element& e = c_.elements[i];
     switch (e.kind) {
       case ElementKind::resistor: conductance(e.a, e.b, 1 / e.value); break;
@@ -523,7 +536,7 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
   for (NodeId k = 1; k < c_.node_count(); ++k) node_v_[k] = free_[k] >= 0 ? v[free_[k]] : node_v_[k];
   for (NodeId k = 1; k < c_.node_count(); ++k) x[k - 1] = node_v_[k];
   std::vector<double> leaving(c_.node_count(), 0.0);  // current leaving each node through R, C, I
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
+  for (int32_t i : spd_touching_) {
     const Element& e = c_.elements[i];
     double iab = 0;
     switch (e.kind) {
@@ -630,7 +643,7 @@ SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
 
 void NodalSystem::accept(const std::vector<double>& x) {
   auto v = [&](NodeId id) { return id == netlist::ground ? 0.0 : x[id - 1]; };
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
+  for (int32_t i : stateful_) {
     const Element& e = c_.elements[i];
     if (e.kind == ElementKind::capacitor) {
       cap_v2_[i] = cap_v_[i];

@@ -139,6 +139,7 @@ class NodalSystem {
   std::vector<int32_t> branch_;        // per element
   std::vector<int32_t> behavioral_;    // element ids of B sources
   std::vector<int32_t> limited_;       // node unknowns read by B expressions (damped in Newton)
+  std::vector<int32_t> stateful_;      // capacitors and inductors (their history is kept by accept)
   std::vector<Behavioral> beval_;
   std::vector<double> cap_v_;          // per element: capacitor voltage at the previous point
   std::vector<double> ind_i_;          // per element: inductor current at the previous point
@@ -180,6 +181,9 @@ class NodalSystem {
   bool spd_factored_ = false;
   bool spd_dc_checked_ = false;      // the structural floating-node check ran (DC)
   double spd_key_ = NAN;             // C multiplier (0 in DC, a0 in transient) of the loaded matrix
+  std::vector<int32_t> spd_rhs_elems_;   // elements that touch the right-hand side: R to a source-fixed
+                                         // node, C, I (the matrix-unchanged load visits only these)
+  std::vector<int32_t> spd_touching_;    // R, C, I elements with a terminal on a source-fixed node (KCL)
   SparseCholesky chol_;
   bool spd_eligible() const;
   void setup_spd();
