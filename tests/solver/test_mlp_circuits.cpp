@@ -12,30 +12,14 @@
 #include "netlist/smtj_element.hpp"
 #include "solver/native.hpp"
 #include "tests/solver/both_backends.hpp"
+#include "tests/solver/networks.hpp"
 
 using namespace spx;
 using netlist::MlpSpec;
 
 namespace {
 
-MlpSpec random_network(std::vector<int> sizes, int rows, int cols, uint32_t seed) {
-  MlpSpec s;
-  s.tile_rows = rows;
-  s.tile_cols = cols;
-  s.synapse.r_low = s.mtj.r_parallel();
-  s.synapse.r_high = s.mtj.r_antiparallel();
-  std::mt19937 rng(seed);
-  for (size_t k = 0; k + 1 < sizes.size(); ++k) {
-    netlist::LayerSpec l;
-    l.inputs = sizes[k];
-    l.outputs = sizes[k + 1];
-    l.gain = 10;
-    for (int i = 0; i < l.inputs * l.outputs; ++i) l.weights.push_back(rng() % 2 ? 1 : -1);
-    for (int i = 0; i < l.outputs; ++i) l.biases.push_back(rng() % 2 ? 1 : -1);
-    s.layers.push_back(l);
-  }
-  return s;
-}
+using test::random_network;
 
 std::vector<double> random_inputs(int n, uint32_t seed) {
   std::mt19937 rng(seed);

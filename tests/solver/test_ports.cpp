@@ -8,29 +8,13 @@
 #include "netlist/mlp.hpp"
 #include "solver/native.hpp"
 #include "solver/port_reduction.hpp"
+#include "tests/solver/networks.hpp"
 
 using namespace spx;
 
 namespace {
 
-netlist::MlpSpec network(std::vector<int> sizes, uint32_t seed) {
-  netlist::MlpSpec s;
-  s.tile_rows = 8;
-  s.tile_cols = 4;
-  s.synapse.r_low = s.mtj.r_parallel();
-  s.synapse.r_high = s.mtj.r_antiparallel();
-  std::mt19937 rng(seed);
-  for (size_t k = 0; k + 1 < sizes.size(); ++k) {
-    netlist::LayerSpec l;
-    l.inputs = sizes[k];
-    l.outputs = sizes[k + 1];
-    l.gain = 10;
-    for (int i = 0; i < l.inputs * l.outputs; ++i) l.weights.push_back(rng() % 2 ? 1 : -1);
-    for (int i = 0; i < l.outputs; ++i) l.biases.push_back(rng() % 2 ? 1 : -1);
-    s.layers.push_back(l);
-  }
-  return s;
-}
+netlist::MlpSpec network(const std::vector<int>& sizes, uint32_t seed) { return test::random_network(sizes, 8, 4, seed); }
 
 std::vector<double> image(int n, std::mt19937& rng) {
   std::vector<double> x(n);
@@ -56,14 +40,8 @@ TEST_CASE("port-reduced solves equal full solves of generated networks") {
       std::vector<double> out(5);
       auto rep = red.solve(x, out);
       REQUIRE_MESSAGE(rep.ok, rep.detail);
-      // The same image through the full native solve.
-      netlist::Circuit full = c;
-      for (size_t k = 0; k < x.size(); ++k) full.elements[ports.input_sources[k]].wave.dc = x[k];
-      full.analyses = {netlist::Analysis{}};
-      auto r = solver::simulate_native(full);
-      REQUIRE(r[0].report.ok());
-      for (size_t k = 0; k < out.size(); ++k)
-        CHECK(out[k] == doctest::Approx(r[0].vectors.at("v(" + c.node_name(ports.outputs[k]) + ")")[0]).epsilon(1e-9));
+      auto full = test::full_outputs(c, ports, x);  // the same image through the full native solve
+      for (size_t k = 0; k < out.size(); ++k) CHECK(out[k] == doctest::Approx(full[k]).epsilon(1e-9));
     }
   }
 }
@@ -80,12 +58,8 @@ TEST_CASE("bias-dependent synapses need Newton on the port system and still agre
   std::vector<double> out(3);
   auto rep = red.solve(x, out);
   REQUIRE_MESSAGE(rep.ok, rep.detail);
-  netlist::Circuit full = c;
-  for (size_t k = 0; k < x.size(); ++k) full.elements[ports.input_sources[k]].wave.dc = x[k];
-  full.analyses = {netlist::Analysis{}};
-  auto r = solver::simulate_native(full);
-  for (size_t k = 0; k < out.size(); ++k)
-    CHECK(out[k] == doctest::Approx(r[0].vectors.at("v(" + c.node_name(ports.outputs[k]) + ")")[0]).epsilon(1e-8));
+  auto full = test::full_outputs(c, ports, x);
+  for (size_t k = 0; k < out.size(); ++k) CHECK(out[k] == doctest::Approx(full[k]).epsilon(1e-8));
 }
 
 TEST_CASE("many images on two threads: identical to one at a time, bit for bit") {
