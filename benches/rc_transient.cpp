@@ -24,13 +24,6 @@ using namespace spx;
 
 namespace {
 
-double interpolate(const std::vector<double>& t, const std::vector<double>& y, double at) {
-  auto it = std::lower_bound(t.begin(), t.end(), at);
-  if (it == t.begin()) return y.front();
-  if (it == t.end()) return y.back();
-  size_t k = static_cast<size_t>(it - t.begin());
-  return y[k - 1] + (y[k] - y[k - 1]) * (at - t[k - 1]) / (t[k] - t[k - 1]);
-}
 
 }  // namespace
 
@@ -41,7 +34,7 @@ double error_vs(const solver::AnalysisResult& ref, const solver::AnalysisResult&
     auto name = fmt::format("i(vout{})", col);
     const auto& v = cand.vectors.at(name);
     for (size_t k = 0; k < v.size(); ++k) {
-      double r = interpolate(ref.scale, ref.vectors.at(name), cand.scale[k]);
+      double r = solver::interpolate(ref.scale, ref.vectors.at(name), cand.scale[k]);
       peak = std::max(peak, std::fabs(r));
       worst = std::max(worst, std::fabs(v[k] - r));
     }
@@ -96,13 +89,8 @@ int main(int argc, char** argv) {
     }
     if (n > ngspice_max) continue;
     c.options = {".options method=gear"};
-    double t0 = bench::now();
-    auto run = solver::ngspice_session().run(c);
-    double t_ng = bench::now() - t0;
-    if (!run.ok) {
-      fmt::print("ngspice failed: {}\n", run.error);
-      return 1;
-    }
+    double t_ng = 0;
+    auto run = bench::ngspice_timed(c, t_ng);
     fmt::print("{:>5} {:>8} {:>16} {:>8} {:>8} {:>10.1f} {:>16}\n", n, c.node_count() - 1, "ngspice gear",
                run.analyses[0].scale.size(), "", t_ng * 1e3, err(run.analyses[0]));
   }

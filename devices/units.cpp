@@ -83,6 +83,12 @@ std::optional<double> parse_spice_number(std::string_view t) {
   return value * scale;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
 std::string format_number(double value) {
   if (std::isnan(value)) return "nan";
   return fmt::format("{}", value);

@@ -16,6 +16,9 @@ std::optional<double> parse_spice_number(std::string_view text);
 /// True when the token starts like a number (digit, or sign/point followed by a digit).
 bool looks_numeric(std::string_view text);
 
+/// ASCII lower case (SPICE names and keywords are case-insensitive).
+std::string ascii_lower(std::string_view text);
+
 /// Shortest text that reads back to exactly the same double (e.g. "1000", "1e-15").
 std::string format_number(double value);
 

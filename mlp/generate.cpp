@@ -7,38 +7,14 @@
 #include <map>
 
 #include "devices/error.hpp"
+#include "mlp/weights.hpp"
 
 namespace spx::mlp {
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* role_name(netlist::Role r) {
-  switch (r) {
-    case netlist::Role::synapse: return "synapse";
-    case netlist::Role::bias: return "bias";
-    case netlist::Role::wire: return "wire";
-    case netlist::Role::amplifier: return "amplifier";
-    case netlist::Role::neuron: return "neuron";
-    case netlist::Role::supply: return "supply";
-    case netlist::Role::input: return "input";
-    case netlist::Role::merge: return "merge";
-    case netlist::Role::other: return "other";
-  }
-  return "other";
-}
-
-void write_atomic(const fs::path& p, const std::string& text) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail("{}: cannot write", p.string());
-    out << text;
-    if (!out) fail("{}: write failed", p.string());
-  }
-  fs::rename(tmp, p);
-}
+using netlist::role_name;
 
 }  // namespace
 
@@ -80,7 +56,7 @@ nlohmann::json summary(const Generated& g) {
   std::map<int, std::map<std::string, int>> roles;
   for (const auto& e : g.circuit.elements) {
     ++kinds[std::string(netlist::kind_name(e.kind))];
-    ++roles[e.origin.layer][role_name(e.origin.role)];
+    ++roles[e.origin.layer][std::string(role_name(e.origin.role))];
   }
   j["nodes"] = g.circuit.node_count() - 1;
   j["elements"] = g.circuit.elements.size();
@@ -125,9 +101,9 @@ void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect di
   j["netlist"] = file.filename().string();
   j["line_map"] = file.filename().string() + ".lines.tsv";
   // The netlist is renamed into place last, so a complete netlist always has complete sidecars.
-  write_atomic(fs::path(file.string() + ".lines.tsv"), lines);
-  write_atomic(fs::path(file.string() + ".json"), j.dump(1) + "\n");
-  write_atomic(file, text.text);
+  write_file_atomic(fs::path(file.string() + ".lines.tsv"), lines);
+  write_file_atomic(fs::path(file.string() + ".json"), j.dump(1) + "\n");
+  write_file_atomic(file, text.text);
 }
 
 }  // namespace spx::mlp

@@ -34,7 +34,16 @@ std::string read_all(const fs::path& p) {
   return ss.str();
 }
 
-void write_atomic(const fs::path& p, const std::string& bytes) {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+void write_file_atomic(const fs::path& p, const std::string& bytes) {
   fs::path tmp = p;
   tmp += ".tmp";
   {
@@ -45,14 +54,6 @@ void write_atomic(const fs::path& p, const std::string& bytes) {
   }
   fs::rename(tmp, p);
 }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 Matrix read_csv(const fs::path& path) {
   Matrix m;
@@ -180,7 +181,7 @@ void write_csv(const fs::path& path, const Matrix& m) {
     for (int c = 0; c < m.cols; ++c) out += (c ? "," : "") + devices::format_number(m.at(r, c));
     out += '\n';
   }
-  write_atomic(path, out);
+  write_file_atomic(path, out);
 }
 
 void write_npy(const fs::path& path, const Matrix& m) {
@@ -194,7 +195,7 @@ void write_npy(const fs::path& path, const Matrix& m) {
   out += static_cast<char>((header.size() >> 8) & 0xff);
   out += header;
   for (double v : m.data) out.append(reinterpret_cast<const char*>(&v), 8);
-  write_atomic(path, out);
+  write_file_atomic(path, out);
 }
 
 NetworkWeights read_weights(const fs::path& dir, const std::vector<int>& sizes, const std::string& format) {

@@ -32,6 +32,9 @@ Matrix read_npy(const std::filesystem::path& path);
 /// Reads by extension (.csv, .npy).
 Matrix read_matrix(const std::filesystem::path& path);
 
+/// Writes bytes to a file through a temporary file and a rename, so the file is complete or absent.
+void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
+
 /// Writes a CSV matrix with round-trip precision (temporary file, then rename).
 void write_csv(const std::filesystem::path& path, const Matrix& m);
 /// Writes a float64 C-order .npy (temporary file, then rename).

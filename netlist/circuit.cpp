@@ -7,15 +7,14 @@
 #include <cctype>
 
 #include "devices/error.hpp"
+#include "devices/units.hpp"
 
 namespace spx::netlist {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string lower(std::string_view s) { return devices::ascii_lower(s); }
+
+}  // namespace
 
 std::string_view role_name(Role r) {
   switch (r) {
@@ -27,12 +26,10 @@ std::string_view role_name(Role r) {
     case Role::supply: return "supply";
     case Role::input: return "input";
     case Role::merge: return "merge";
-    case Role::other: return "element";
+    case Role::other: return "other";
   }
-  return "element";
+  return "other";
 }
-
-}  // namespace
 
 char kind_letter(ElementKind k) {
   switch (k) {
@@ -146,7 +143,7 @@ std::string Circuit::describe(ElementId id) const {
   if (o.layer >= 0) s += fmt::format("layer {}, ", o.layer);
   if (o.tile_row >= 0) s += fmt::format("tile ({},{}), ", o.tile_row, o.tile_col);
   if (o.row >= 0) s += fmt::format("cell ({},{}), ", o.row, o.col);
-  s += fmt::format("{} {}", role_name(o.role), e.name);
+  s += fmt::format("{} {}", o.role == Role::other ? "element" : role_name(o.role), e.name);
   if (o.file >= 0 && o.file < static_cast<int32_t>(files.size()))
     s += fmt::format(" ({}:{})", files[o.file], o.line);
   return s;

@@ -49,6 +49,9 @@ bool has_branch(ElementKind kind);
 /// Role of an element in a generated structure (other = read from a netlist).
 enum class Role : uint8_t { other, synapse, bias, wire, amplifier, neuron, supply, input, merge };
 
+/// Lower-case name of a role ("synapse", ..., "other").
+std::string_view role_name(Role role);
+
 /// Where an element comes from: a generated structure position, or a netlist file line.
 struct Origin {
   int16_t layer = -1;     ///< network layer, -1 if none

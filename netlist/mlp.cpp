@@ -243,12 +243,12 @@ class Builder {
         if (s_.readout == Readout::virtual_ground) {
           // 0 V sense sources hold the line ends at ground; a = rt (i(vp) - i(vn)).
           std::string vp = fmt::format("v_l{}_sp_{}_{}", l, h, r), vn = fmt::format("v_l{}_sn_{}_{}", l, h, r);
-          vp_id_ = add(make_vsource(vp, p, ground, 0));
-          vn_id_ = add(make_vsource(vn, n, ground, 0));
+          const ElementId vp_id = add(make_vsource(vp, p, ground, 0));
+          const ElementId vn_id = add(make_vsource(vn, n, ground, 0));
           NodeId mid = c_.node(fmt::format("l{}_t_{}_{}", l, h, r));
           double rt = g * rin;
-          for (auto [name, hi, lo, ctrl, gain] : {std::tuple{fmt::format("h_l{}_tp_{}_{}", l, h, r), mid, ground, vp_id_, rt},
-                                                  std::tuple{fmt::format("h_l{}_tn_{}_{}", l, h, r), a, mid, vn_id_, -rt}}) {
+          for (auto [name, hi, lo, ctrl, gain] : {std::tuple{fmt::format("h_l{}_tp_{}_{}", l, h, r), mid, ground, vp_id, rt},
+                                                  std::tuple{fmt::format("h_l{}_tn_{}_{}", l, h, r), a, mid, vn_id, -rt}}) {
             Element e;
             e.kind = ElementKind::ccvs;
             e.name = name;
@@ -314,7 +314,6 @@ class Builder {
     add_sot_neuron(c_, fmt::format("l{}_{}", l, r), z, o, vdd_, s_.neuron.sot, s_.mtj, at_);
   }
 
-  ElementId vp_id_ = -1, vn_id_ = -1;
 };
 
 }  // namespace

@@ -27,11 +27,7 @@ struct Card {
   int32_t line = 0;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string lower(std::string_view s) { return devices::ascii_lower(s); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -170,8 +166,6 @@ class CardLoader {
           if (!section.empty() && name == section && !in_wanted) {
             in_wanted = true;
             found = true;
-          } else if (in_wanted) {
-            skipping = name;
           } else {
             skipping = name;
           }

@@ -5,8 +5,6 @@
 #include <cmath>
 
 namespace spx::solver {
-namespace {
-
 double interpolate(const std::vector<double>& t, const std::vector<double>& y, double at) {
   if (t.empty()) return NAN;
   if (at <= t.front()) return y.front();
@@ -17,7 +15,6 @@ double interpolate(const std::vector<double>& t, const std::vector<double>& y, d
   return t1 > t0 ? y[k - 1] + (y[k] - y[k - 1]) * (at - t0) / (t1 - t0) : y[k];
 }
 
-}  // namespace
 
 Agreement compare(const AnalysisResult& ref, const AnalysisResult& cand) {
   Agreement out;

@@ -21,6 +21,9 @@ struct Agreement {
   size_t missing = 0;      ///< vectors of the reference absent from the candidate
 };
 
+/// Linear interpolation of y(t) at `at` (held constant outside the range); t increasing.
+double interpolate(const std::vector<double>& t, const std::vector<double>& y, double at);
+
 /// Compares a candidate result against a reference result of the same analysis.
 Agreement compare(const AnalysisResult& reference, const AnalysisResult& candidate);
 

@@ -1,6 +1,8 @@
 // Embedded ngspice session (ngspice.hpp).
 #include "solver/ngspice.hpp"
 
+#include "devices/units.hpp"
+
 #include <dlfcn.h>
 #include <ngspice/sharedspice.h>
 #include <unistd.h>
@@ -26,10 +28,7 @@ namespace spx::solver {
 namespace {
 std::atomic<bool> g_session_alive{false};
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+std::string lower(std::string_view s) { return devices::ascii_lower(s); }
 }  // namespace
 
 struct NgspiceSession::Api {

@@ -272,6 +272,25 @@ std::string NodalSystem::floating_detail() const {
   return {};
 }
 
+double NodalSystem::residual(const std::vector<double>& x, std::vector<double>& r) const {
+  r.assign(rhs_.begin(), rhs_.end());
+  for (int32_t j = 0; j < n_; ++j)
+    for (int32_t q = colptr_[j]; q < colptr_[j + 1]; ++q) r[rowidx_[q]] -= values_[q] * x[j];
+  double worst = 0;
+  for (double v : r) worst = std::max(worst, std::fabs(v));
+  return worst;
+}
+
+void NodalSystem::refine(std::vector<double>& x) {
+  // One step of iterative refinement: r = b - A x, A d = r, x + d kept when its residual is smaller.
+  double before = residual(x, refine_r_);
+  if (before == 0) return;
+  lu_.solve(refine_r_);
+  refine_x_.resize(n_);
+  for (int32_t k = 0; k < n_; ++k) refine_x_[k] = x[k] + refine_r_[k];
+  if (residual(refine_x_, refine_r_) < before) x.swap(refine_x_);
+}
+
 SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) {
   SolveReport rep;
   std::vector<double> xn(n_), x_prev(n_);
@@ -317,26 +336,7 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
     }
     std::copy(rhs_.begin(), rhs_.end(), xn.begin());
     lu_.solve(xn);
-    {
-      // One step of iterative refinement: r = b - A xn, A d = r, xn += d (kept only if it helps).
-      std::vector<double> r(rhs_.begin(), rhs_.end());
-      for (int32_t j = 0; j < n_; ++j)
-        for (int32_t q = colptr_[j]; q < colptr_[j + 1]; ++q) r[rowidx_[q]] -= values_[q] * xn[j];
-      double before = 0;
-      for (double v : r) before = std::max(before, std::fabs(v));
-      if (before > 0) {
-        std::vector<double> d = r;
-        lu_.solve(d);
-        std::vector<double> trial = xn;
-        for (int32_t k = 0; k < n_; ++k) trial[k] += d[k];
-        std::vector<double> r2(rhs_.begin(), rhs_.end());
-        for (int32_t j = 0; j < n_; ++j)
-          for (int32_t q = colptr_[j]; q < colptr_[j + 1]; ++q) r2[rowidx_[q]] -= values_[q] * trial[j];
-        double after = 0;
-        for (double v : r2) after = std::max(after, std::fabs(v));
-        if (after < before) xn = std::move(trial);
-      }
-    }
+    refine(xn);
     for (int32_t k = 0; k < n_; ++k) {
       if (!std::isfinite(xn[k])) {
         rep.status = SolveReport::Status::no_convergence;
@@ -513,7 +513,7 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
   }
   const double key_before = spd_key_;
   load_spd(ctx);
-  if (!spd_factored_ || (spd_key_ != key_before && spd_values_ != spd_last_)) {
+  if (!spd_factored_ || spd_key_ != key_before) {
     FactorStatus st = chol_.factor(spd_values_);  // reuses a kept factorization of equal values
     if (!st.ok) {
       spd_factored_ = false;
@@ -527,7 +527,6 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
       return rep;
     }
     spd_factored_ = true;
-    spd_last_ = spd_values_;
   }
   std::vector<double> v = spd_rhs_;
   chol_.solve(v);

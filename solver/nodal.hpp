@@ -166,6 +166,11 @@ class NodalSystem {
   double source_value(const netlist::Element& e, netlist::ElementId id, const LoadContext& ctx) const;
   std::string floating_detail() const;
   SolveReport newton(const LoadContext& ctx, std::vector<double>& x);
+  /// max |b - A x| of the loaded LU system, with the residual vector in r.
+  double residual(const std::vector<double>& x, std::vector<double>& r) const;
+  /// One step of iterative refinement of an LU solution.
+  void refine(std::vector<double>& x);
+  std::vector<double> refine_r_, refine_x_;  // scratch of refine()
 
   // Cholesky path (see the file comment).
   bool spd_ = false;
@@ -173,7 +178,7 @@ class NodalSystem {
   std::vector<int32_t> fixed_by_;      // node id -> grounded V source fixing it, -1 otherwise
   std::vector<double> node_v_;         // node id -> voltage of fixed nodes at the current load
   int32_t nfree_ = 0;
-  std::vector<double> spd_values_, spd_rhs_, spd_last_;
+  std::vector<double> spd_values_, spd_rhs_;
   std::vector<int32_t> spd_slot_;
   std::vector<int32_t> spd_colptr_, spd_rowidx_;
   std::vector<std::pair<int32_t, int32_t>> spd_coords_;
