@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       solver::SolverOptions o;
       o.adaptive = adaptive;
       solver::AnalysisResult r;
-      double t = bench::best_of(n >= 128 ? 2 : 3, [&] { r = solver::simulate_native(c, o).at(0); });
+      double t = bench::best_of(adaptive && n >= 128 ? 2 : 5, [&] { r = solver::simulate_native(c, o).at(0); });
       if (!r.report.ok()) {
         fmt::print("native failed: {}\n", r.report.detail);
         return 1;

@@ -85,9 +85,11 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
   ind_i_.assign(circuit.elements.size(), 0);
   cap_v2_.assign(circuit.elements.size(), 0);
   ind_i2_.assign(circuit.elements.size(), 0);
-  for (size_t i = 0; i < circuit.elements.size(); ++i)
-    if (circuit.elements[i].kind == ElementKind::capacitor || circuit.elements[i].kind == ElementKind::inductor)
-      stateful_.push_back(static_cast<int32_t>(i));
+  for (size_t i = 0; i < circuit.elements.size(); ++i) {
+    const Element& e = circuit.elements[i];
+    if (e.kind == ElementKind::capacitor || e.kind == ElementKind::inductor)
+      stateful_.push_back({e.kind, static_cast<int32_t>(i), e.a, e.b, e.value});
+  }
   if (opt_.method != Method::lu && spd_eligible()) {
     setup_spd();
     return;
@@ -407,10 +409,14 @@ void NodalSystem::setup_spd() {
   auto fixed = [&](NodeId k) { return k != netlist::ground && fixed_by_[k] >= 0; };
   for (size_t i = 0; i < c_.elements.size(); ++i) {
     const Element& e = c_.elements[i];
-    if (e.kind == ElementKind::vsource) continue;
+    if (e.kind == ElementKind::vsource) {
+      spd_sources_.push_back(static_cast<int32_t>(i));
+      continue;
+    }
     bool touches = fixed(e.a) || fixed(e.b);
-    if (touches) spd_touching_.push_back(static_cast<int32_t>(i));
-    if (e.kind != ElementKind::resistor || touches) spd_rhs_elems_.push_back(static_cast<int32_t>(i));
+    Twig t{e.kind, static_cast<int32_t>(i), e.a, e.b, e.value};
+    if (touches) spd_touching_.push_back(t);
+    if (e.kind != ElementKind::resistor || touches) spd_rhs_elems_.push_back(t);
   }
   recording_ = true;
   LoadContext probe;
@@ -448,10 +454,9 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
   std::fill(spd_rhs_.begin(), spd_rhs_.end(), 0.0);
   spd_cursor_ = 0;
   if (!recording_) spd_key_ = key;
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
+  for (int32_t i : spd_sources_) {
     const Element& e = c_.elements[i];
-    if (e.kind != ElementKind::vsource) continue;
-    double v = source_value(e, static_cast<ElementId>(i), ctx);
+    double v = source_value(e, i, ctx);
     if (e.a == netlist::ground) node_v_[e.b] = -v;
     else node_v_[e.a] = v;
   }
@@ -474,28 +479,33 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
   // fails the factorization as a floating node instead of leaving an empty column).
   if (stamp)
     for (int32_t k = 0; k < nfree_; ++k) add_lower(k, k, 0);
-  const size_t count = stamp ? c_.elements.size() : spd_rhs_elems_.size();
-  for (size_t n = 0; n < count; ++n) {
-    const size_t i = stamp ? n : static_cast<size_t>(spd_rhs_elems_[n]);
-    const Element& e = c_.elements[i];
+  auto visit = [&](const Twig& e) {
     switch (e.kind) {
       case ElementKind::resistor: conductance(e.a, e.b, 1 / e.value); break;
       case ElementKind::capacitor: {
         double g = tran ? e.value * ctx.a0 : 0;
-        double hist = tran ? e.value * (ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]) : 0;  // current a -> b
+        double hist = tran ? e.value * (ctx.a1 * cap_v_[e.id] + ctx.a2 * cap_v2_[e.id]) : 0;  // current a -> b
         conductance(e.a, e.b, g);
         rhs(e.a, -hist);
         rhs(e.b, hist);
         break;
       }
       case ElementKind::isource: {
-        double v = source_value(e, static_cast<ElementId>(i), ctx);
+        double v = source_value(c_.elements[e.id], e.id, ctx);
         rhs(e.a, -v);
         rhs(e.b, v);
         break;
       }
       default: break;
     }
+  };
+  if (stamp) {
+    for (size_t i = 0; i < c_.elements.size(); ++i) {
+      const Element& e = c_.elements[i];
+      visit({e.kind, static_cast<int32_t>(i), e.a, e.b, e.value});
+    }
+  } else {
+    for (const Twig& e : spd_rhs_elems_) visit(e);
   }
 }
 
@@ -528,31 +538,31 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
     }
     spd_factored_ = true;
   }
-  std::vector<double> v = spd_rhs_;
+  std::vector<double>& v = spd_x_;
+  v = spd_rhs_;
   chol_.solve(v);
   // Full solution in MNA numbering: node voltages, then source currents by KCL at their nodes.
   const bool tran = ctx.mode == LoadContext::Mode::tran;
   for (NodeId k = 1; k < c_.node_count(); ++k) node_v_[k] = free_[k] >= 0 ? v[free_[k]] : node_v_[k];
   for (NodeId k = 1; k < c_.node_count(); ++k) x[k - 1] = node_v_[k];
-  std::vector<double> leaving(c_.node_count(), 0.0);  // current leaving each node through R, C, I
-  for (int32_t i : spd_touching_) {
-    const Element& e = c_.elements[i];
+  std::vector<double>& leaving = spd_leaving_;  // current leaving each node through R, C, I
+  leaving.assign(c_.node_count(), 0.0);
+  for (const Twig& e : spd_touching_) {
     double iab = 0;
     switch (e.kind) {
       case ElementKind::resistor: iab = (node_v_[e.a] - node_v_[e.b]) / e.value; break;
       case ElementKind::capacitor:
         if (tran)
-          iab = e.value * (ctx.a0 * (node_v_[e.a] - node_v_[e.b]) + ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]);
+          iab = e.value * (ctx.a0 * (node_v_[e.a] - node_v_[e.b]) + ctx.a1 * cap_v_[e.id] + ctx.a2 * cap_v2_[e.id]);
         break;
-      case ElementKind::isource: iab = source_value(e, static_cast<ElementId>(i), ctx); break;
+      case ElementKind::isource: iab = source_value(c_.elements[e.id], e.id, ctx); break;
       default: continue;
     }
     leaving[e.a] += iab;
     leaving[e.b] -= iab;
   }
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
+  for (int32_t i : spd_sources_) {
     const Element& e = c_.elements[i];
-    if (e.kind != ElementKind::vsource) continue;
     // Positive from the first terminal through the source to the second (ngspice's i(vname)).
     x[branch_[i]] = e.a == netlist::ground ? leaving[e.b] : -leaving[e.a];
   }
@@ -642,8 +652,8 @@ SolveReport NodalSystem::solve(const LoadContext& ctx, std::vector<double>& x) {
 
 void NodalSystem::accept(const std::vector<double>& x) {
   auto v = [&](NodeId id) { return id == netlist::ground ? 0.0 : x[id - 1]; };
-  for (int32_t i : stateful_) {
-    const Element& e = c_.elements[i];
+  for (const Twig& e : stateful_) {
+    const int32_t i = e.id;
     if (e.kind == ElementKind::capacitor) {
       cap_v2_[i] = cap_v_[i];
       cap_v_[i] = v(e.a) - v(e.b);

@@ -64,7 +64,7 @@ struct SolverOptions {
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   Ordering ordering = Ordering::amd;  ///< Cholesky ordering: amd (cheap to compute) or metis (less fill:
                                       ///< faster factor and solve, worth it when one analysis serves many)
-  bool ordering_automatic = true;     ///< simulate_native picks metis for circuits with a transient
+  bool ordering_automatic = true;     ///< simulate_native picks metis for adaptive transients
   bool supernodal = false;            ///< Cholesky: supernodal (BLAS) instead of simplicial factorization
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
@@ -139,7 +139,15 @@ class NodalSystem {
   std::vector<int32_t> branch_;        // per element
   std::vector<int32_t> behavioral_;    // element ids of B sources
   std::vector<int32_t> limited_;       // node unknowns read by B expressions (damped in Newton)
-  std::vector<int32_t> stateful_;      // capacitors and inductors (their history is kept by accept)
+  /// The few fields of an element that per-step loops read, packed (Element itself is large: visiting
+  /// tens of thousands of them per time step is bound by memory traffic).
+  struct Twig {
+    netlist::ElementKind kind;
+    int32_t id;             // element id
+    netlist::NodeId a, b;
+    double value;
+  };
+  std::vector<Twig> stateful_;         // capacitors and inductors (their history is kept by accept)
   std::vector<Behavioral> beval_;
   std::vector<double> cap_v_;          // per element: capacitor voltage at the previous point
   std::vector<double> ind_i_;          // per element: inductor current at the previous point
@@ -186,9 +194,11 @@ class NodalSystem {
   bool spd_factored_ = false;
   bool spd_dc_checked_ = false;      // the structural floating-node check ran (DC)
   double spd_key_ = NAN;             // C multiplier (0 in DC, a0 in transient) of the loaded matrix
-  std::vector<int32_t> spd_rhs_elems_;   // elements that touch the right-hand side: R to a source-fixed
+  std::vector<Twig> spd_rhs_elems_;      // elements that touch the right-hand side: R to a source-fixed
                                          // node, C, I (the matrix-unchanged load visits only these)
-  std::vector<int32_t> spd_touching_;    // R, C, I elements with a terminal on a source-fixed node (KCL)
+  std::vector<Twig> spd_touching_;       // R, C, I elements with a terminal on a source-fixed node (KCL)
+  std::vector<int32_t> spd_sources_;     // the grounded V sources
+  std::vector<double> spd_x_, spd_leaving_;  // scratch of solve_spd
   SparseCholesky chol_;
   bool spd_eligible() const;
   void setup_spd();
