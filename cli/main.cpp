@@ -2,18 +2,24 @@
 //   simulate FILE.cir [--backend native|ngspice] [--format json|table]   run the analyses in a netlist
 //   compare FILE.cir                                                     run both backends, print agreement
 //   netlist CONFIG [-o FILE] [--dialect ngspice|hspice] [--images N]     write a network's netlist
+//   train CONFIG [--out DIR] [--epochs N] [--threads N] [--limit N]     train a network for the circuit
 // Bad input prints one line on stderr and exits 2; a simulation that fails numerically exits 1.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <Eigen/Core>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
 
 #include "devices/error.hpp"
 #include "mlp/generate.hpp"
+#include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
 #include "solver/compare.hpp"
 #include "solver/native.hpp"
@@ -134,6 +140,68 @@ int cmd_netlist(const std::string& config, std::string out, const std::string& d
   return 0;
 }
 
+int cmd_train(const std::string& config, std::string out, int epochs, int threads, int limit) {
+  namespace mlp = spx::mlp;
+  auto cfg = mlp::load_config(config);
+  mlp::ModelSpec spec = mlp::model_spec(cfg);
+  mlp::validate(spec);
+  mlp::TrainOptions opt = cfg.train.options;
+  if (epochs > 0) opt.epochs = epochs;
+  if (threads <= 0) threads = cfg.train.threads;
+  Eigen::setNbThreads(threads);
+  if (out.empty()) out = (std::filesystem::path("out") / std::filesystem::path(config).stem()).string();
+  auto t0 = std::chrono::steady_clock::now();
+  mlp::Samples train_set = mlp::load_samples(cfg, mlp::Split::train, limit);
+  mlp::Samples test_set = mlp::load_samples(cfg, mlp::Split::test, limit);
+  mlp::Network net;
+  const auto& init = cfg.train.init;
+  if (init.empty()) {
+    net = mlp::init_network(spec, opt.seed);
+  } else if (std::filesystem::is_directory(init)) {
+    net = mlp::from_weights(mlp::read_weights(init, cfg.sizes, cfg.weights_format), spec);
+  } else {
+    std::ifstream f(init);
+    if (!f) spx::fail("{}: train.init: cannot open {}", config, init.string());
+    std::stringstream text;
+    text << f.rdbuf();
+    net = mlp::from_json(text.str(), spec, init.string());
+  }
+  const char* levels[] = {"float", "", "binary", "ternary", "", "5-level", "", "", "", "", "", "11-level"};
+  std::string sizes = fmt::format("{}", fmt::join(cfg.sizes, "-"));
+  fmt::print("training {} {} {} on {} ({} images, {:.0f} % held out for validation), {} threads\n", sizes,
+             spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software", levels[spec.levels],
+             cfg.input.idx_dataset, train_set.y.size(), opt.validation * 100, threads);
+  std::fflush(stdout);
+  auto logs = mlp::train(net, train_set, opt, [&](const mlp::EpochLog& l) {
+    fmt::print("epoch {:>3}/{}  loss {:.4f}  train {:6.2f} %  validation {:6.2f} %  ({:.1f} s)\n", l.epoch, opt.epochs,
+               l.loss, 100 * l.train_accuracy, 100 * l.validation_accuracy, l.seconds);
+    std::fflush(stdout);
+  });
+  double test = mlp::accuracy(net, test_set);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  mlp::export_network(net, out);
+  nlohmann::json j;
+  j["config"] = config;
+  j["sizes"] = cfg.sizes;
+  j["model"] = spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software";
+  j["weights"] = levels[spec.levels];
+  j["dataset"] = cfg.input.idx_dataset;
+  j["train_images"] = train_set.y.size();
+  j["test_images"] = test_set.y.size();
+  j["test_accuracy"] = test;
+  j["seed"] = opt.seed;
+  j["threads"] = threads;
+  j["seconds"] = seconds;
+  j["epochs"] = nlohmann::json::array();
+  for (const auto& l : logs)
+    j["epochs"].push_back({{"epoch", l.epoch}, {"loss", l.loss}, {"train_accuracy", l.train_accuracy},
+                           {"validation_accuracy", l.validation_accuracy}, {"seconds", l.seconds}});
+  mlp::write_file_atomic(std::filesystem::path(out) / "training.json", j.dump(1) + "\n");
+  fmt::print("test accuracy {:.2f} % ({} images); {:.1f} s in all\n", 100 * test, test_set.y.size(), seconds);
+  fmt::print("wrote {0}/model.json, {0}/W*.csv, B*.csv (IMAC-Sim layout), W*.npy, B*.npy, training.json\n", out);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,6 +235,15 @@ int main(int argc, char** argv) {
               "  network.gains                                 one difference-amplifier gain per layer (default 30)\n" +
               "Other sections and keys: see examples/small/small.toml and mlp/config.hpp.\n");
 
+  std::string tcfg, tout;
+  int tepochs = 0, tthreads = 0, tlimit = -1;
+  auto* tr = app.add_subcommand("train", "Train a network (software or crossbar model) on an image dataset");
+  tr->add_option("config", tcfg, "Configuration (.toml) with [network], [input] and [train]")->required();
+  tr->add_option("--out", tout, "Output directory (default: out/<config name>)");
+  tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(CLI::PositiveNumber);
+  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(CLI::PositiveNumber);
+  tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -179,6 +256,7 @@ int main(int argc, char** argv) {
     if (sim->parsed()) return cmd_simulate(file, backend, format);
     if (cmp->parsed()) return cmd_compare(cfile);
     if (net->parsed()) return cmd_netlist(ncfg, nout, dialect, nimages);
+    if (tr->parsed()) return cmd_train(tcfg, tout, tepochs, tthreads, tlimit);
   } catch (const spx::InputError& e) {
     std::fprintf(stderr, "spinxbar: %s\n", e.what());
     return 2;

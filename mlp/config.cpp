@@ -246,10 +246,31 @@ Config load_config(const fs::path& file) {
     } else if (sec == "input") {
       auto& in = cfg.input;
       h["values"] = [&](const toml::node& n, std::string_view k) { in.values = x.numbers(n, k); };
-      h["dataset"] = [&](const toml::node& n, std::string_view k) { in.dataset = relative_to(base, x.string(n, k)); };
+      h["dataset"] = [&](const toml::node& n, std::string_view k) {
+        std::string v = x.string(n, k);
+        if (v == "mnist" || v == "fashion-mnist") {
+          in.idx_dataset = v;
+        } else {
+          fs::path p = relative_to(base, v);
+          if (fs::is_directory(p)) in.idx_dataset = p.string();
+          else in.dataset = p;
+        }
+      };
       h["binarize"] = [&](const toml::node& n, std::string_view k) { in.binarize = x.boolean(n, k); };
       h["high"] = [&](const toml::node& n, std::string_view k) { in.high = x.number(n, k); };
       h["low"] = [&](const toml::node& n, std::string_view k) { in.low = x.number(n, k); };
+      h["crop"] = [&](const toml::node& n, std::string_view k) {
+        in.preprocess.crop = static_cast<int>(x.integer(n, k));
+        if (in.preprocess.crop < 0) x.bad(n, k, "must be >= 0 pixels");
+      };
+      h["resize"] = [&](const toml::node& n, std::string_view k) {
+        in.preprocess.resize = static_cast<int>(x.integer(n, k));
+        if (in.preprocess.resize < 0) x.bad(n, k, "must be >= 0 pixels");
+      };
+      h["threshold"] = [&](const toml::node& n, std::string_view k) {
+        in.preprocess.threshold = x.number(n, k);
+        if (!(in.preprocess.threshold >= 0 && in.preprocess.threshold < 1)) x.bad(n, k, "must be in [0, 1) of full scale");
+      };
       h["first"] = [&](const toml::node& n, std::string_view k) {
         in.first = static_cast<int>(x.integer(n, k));
         if (in.first < 0) x.bad(n, k, "must be >= 0");
@@ -266,8 +287,58 @@ Config load_config(const fs::path& file) {
         in.edge = x.number(n, k);
         if (!(in.edge > 0)) x.bad(n, k, fmt::format("must be > 0 s, got {}", in.edge));
       };
+    } else if (sec == "train") {
+      auto& t = cfg.train;
+      auto& o = t.options;
+      auto positive = [&](const toml::node& n, std::string_view k) {
+        double v = x.number(n, k);
+        if (!(v > 0)) x.bad(n, k, fmt::format("must be > 0, got {}", v));
+        return v;
+      };
+      auto count = [&](const toml::node& n, std::string_view k, int64_t lo) {
+        int64_t v = x.integer(n, k);
+        if (v < lo) x.bad(n, k, fmt::format("must be >= {}, got {}", lo, v));
+        return static_cast<int>(v);
+      };
+      h["model"] = [&](const toml::node& n, std::string_view k) {
+        t.model = x.choice(n, k, {"crossbar", "software"}) == "crossbar" ? LayerModel::crossbar : LayerModel::software;
+      };
+      h["weights"] = [&](const toml::node& n, std::string_view k) {
+        std::string w = x.choice(n, k, {"float", "binary", "ternary", "5-level", "11-level"});
+        t.levels = w == "float" ? 0 : w == "binary" ? 2 : w == "ternary" ? 3 : w == "5-level" ? 5 : 11;
+      };
+      h["activation"] = [&](const toml::node& n, std::string_view k) {
+        t.activation = *parse_activation(x.choice(n, k, {"sigmoid", "reverse-sigmoid", "relu", "hardtanh", "curve"}));
+      };
+      h["learn_scale"] = [&](const toml::node& n, std::string_view k) { t.learn_scale = x.boolean(n, k); };
+      h["optimizer"] = [&](const toml::node& n, std::string_view k) {
+        o.optimizer = x.choice(n, k, {"adam", "sgd"}) == "adam" ? Optimizer::adam : Optimizer::sgd;
+      };
+      h["learning_rate"] = [&](const toml::node& n, std::string_view k) { o.learning_rate = positive(n, k); };
+      h["lr_decay"] = [&](const toml::node& n, std::string_view k) {
+        o.lr_decay = positive(n, k);
+        if (o.lr_decay > 1) x.bad(n, k, fmt::format("must be in (0, 1], got {}", o.lr_decay));
+      };
+      h["momentum"] = [&](const toml::node& n, std::string_view k) {
+        o.momentum = x.number(n, k);
+        if (!(o.momentum >= 0 && o.momentum < 1)) x.bad(n, k, fmt::format("must be in [0, 1), got {}", o.momentum));
+      };
+      h["batch"] = [&](const toml::node& n, std::string_view k) { o.batch = count(n, k, 1); };
+      h["epochs"] = [&](const toml::node& n, std::string_view k) { o.epochs = count(n, k, 1); };
+      h["patience"] = [&](const toml::node& n, std::string_view k) { o.patience = count(n, k, 0); };
+      h["validation"] = [&](const toml::node& n, std::string_view k) {
+        o.validation = x.number(n, k);
+        if (!(o.validation >= 0 && o.validation < 1)) x.bad(n, k, fmt::format("must be in [0, 1), got {}", o.validation));
+      };
+      h["noise"] = [&](const toml::node& n, std::string_view k) {
+        o.noise = x.number(n, k);
+        if (!(o.noise >= 0)) x.bad(n, k, fmt::format("must be >= 0, got {}", o.noise));
+      };
+      h["seed"] = [&](const toml::node& n, std::string_view k) { o.seed = static_cast<uint64_t>(count(n, k, 0)); };
+      h["threads"] = [&](const toml::node& n, std::string_view k) { t.threads = count(n, k, 1); };
+      h["init"] = [&](const toml::node& n, std::string_view k) { t.init = relative_to(base, x.string(n, k)); };
     } else {
-      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input)",
+      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train)",
            name, node.source().begin.line, sec);
     }
     x.each(h);
@@ -282,6 +353,9 @@ Config load_config(const fs::path& file) {
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
   s.synapse.levels = levels;
+  cfg.input.preprocess.binarize = cfg.input.binarize;
+  cfg.input.preprocess.high = cfg.input.high;
+  cfg.input.preprocess.low = cfg.input.low;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
   if (!(s.synapse.r_high > s.synapse.r_low))
@@ -358,6 +432,59 @@ std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
     out.push_back(std::move(x));
   }
   return out;
+}
+
+}  // namespace spx::mlp
+
+namespace spx::mlp {
+
+ModelSpec model_spec(const Config& cfg) {
+  ModelSpec m;
+  m.sizes = cfg.sizes;
+  m.model = cfg.train.model;
+  m.levels = cfg.train.levels < 0 ? cfg.spec.synapse.levels : cfg.train.levels;
+  m.activation = cfg.train.activation;
+  m.learn_scale = cfg.train.learn_scale;
+  m.curve_in = cfg.spec.neuron.curve_in;
+  m.curve_out = cfg.spec.neuron.curve_out;
+  m.hardware = cfg.spec;
+  if (m.levels != 0) m.hardware.synapse.levels = m.levels;
+  m.hardware.layers.clear();
+  for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) {
+    netlist::LayerSpec l;
+    l.inputs = cfg.sizes[k];
+    l.outputs = cfg.sizes[k + 1];
+    l.gain = cfg.gains[k];
+    m.hardware.layers.push_back(l);
+  }
+  if (m.model == LayerModel::crossbar && cfg.spec.neuron.kind == netlist::NeuronKind::transistor)
+    fail("{}: neuron.model: train with model = \"sot\" (the characterized curve of the transistor circuit)", cfg.file.string());
+  return m;
+}
+
+Samples load_samples(const Config& cfg, Split split, int limit) {
+  const auto& in = cfg.input;
+  if (in.idx_dataset.empty())
+    fail("{}: input.dataset: training needs an image dataset (mnist, fashion-mnist or an IDX directory)", cfg.file.string());
+  LabeledImages set = load_idx_dataset(in.idx_dataset, split);
+  const int n = preprocessed_size(in.preprocess, set.images.rows, set.images.cols);
+  if (n != cfg.sizes.front())
+    fail("{}: input: {}x{} images preprocessed (crop {}, resize {}) give {} inputs, network.sizes starts with {}",
+         cfg.file.string(), set.images.rows, set.images.cols, in.preprocess.crop, in.preprocess.resize, n,
+         cfg.sizes.front());
+  const int first = split == Split::test ? in.first : 0;
+  int count = set.images.count - first;
+  if (limit >= 0) count = std::min(count, limit);
+  if (count <= 0) fail("{}: input.first: {} is past the {} images of {}", cfg.file.string(), first, set.images.count, set.name);
+  Samples s;
+  s.x.resize(count, n);
+  s.y.resize(count);
+  for (int k = 0; k < count; ++k) {
+    auto v = preprocess(set.images.image(first + k), set.images.rows, set.images.cols, in.preprocess);
+    for (int j = 0; j < n; ++j) s.x(k, j) = static_cast<float>(v[j]);
+    s.y[k] = set.labels[first + k];
+  }
+  return s;
 }
 
 }  // namespace spx::mlp

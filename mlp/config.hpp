@@ -12,13 +12,19 @@
 //                  ... (devices/wire.hpp)
 //   [neuron]       model = ideal|curve|sot|sot-transistor, slope, offset (ideal), curve (CSV of
 //                  input,output points), range, step, tolerance (sot: characterization sweep)
-//   [input]        values, dataset, binarize, high, low, first, images, window, edge
+//   [input]        values, dataset (CSV file, or mnist | fashion-mnist | IDX directory), labels, crop,
+//                  resize, threshold, binarize, high, low, first, images, window, edge
+//   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
+//                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
+//                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "mlp/dataset.hpp"
+#include "mlp/train.hpp"
 #include "netlist/mlp.hpp"
 
 namespace spx::mlp {
@@ -27,6 +33,8 @@ namespace spx::mlp {
 struct InputConfig {
   std::vector<double> values;          ///< V, explicit DC values of the input lines
   std::filesystem::path dataset;       ///< IMAC-Sim style CSV, one image per row (N x inputs)
+  std::string idx_dataset;             ///< "mnist", "fashion-mnist" or an IDX directory (instead of CSV)
+  Preprocess preprocess;               ///< IDX images -> input voltages (binarize/high/low mirrored)
   bool binarize = true;                ///< sign of the data -> high / low / 0
   double high = 1.0;                   ///< V for positive data
   double low = -1.0;                   ///< V for negative data
@@ -34,6 +42,17 @@ struct InputConfig {
   int images = 1;                      ///< images in one netlist (more than one: time windows)
   double window = 2e-9;                ///< s, time per image in a transient netlist
   double edge = 0.1e-9;                ///< s, input transition time between images
+};
+
+/// Training settings ([train]).
+struct TrainConfig {
+  LayerModel model = LayerModel::crossbar;
+  int levels = -1;                     ///< -1: network.levels; 0: float
+  Activation activation = Activation::sigmoid;  ///< software model
+  bool learn_scale = true;
+  TrainOptions options;
+  int threads = 2;
+  std::filesystem::path init;          ///< model.json to start from (fine-tuning)
 };
 
 /// A loaded configuration.
@@ -45,6 +64,7 @@ struct Config {
   std::vector<double> gains;           ///< amplifier gain per layer
   netlist::MlpSpec spec;               ///< everything but the weights until load_network()
   InputConfig input;
+  TrainConfig train;
 };
 
 /// Parses and checks a configuration file.
@@ -52,6 +72,13 @@ Config load_config(const std::filesystem::path& file);
 
 /// Reads the weights named by the config into config.spec.layers.
 void load_network(Config& config);
+
+/// The model the [train] section describes (sizes, levels, hardware of the crossbar model).
+ModelSpec model_spec(const Config& config);
+
+/// Preprocessed inputs (V) and labels of an IDX dataset split (input.dataset names it); at most
+/// `limit` images from input.first on (limit < 0: all). The input count must match network.sizes.
+Samples load_samples(const Config& config, Split split, int limit = -1);
 
 /// Input vectors (V) of images first .. first+count-1, or the explicit DC values as one image.
 std::vector<std::vector<double>> load_inputs(const Config& config, int count);

@@ -1,0 +1,713 @@
+// MLP training (train.hpp).
+#include "mlp/train.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "devices/error.hpp"
+#include "devices/random.hpp"
+
+namespace spx::mlp {
+
+std::optional<Activation> parse_activation(const std::string& s) {
+  if (s == "sigmoid") return Activation::sigmoid;
+  if (s == "reverse-sigmoid") return Activation::reverse_sigmoid;
+  if (s == "relu") return Activation::relu;
+  if (s == "hardtanh") return Activation::hardtanh;
+  if (s == "curve") return Activation::curve;
+  return std::nullopt;
+}
+
+std::string to_string(Activation a) {
+  switch (a) {
+    case Activation::sigmoid: return "sigmoid";
+    case Activation::reverse_sigmoid: return "reverse-sigmoid";
+    case Activation::relu: return "relu";
+    case Activation::hardtanh: return "hardtanh";
+    case Activation::curve: return "curve";
+  }
+  return "?";
+}
+
+namespace {
+
+using RowF = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+
+/// A tabulated transfer curve, extended linearly past its ends (as ngspice's pwl()).
+struct Curve {
+  std::vector<double> x, y;
+  double value(double z, double* slope) const {
+    size_t k = std::upper_bound(x.begin(), x.end(), z) - x.begin();
+    k = std::clamp<size_t>(k, 1, x.size() - 1);
+    double s = (y[k] - y[k - 1]) / (x[k] - x[k - 1]);
+    *slope = s;
+    return y[k - 1] + (z - x[k - 1]) * s;
+  }
+  /// +1 for an increasing curve, -1 for a decreasing one.
+  double orientation() const { return y.back() >= y.front() ? 1.0 : -1.0; }
+  /// Input change per e-fold of a logistic with the same range and steepest slope.
+  double width() const {
+    double steepest = 0;
+    for (size_t k = 1; k < x.size(); ++k) steepest = std::max(steepest, std::fabs((y[k] - y[k - 1]) / (x[k] - x[k - 1])));
+    double range = std::fabs(y.back() - y.front());
+    return steepest > 0 && range > 0 ? range / (4 * steepest) : 1.0;
+  }
+};
+
+/// How a layer turns pre-activations into outputs and last-layer logits.
+struct Neuron {
+  enum Kind { sigmoid, reverse_sigmoid, relu, hardtanh, curve, circuit_sigmoid } kind = sigmoid;
+  Curve c;
+  double vdd = 1, offset = 0, slope = 1;
+  double orient = 1, width = 1;  // logits = orient * z / width
+
+  double value(double z, double* d) const {
+    switch (kind) {
+      case sigmoid: {
+        double y = 1 / (1 + std::exp(-z));
+        *d = y * (1 - y);
+        return y;
+      }
+      case reverse_sigmoid: {
+        double y = 1 / (1 + std::exp(z));
+        *d = -y * (1 - y);
+        return y;
+      }
+      case relu: *d = z > 0 ? 1 : 0; return z > 0 ? z : 0;
+      case hardtanh: *d = std::fabs(z) < 1 ? 1 : 0; return std::clamp(z, -1.0, 1.0);
+      case curve: return c.value(z, d);
+      case circuit_sigmoid: {
+        double e = std::exp((z - offset) / slope);
+        double y = vdd / (1 + e);
+        *d = std::isfinite(e) ? -vdd * e / ((1 + e) * (1 + e) * slope) : 0.0;
+        return y;
+      }
+    }
+    return 0;
+  }
+};
+
+Neuron neuron_of(const ModelSpec& s) {
+  Neuron n;
+  if (s.model == LayerModel::crossbar) {
+    const auto& h = s.hardware;
+    n.vdd = h.vdd;
+    if (h.neuron.kind == netlist::NeuronKind::ideal) {
+      n.kind = Neuron::circuit_sigmoid;
+      n.offset = h.neuron.offset;
+      n.slope = h.neuron.slope;
+      n.orient = -1;
+      n.width = h.neuron.slope;
+    } else {
+      n.kind = Neuron::curve;
+      n.c = {h.neuron.curve_in, h.neuron.curve_out};
+      n.orient = n.c.orientation();
+      n.width = n.c.width();
+    }
+    return n;
+  }
+  switch (s.activation) {
+    case Activation::sigmoid: n.kind = Neuron::sigmoid; break;
+    case Activation::reverse_sigmoid: n.kind = Neuron::reverse_sigmoid; n.orient = -1; break;
+    case Activation::relu: n.kind = Neuron::relu; break;
+    case Activation::hardtanh: n.kind = Neuron::hardtanh; break;
+    case Activation::curve:
+      n.kind = Neuron::curve;
+      n.c = {s.curve_in, s.curve_out};
+      n.orient = n.c.orientation();
+      n.width = n.c.width();
+      break;
+  }
+  return n;
+}
+
+float quantize(float w, int levels) {
+  if (levels == 0) return w;
+  if (levels == 2) return w >= 0 ? 1.0f : -1.0f;
+  const float m = static_cast<float>((levels - 1) / 2);
+  return std::clamp(std::round(w * m), -m, m) / m;
+}
+
+/// The closed-form readout of one h-partition: a(N+, D+, N-, D-) in SI units and its partials.
+struct ReadoutLaw {
+  enum Kind { ideal, four_resistor, virtual_ground } kind = ideal;
+  double g = 1, rin = 1, a_ol = 1;
+  double eval(double np, double dp, double nn, double dn, double d[4]) const {
+    switch (kind) {
+      case ideal:
+        d[0] = g / dp;
+        d[1] = -g * np / (dp * dp);
+        d[2] = -g / dn;
+        d[3] = g * nn / (dn * dn);
+        return g * (np / dp - nn / dn);
+      case virtual_ground:
+        d[0] = g * rin;
+        d[1] = 0;
+        d[2] = -g * rin;
+        d[3] = 0;
+        return g * rin * (np - nn);
+      case four_resistor: {
+        const double r1 = rin, r2 = rin, r3 = g * rin, r4 = g * rin, s2 = r2 + r4, A = a_ol;
+        const double den1 = 1 + dp * s2, u = np * r4 / den1;
+        const double vn = nn / dn, k = 1 / dn + r1;
+        const double num = u * (r3 + k) - vn * r3, den = r3 + k * (1 + A);
+        const double da_du = A * (r3 + k) / den, da_dvn = -A * r3 / den, da_dk = A * (u * den - num * (1 + A)) / (den * den);
+        d[0] = da_du * r4 / den1;
+        d[1] = da_du * (-u * s2 / den1);
+        d[2] = da_dvn / dn;
+        d[3] = da_dvn * (-vn / dn) + da_dk * (-1 / (dn * dn));
+        return A * num / den;
+      }
+    }
+    return 0;
+  }
+};
+
+/// Everything the forward pass keeps for the backward pass.
+struct Cache {
+  std::vector<MatrixF> xa;            // per layer: inputs with the bias column
+  std::vector<MatrixF> q;             // per layer: quantized weights
+  std::vector<MatrixF> gp, gn;        // crossbar: conductances in units of G_low
+  std::vector<MatrixF> p;             // software: xa q (before the scale)
+  std::vector<std::vector<MatrixF>> part;  // crossbar: per partition, 4 partial-derivative maps (B x m)
+  std::vector<MatrixF> z, dy;         // pre-activations and activation slopes
+};
+
+class Model {
+ public:
+  explicit Model(const ModelSpec& s) : s_(s), neuron_(neuron_of(s)) {
+    if (s.model == LayerModel::crossbar) {
+      const auto& h = s.hardware;
+      g_low_ = 1 / h.synapse.r_low;
+      dg_ = 1 - h.synapse.r_low / h.synapse.r_high;  // (G_low - G_high) / G_low
+      netlist::MlpSpec shape = h;
+      shape.layers.clear();
+      for (size_t k = 0; k + 1 < s.sizes.size(); ++k) {
+        netlist::LayerSpec l;
+        l.inputs = s.sizes[k];
+        l.outputs = s.sizes[k + 1];
+        shape.layers.push_back(l);
+      }
+      for (const auto& plan : netlist::plan_partitions(shape)) h_sizes_.push_back(plan.h_sizes);
+      for (size_t k = 0; k + 1 < s.sizes.size(); ++k) {
+        ReadoutLaw law;
+        law.g = h.layers[k].gain;
+        law.rin = h.amplifier.r_in;
+        law.a_ol = h.amplifier.open_loop_gain;
+        law.kind = h.readout == netlist::Readout::virtual_ground ? ReadoutLaw::virtual_ground
+                   : h.ideal_amplifier                           ? ReadoutLaw::ideal
+                                                                 : ReadoutLaw::four_resistor;
+        laws_.push_back(law);
+      }
+    }
+  }
+
+  const Neuron& neuron() const { return neuron_; }
+
+  /// Forward pass; returns the last layer's pre-activations z. noise: std and stream key.
+  MatrixF forward(const Network& net, const MatrixF& x, Cache& c, double noise, uint64_t noise_key) const {
+    const size_t layers = net.w.size();
+    c = Cache{};
+    c.xa.resize(layers);
+    c.q.resize(layers);
+    c.gp.resize(layers);
+    c.gn.resize(layers);
+    c.p.resize(layers);
+    c.part.resize(layers);
+    c.z.resize(layers);
+    c.dy.resize(layers);
+    MatrixF in = x;
+    const bool crossbar = s_.model == LayerModel::crossbar;
+    for (size_t k = 0; k < layers; ++k) {
+      const Eigen::Index b = in.rows(), n = in.cols(), m = net.w[k].cols();
+      MatrixF& xa = c.xa[k];
+      xa.resize(b, n + 1);
+      xa.leftCols(n) = in;
+      xa.col(n).setConstant(crossbar ? static_cast<float>(s_.hardware.vdd) : 1.0f);
+      c.q[k] = net.w[k].unaryExpr([&](float w) { return quantize(w, s_.levels); });
+      MatrixF z;
+      if (!crossbar) {
+        c.p[k] = xa * c.q[k];
+        z = net.scale[k] * c.p[k];
+      } else {
+        z = crossbar_forward(k, c);
+      }
+      if (noise > 0) {
+        devices::CellRng rng(noise_key, static_cast<int64_t>(k), 0, 0, devices::Purpose::other);
+        for (Eigen::Index r = 0; r < b; ++r)
+          for (Eigen::Index j = 0; j < m; ++j) z(r, j) += static_cast<float>(noise * rng.normal());
+      }
+      MatrixF y(b, m);
+      c.dy[k].resize(b, m);
+      for (Eigen::Index r = 0; r < b; ++r) {
+        for (Eigen::Index j = 0; j < m; ++j) {
+          double d = 0;
+          y(r, j) = static_cast<float>(neuron_.value(z(r, j), &d));
+          c.dy[k](r, j) = static_cast<float>(d);
+        }
+      }
+      c.z[k] = std::move(z);
+      in = std::move(y);
+    }
+    return c.z.back();
+  }
+
+  /// Backward pass from dL/dz of the last layer; fills the gradient.
+  void backward(const Network& net, Cache& c, MatrixF dz, Gradient& g) const {
+    const size_t layers = net.w.size();
+    g.w.assign(layers, MatrixF());
+    g.scale.assign(layers, 0.0f);
+    for (size_t k = layers; k-- > 0;) {
+      const Eigen::Index n = net.w[k].rows() - 1;
+      MatrixF dq, dxa;
+      if (s_.model == LayerModel::software) {
+        g.scale[k] = (c.p[k].array() * dz.array()).sum();
+        MatrixF dp = net.scale[k] * dz;
+        dq = c.xa[k].transpose() * dp;
+        if (k > 0) dxa = dp * c.q[k].transpose();
+      } else {
+        crossbar_backward(k, c, dz, dq, dxa, k > 0);
+      }
+      if (s_.levels != 0) {  // straight-through inside [-1, 1]
+        const MatrixF& w = net.w[k];
+        for (Eigen::Index i = 0; i < dq.size(); ++i)
+          if (std::fabs(w.data()[i]) > 1.0f) dq.data()[i] = 0;
+      }
+      g.w[k] = std::move(dq);
+      if (k > 0) dz = dxa.leftCols(n).cwiseProduct(c.dy[k - 1]);
+    }
+  }
+
+ private:
+  const ModelSpec& s_;
+  Neuron neuron_;
+  double g_low_ = 1, dg_ = 0;
+  std::vector<std::vector<int>> h_sizes_;
+  std::vector<ReadoutLaw> laws_;
+
+  MatrixF crossbar_forward(size_t k, Cache& c) const {
+    const MatrixF& q = c.q[k];
+    const float dg = static_cast<float>(dg_);
+    c.gp[k] = q.unaryExpr([dg](float v) { return 1.0f - dg * std::max(0.0f, -v); });
+    c.gn[k] = q.unaryExpr([dg](float v) { return 1.0f - dg * std::max(0.0f, v); });
+    const Eigen::Index b = c.xa[k].rows(), m = q.cols();
+    MatrixF z = MatrixF::Zero(b, m);
+    const auto& sizes = h_sizes_[k];
+    const double merge = s_.hardware.merge == netlist::MergeMode::average ? 1.0 / static_cast<double>(sizes.size()) : 1.0;
+    Eigen::Index c0 = 0;
+    for (int size : sizes) {
+      MatrixF np = c.xa[k].middleCols(c0, size) * c.gp[k].middleRows(c0, size);
+      MatrixF nn = c.xa[k].middleCols(c0, size) * c.gn[k].middleRows(c0, size);
+      RowF dp = c.gp[k].middleRows(c0, size).colwise().sum();
+      RowF dn = c.gn[k].middleRows(c0, size).colwise().sum();
+      std::vector<MatrixF> d(4, MatrixF(b, m));
+      for (Eigen::Index r = 0; r < b; ++r) {
+        for (Eigen::Index j = 0; j < m; ++j) {
+          double part[4] = {0, 0, 0, 0};
+          double a = laws_[k].eval(np(r, j) * g_low_, dp(j) * g_low_, nn(r, j) * g_low_, dn(j) * g_low_, part);
+          z(r, j) += static_cast<float>(merge * a);
+          for (int t = 0; t < 4; ++t) d[t](r, j) = static_cast<float>(merge * part[t] * g_low_);  // per unit of G_low
+        }
+      }
+      c.part[k].insert(c.part[k].end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
+      c0 += size;
+    }
+    return z;
+  }
+
+  void crossbar_backward(size_t k, const Cache& c, const MatrixF& dz, MatrixF& dq, MatrixF& dxa, bool need_dx) const {
+    const MatrixF& xa = c.xa[k];
+    const Eigen::Index rows = c.q[k].rows(), m = c.q[k].cols();
+    MatrixF dgp = MatrixF::Zero(rows, m), dgn = MatrixF::Zero(rows, m);
+    if (need_dx) dxa = MatrixF::Zero(xa.rows(), xa.cols());
+    Eigen::Index c0 = 0;
+    size_t pi = 0;
+    for (int size : h_sizes_[k]) {
+      const auto* d = &c.part[k][4 * pi];
+      MatrixF dnp = dz.cwiseProduct(d[0]), dnn = dz.cwiseProduct(d[2]);
+      RowF ddp = dz.cwiseProduct(d[1]).colwise().sum(), ddn = dz.cwiseProduct(d[3]).colwise().sum();
+      dgp.middleRows(c0, size) = xa.middleCols(c0, size).transpose() * dnp;
+      dgp.middleRows(c0, size).rowwise() += ddp;
+      dgn.middleRows(c0, size) = xa.middleCols(c0, size).transpose() * dnn;
+      dgn.middleRows(c0, size).rowwise() += ddn;
+      if (need_dx)
+        dxa.middleCols(c0, size) = dnp * c.gp[k].middleRows(c0, size).transpose() +
+                                   dnn * c.gn[k].middleRows(c0, size).transpose();
+      c0 += size;
+      ++pi;
+    }
+    // G+ = 1 - dg max(0, -q), G- = 1 - dg max(0, q) (units of G_low); at q = 0 half of each slope.
+    const float dg = static_cast<float>(dg_);
+    dq.resize(rows, m);
+    for (Eigen::Index i = 0; i < dq.size(); ++i) {
+      float q = c.q[k].data()[i];
+      float sp = q < 0 ? dg : q == 0 ? dg / 2 : 0.0f;
+      float sn = q > 0 ? -dg : q == 0 ? -dg / 2 : 0.0f;
+      dq.data()[i] = dgp.data()[i] * sp + dgn.data()[i] * sn;
+    }
+  }
+};
+
+/// Softmax cross-entropy of oriented logits: loss (mean) and dL/dz.
+double softmax_loss(const Neuron& n, const MatrixF& z, const std::vector<int>& y, const int* rows, MatrixF& dz,
+                    int* correct) {
+  const Eigen::Index b = z.rows(), m = z.cols();
+  dz.resize(b, m);
+  double loss = 0;
+  std::vector<double> l(m);
+  for (Eigen::Index r = 0; r < b; ++r) {
+    double top = -INFINITY;
+    Eigen::Index best = 0;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      l[j] = n.orient * z(r, j) / n.width;
+      if (l[j] > top) {
+        top = l[j];
+        best = j;
+      }
+    }
+    double sum = 0;
+    for (Eigen::Index j = 0; j < m; ++j) sum += std::exp(l[j] - top);
+    const int label = y[rows ? rows[r] : r];
+    loss += std::log(sum) - (l[label] - top);
+    if (best == label && correct) ++*correct;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      double p = std::exp(l[j] - top) / sum - (j == label ? 1.0 : 0.0);
+      dz(r, j) = static_cast<float>(p * n.orient / n.width / static_cast<double>(b));
+    }
+  }
+  return loss / static_cast<double>(b);
+}
+
+struct AdamState {
+  std::vector<MatrixF> m, v;
+  std::vector<float> ms, vs;
+};
+
+}  // namespace
+
+void validate(const ModelSpec& s) {
+  if (s.sizes.size() < 2) fail("network.sizes: needs at least two sizes");
+  for (int v : s.sizes)
+    if (v < 1) fail("network.sizes: sizes must be >= 1, got {}", v);
+  if (s.levels != 0 && !devices::supported_levels(s.levels))
+    fail("train.weights: levels must be float, 2, 3, 5 or 11, got {}", s.levels);
+  if (s.model == LayerModel::crossbar) {
+    if (s.levels == 0) fail("train.weights: the crossbar model needs quantized weights (the synapse levels), not float");
+    if (s.hardware.layers.size() + 1 != s.sizes.size()) fail("train: one amplifier gain per layer needed");
+    const auto& n = s.hardware.neuron;
+    if (n.kind != netlist::NeuronKind::ideal && n.curve_in.size() < 2)
+      fail("neuron: the crossbar model needs the ideal sigmoid or a characterized curve");
+  } else if (s.activation == Activation::curve) {
+    if (s.curve_in.size() < 2 || s.curve_in.size() != s.curve_out.size())
+      fail("train.activation: curve needs a transfer curve (neuron.curve or neuron.model = sot)");
+  }
+}
+
+Network init_network(const ModelSpec& spec, uint64_t seed) {
+  validate(spec);
+  Network net;
+  net.spec = spec;
+  for (size_t k = 0; k + 1 < spec.sizes.size(); ++k) {
+    const int n = spec.sizes[k], m = spec.sizes[k + 1];
+    MatrixF w(n + 1, m);
+    devices::CellRng rng(seed, static_cast<int64_t>(k), -1, -1, devices::Purpose::other);
+    // Float: Glorot uniform. Quantized: latent weights uniform in [-1, 1] (their signs/levels are
+    // the weights; the magnitude is how far each is from flipping).
+    const double a = spec.levels == 0 ? std::sqrt(6.0 / (n + m)) : 1.0;
+    for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = static_cast<float>(a * (2 * rng.uniform() - 1));
+    if (spec.levels == 0) w.row(n).setZero();
+    net.w.push_back(std::move(w));
+    net.scale.push_back(spec.levels == 0 ? 1.0f : static_cast<float>(1 / std::sqrt(n + 1.0)));
+  }
+  return net;
+}
+
+MatrixF quantized(const Network& net, size_t k) {
+  return net.w[k].unaryExpr([&](float w) { return quantize(w, net.spec.levels); });
+}
+
+Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<int>& y) {
+  Model model(net.spec);
+  Cache c;
+  MatrixF z = model.forward(net, x, c, 0, 0);
+  MatrixF dz;
+  Gradient g;
+  g.loss = softmax_loss(model.neuron(), z, y, nullptr, dz, nullptr);
+  model.backward(net, c, dz, g);
+  return g;
+}
+
+MatrixF predict(const Network& net, const MatrixF& x) {
+  Model model(net.spec);
+  Cache c;
+  MatrixF z = model.forward(net, x, c, 0, 0);
+  MatrixF y(z.rows(), z.cols());
+  for (Eigen::Index i = 0; i < z.size(); ++i) {
+    double d = 0;
+    y.data()[i] = static_cast<float>(model.neuron().value(z.data()[i], &d));
+  }
+  return y;
+}
+
+namespace {
+
+/// Correct predictions over rows [begin, end) of x (ranked by the oriented pre-activation, which
+/// orders classes exactly as the monotone neuron's outputs do; ties count as wrong).
+int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& y,
+                      const std::vector<int>& rows) {
+  int64_t correct = 0;
+  const size_t chunk = 2048;
+  for (size_t s = 0; s < rows.size(); s += chunk) {
+    size_t e = std::min(rows.size(), s + chunk);
+    MatrixF xb(static_cast<Eigen::Index>(e - s), x.cols());
+    for (size_t r = s; r < e; ++r) xb.row(static_cast<Eigen::Index>(r - s)) = x.row(rows[r]);
+    Cache c;
+    MatrixF z = model.forward(net, xb, c, 0, 0);
+    const double o = model.neuron().orient;
+    for (Eigen::Index r = 0; r < z.rows(); ++r) {
+      Eigen::Index best = 0;
+      int ties = 0;
+      for (Eigen::Index j = 1; j < z.cols(); ++j) {
+        if (o * z(r, j) > o * z(r, best)) {
+          best = j;
+          ties = 0;
+        } else if (o * z(r, j) == o * z(r, best)) {
+          ++ties;
+        }
+      }
+      if (ties == 0 && best == y[rows[s + static_cast<size_t>(r)]]) ++correct;
+    }
+  }
+  return correct;
+}
+
+}  // namespace
+
+double accuracy(const Network& net, const Samples& data) {
+  Model model(net.spec);
+  std::vector<int> rows(static_cast<size_t>(data.x.rows()));
+  for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<int>(k);
+  if (rows.empty()) return 0;
+  return static_cast<double>(count_correct(model, net, data.x, data.y, rows)) / static_cast<double>(rows.size());
+}
+
+std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOptions& opt,
+                            const std::function<void(const EpochLog&)>& progress) {
+  validate(net.spec);
+  const auto count = static_cast<int>(data.x.rows());
+  if (count == 0) fail("train: no samples");
+  if (data.x.cols() != net.spec.sizes.front())
+    fail("train: samples have {} inputs, the network {}", data.x.cols(), net.spec.sizes.front());
+  if (opt.batch < 1) fail("train.batch: must be >= 1, got {}", opt.batch);
+  Model model(net.spec);
+  // Hold out the validation set: a seeded permutation, its tail.
+  std::vector<int> order(count);
+  for (int k = 0; k < count; ++k) order[k] = k;
+  auto shuffle = [](std::vector<int>& v, devices::CellRng& rng) {
+    for (size_t k = v.size(); k > 1; --k) std::swap(v[k - 1], v[rng.next() % k]);
+  };
+  devices::CellRng split_rng(opt.seed, -1, -1, -1, devices::Purpose::other);
+  shuffle(order, split_rng);
+  const int nval = static_cast<int>(std::lround(opt.validation * count));
+  std::vector<int> val(order.end() - nval, order.end());
+  std::vector<int> tr(order.begin(), order.end() - nval);
+  if (tr.empty()) fail("train.validation: leaves no training samples");
+
+  const bool quantized_levels = net.spec.levels != 0;
+  const bool learn_scale = net.spec.model == LayerModel::software && quantized_levels && net.spec.learn_scale;
+  AdamState st;
+  for (const auto& w : net.w) {
+    st.m.push_back(MatrixF::Zero(w.rows(), w.cols()));
+    st.v.push_back(MatrixF::Zero(w.rows(), w.cols()));
+  }
+  st.ms.assign(net.w.size(), 0);
+  st.vs.assign(net.w.size(), 0);
+  int64_t step = 0;
+  double lr = opt.learning_rate;
+  std::vector<EpochLog> logs;
+  Network best = net;
+  double best_acc = -1;
+  int since_best = 0;
+  for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    devices::CellRng rng(opt.seed, epoch, -2, -2, devices::Purpose::other);
+    shuffle(tr, rng);
+    double loss_sum = 0;
+    int64_t correct = 0, batches = 0;
+    for (size_t s = 0; s < tr.size(); s += static_cast<size_t>(opt.batch)) {
+      const size_t e = std::min(tr.size(), s + static_cast<size_t>(opt.batch));
+      MatrixF xb(static_cast<Eigen::Index>(e - s), data.x.cols());
+      for (size_t r = s; r < e; ++r) xb.row(static_cast<Eigen::Index>(r - s)) = data.x.row(tr[r]);
+      Cache c;
+      const uint64_t key = devices::mix64(opt.seed ^ (static_cast<uint64_t>(epoch) << 40) ^ static_cast<uint64_t>(batches));
+      MatrixF z = model.forward(net, xb, c, opt.noise, key);
+      MatrixF dz;
+      int ok = 0;
+      loss_sum += softmax_loss(model.neuron(), z, data.y, tr.data() + s, dz, &ok);
+      correct += ok;
+      Gradient g;
+      model.backward(net, c, dz, g);
+      ++step;
+      ++batches;
+      for (size_t k = 0; k < net.w.size(); ++k) {
+        if (opt.optimizer == Optimizer::adam) {
+          const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+          const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+          st.m[k] = b1 * st.m[k] + (1 - b1) * g.w[k];
+          st.v[k] = b2 * st.v[k] + (1 - b2) * g.w[k].cwiseProduct(g.w[k]);
+          net.w[k].array() -= static_cast<float>(lr) * (st.m[k].array() / c1) / ((st.v[k].array() / c2).sqrt() + eps);
+          if (learn_scale) {
+            st.ms[k] = b1 * st.ms[k] + (1 - b1) * g.scale[k];
+            st.vs[k] = b2 * st.vs[k] + (1 - b2) * g.scale[k] * g.scale[k];
+            net.scale[k] -= static_cast<float>(lr) * (st.ms[k] / c1) / (std::sqrt(st.vs[k] / c2) + eps);
+          }
+        } else {
+          const float mu = static_cast<float>(opt.momentum), a = static_cast<float>(lr);
+          st.m[k] = mu * st.m[k] - a * g.w[k];
+          net.w[k] += st.m[k];
+          if (learn_scale) {
+            st.ms[k] = mu * st.ms[k] - a * g.scale[k];
+            net.scale[k] += st.ms[k];
+          }
+        }
+        if (quantized_levels) net.w[k] = net.w[k].cwiseMax(-1.0f).cwiseMin(1.0f);
+        if (learn_scale) net.scale[k] = std::max(net.scale[k], 1e-6f);
+      }
+    }
+    EpochLog log;
+    log.epoch = epoch;
+    log.loss = loss_sum / static_cast<double>(batches);
+    log.train_accuracy = static_cast<double>(correct) / static_cast<double>(tr.size());
+    log.validation_accuracy =
+        val.empty() ? log.train_accuracy
+                    : static_cast<double>(count_correct(model, net, data.x, data.y, val)) / static_cast<double>(val.size());
+    log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    logs.push_back(log);
+    if (progress) progress(log);
+    if (log.validation_accuracy > best_acc) {
+      best_acc = log.validation_accuracy;
+      best = net;
+      since_best = 0;
+    } else if (opt.patience > 0 && ++since_best >= opt.patience) {
+      break;
+    }
+    lr *= opt.lr_decay;
+  }
+  net = std::move(best);
+  return logs;
+}
+
+std::string to_json(const Network& net) {
+  nlohmann::json j;
+  j["format"] = "spinxbar-mlp";
+  j["version"] = 1;
+  j["sizes"] = net.spec.sizes;
+  j["model"] = net.spec.model == LayerModel::crossbar ? "crossbar" : "software";
+  j["levels"] = net.spec.levels;
+  j["activation"] = to_string(net.spec.activation);
+  j["scale"] = net.scale;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& w : net.w) {
+    nlohmann::json l;
+    l["rows"] = w.rows();
+    l["cols"] = w.cols();
+    l["latent"] = std::vector<float>(w.data(), w.data() + w.size());
+    layers.push_back(std::move(l));
+  }
+  j["layers"] = std::move(layers);
+  return j.dump(1) + "\n";
+}
+
+Network from_json(const std::string& text, const ModelSpec& spec, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON: {}", source, e.what());
+  }
+  try {
+    if (j.at("format") != "spinxbar-mlp") fail("{}: not a spinxbar model (format)", source);
+    auto sizes = j.at("sizes").get<std::vector<int>>();
+    if (sizes != spec.sizes) fail("{}: sizes {} do not match the configuration's {}", source, fmt::join(sizes, "-"), fmt::join(spec.sizes, "-"));
+    Network net;
+    net.spec = spec;
+    net.scale = j.at("scale").get<std::vector<float>>();
+    const auto& layers = j.at("layers");
+    if (layers.size() + 1 != sizes.size() || net.scale.size() + 1 != sizes.size())
+      fail("{}: {} layers expected", source, sizes.size() - 1);
+    for (size_t k = 0; k < layers.size(); ++k) {
+      auto rows = layers[k].at("rows").get<Eigen::Index>(), cols = layers[k].at("cols").get<Eigen::Index>();
+      auto v = layers[k].at("latent").get<std::vector<float>>();
+      if (rows != sizes[k] + 1 || cols != sizes[k + 1] || v.size() != static_cast<size_t>(rows * cols))
+        fail("{}: layer {} must be {} x {}", source, k + 1, sizes[k] + 1, sizes[k + 1]);
+      for (float& f : v) {
+        if (!std::isfinite(f)) fail("{}: layer {} has a non-finite weight", source, k + 1);
+        if (spec.levels != 0) f = std::clamp(f, -1.0f, 1.0f);  // latent range of quantized training
+      }
+      net.w.push_back(Eigen::Map<MatrixF>(v.data(), rows, cols));
+    }
+    return net;
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: {}", source, e.what());
+  }
+}
+
+NetworkWeights to_weights(const Network& net) {
+  NetworkWeights out;
+  for (size_t k = 0; k < net.w.size(); ++k) {
+    MatrixF q = quantized(net, k);
+    const int n = static_cast<int>(q.rows()) - 1, m = static_cast<int>(q.cols());
+    Matrix w, b;
+    w.rows = n;
+    w.cols = m;
+    b.rows = m;
+    b.cols = 1;
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < m; ++c) w.data.push_back(q(r, c));
+    for (int c = 0; c < m; ++c) b.data.push_back(q(n, c));
+    out.w.push_back(std::move(w));
+    out.b.push_back(std::move(b));
+  }
+  return out;
+}
+
+Network from_weights(const NetworkWeights& nw, const ModelSpec& spec) {
+  Network net = init_network(spec, 0);
+  for (size_t k = 0; k < net.w.size(); ++k) {
+    const int n = spec.sizes[k], m = spec.sizes[k + 1];
+    for (int r = 0; r <= n; ++r) {
+      for (int c = 0; c < m; ++c) {
+        double v = r < n ? nw.w[k].at(r, c) : nw.b[k].at(c, 0);
+        if (!std::isfinite(v)) fail("{}: value is not finite", r < n ? nw.w[k].where(r, c) : nw.b[k].where(c, 0));
+        net.w[k](r, c) = static_cast<float>(spec.levels != 0 ? std::clamp(v, -1.0, 1.0) : v);
+      }
+    }
+  }
+  return net;
+}
+
+void export_network(const Network& net, const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail("{}: cannot create the directory: {}", dir.string(), ec.message());
+  write_file_atomic(dir / "model.json", to_json(net));
+  NetworkWeights w = to_weights(net);
+  for (size_t k = 0; k < w.w.size(); ++k) {
+    for (const char* ext : {"csv", "npy"}) {
+      auto wp = dir / fmt::format("W{}.{}", k + 1, ext), bp = dir / fmt::format("B{}.{}", k + 1, ext);
+      if (std::string(ext) == "csv") {
+        write_csv(wp, w.w[k]);
+        write_csv(bp, w.b[k]);
+      } else {
+        write_npy(wp, w.w[k]);
+        write_npy(bp, w.b[k]);
+      }
+    }
+  }
+}
+
+}  // namespace spx::mlp

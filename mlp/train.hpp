@@ -1,0 +1,134 @@
+// MLP training on Eigen (single precision), for networks that run as crossbar circuits.
+// Two layer models:
+// - software: z = s (W_q [x; 1]) with W_q the float or quantized weights (bias as the last row) and s
+//   a per-layer scale (1 for float weights; learned or fixed for quantized ones); activations sigmoid,
+//   reverse sigmoid 1/(1+e^z), ReLU, hard-tanh or a tabulated transfer curve.
+// - crossbar: the ideal circuit of netlist/mlp.hpp without wire resistance, in closed form. Each
+//   h-partition p of the input lines (bias line at vdd last) sees the conductances G+/G- of the
+//   weight levels (devices/synapse.hpp) and gives N = sum x G and D = sum G per line; the readout
+//   turns them into a_p:
+//     loaded, ideal amplifier:   a = g (N+/D+ - N-/D-)
+//     loaded, four-resistor amplifier with op-amp gain A (R1 = R2 = r_in, R3 = R4 = g r_in):
+//       u = N+ R4 / (1 + D+ (R2 + R4)),  k = 1/D- + R1,
+//       a = A (u (R3 + k) - (N-/D-) R3) / (R3 + k (1 + A))
+//     virtual ground:            a = g r_in (N+ - N-)
+//   partitions merge by average or sum into z, and the neuron is vdd/(1+exp((z-offset)/slope)) or
+//   the characterized curve (linear extension past its ends, as pwl()). Training this model trains
+//   what the circuit computes.
+// Quantization: binary sign(w); k = 2m+1 levels round(m w)/m; latent float weights clipped to
+// [-1, 1] and straight-through gradients inside it (BinaryConnect). Loss: softmax cross-entropy on
+// the last layer's pre-activation oriented so that larger means a larger output (for an inverting
+// neuron -(z - offset)/slope), which ranks classes exactly as the outputs do.
+// Optimizers: SGD with momentum, Adam. Shuffling, initialization and noise come from seeded
+// SplitMix64 streams; results are identical for a given seed and thread count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "mlp/weights.hpp"
+#include "netlist/mlp.hpp"
+
+namespace spx::mlp {
+
+using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+enum class LayerModel : uint8_t { software, crossbar };
+enum class Activation : uint8_t { sigmoid, reverse_sigmoid, relu, hardtanh, curve };
+enum class Optimizer : uint8_t { sgd, adam };
+
+/// Parses "sigmoid", "reverse-sigmoid", "relu", "hardtanh", "curve"; nullopt otherwise.
+std::optional<Activation> parse_activation(const std::string& s);
+std::string to_string(Activation a);
+
+/// What the network is: sizes, weight quantization and how a layer computes.
+struct ModelSpec {
+  std::vector<int> sizes;                       ///< inputs first
+  LayerModel model = LayerModel::software;
+  int levels = 0;                               ///< 0 float, 2 binary, 3 ternary, 5, 11
+  Activation activation = Activation::sigmoid;  ///< software model
+  std::vector<double> curve_in, curve_out;      ///< activation curve (software model, curve)
+  bool learn_scale = true;                      ///< software, quantized: learn the per-layer scale
+  netlist::MlpSpec hardware;                    ///< crossbar model: devices, partitions, readout,
+                                                ///< neuron, vdd; hardware.layers[k].gain per layer
+};
+
+/// A network's parameters: latent weights (inputs+1) x outputs per layer, bias row last, and scales.
+struct Network {
+  ModelSpec spec;
+  std::vector<MatrixF> w;
+  std::vector<float> scale;
+};
+
+/// Training settings.
+struct TrainOptions {
+  Optimizer optimizer = Optimizer::adam;
+  double learning_rate = 1e-3;
+  double lr_decay = 1.0;       ///< learning rate factor per epoch
+  double momentum = 0.9;       ///< SGD
+  int batch = 64;
+  int epochs = 10;
+  int patience = 3;            ///< epochs without validation improvement before stopping (0: never)
+  double validation = 0.1;     ///< fraction of the training set held out
+  double noise = 0;            ///< std of Gaussian noise added to every pre-activation while training
+  uint64_t seed = 1;
+};
+
+/// One epoch's record.
+struct EpochLog {
+  int epoch = 0;
+  double loss = 0, train_accuracy = 0, validation_accuracy = 0, seconds = 0;
+};
+
+/// Samples: inputs row-major (count x inputs) and labels.
+struct Samples {
+  MatrixF x;
+  std::vector<int> y;
+};
+
+/// A fresh network for the spec (seeded initialization).
+Network init_network(const ModelSpec& spec, uint64_t seed);
+/// Checks a spec (sizes, levels against the model, hardware partitions); throws InputError.
+void validate(const ModelSpec& spec);
+
+/// Trains in place; calls `progress` after every epoch. Returns the epoch logs. The weights of the
+/// epoch with the best validation accuracy are kept (all of training when validation is 0).
+std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOptions& opt,
+                            const std::function<void(const EpochLog&)>& progress = {});
+
+/// Outputs of the last layer (activation values: volts for the crossbar model), count x classes.
+MatrixF predict(const Network& net, const MatrixF& x);
+/// Fraction of samples whose largest output is the label (a tie counts as wrong).
+double accuracy(const Network& net, const Samples& data);
+
+/// Quantized weight values of layer k ((inputs+1) x outputs), in [-1, 1] for quantized levels.
+MatrixF quantized(const Network& net, size_t k);
+
+/// Loss and gradient with respect to the latent weights and scales, for tests (no noise).
+struct Gradient {
+  double loss = 0;
+  std::vector<MatrixF> w;
+  std::vector<float> scale;
+};
+Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<int>& y);
+
+/// The project's own format: JSON with the spec summary, scales and latent weights (exact round trip).
+std::string to_json(const Network& net);
+/// Reads to_json's output into a network of the given spec; the sizes and levels must match.
+Network from_json(const std::string& text, const ModelSpec& spec, const std::string& source);
+
+/// Weight files of the quantized (or float) network in IMAC-Sim layout: W<k> inputs x outputs, B<k>
+/// outputs x 1 (the software model's scale is not part of them).
+NetworkWeights to_weights(const Network& net);
+/// A network whose latent weights are the given weight files' values (clipped to [-1, 1] when
+/// quantized), for fine-tuning; scales start as in init_network.
+Network from_weights(const NetworkWeights& w, const ModelSpec& spec);
+/// Writes model.json, W<k>/B<k>.csv and W<k>/B<k>.npy into dir (created if needed).
+void export_network(const Network& net, const std::filesystem::path& dir);
+
+}  // namespace spx::mlp
