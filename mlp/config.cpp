@@ -457,6 +457,8 @@ ModelSpec model_spec(const Config& cfg) {
     l.gain = cfg.gains[k];
     m.hardware.layers.push_back(l);
   }
+  if (m.model == LayerModel::crossbar && m.levels == 0)
+    fail("{}: train.weights: the crossbar model needs quantized weights (the synapse levels), not float", cfg.file.string());
   if (m.model == LayerModel::crossbar && cfg.spec.neuron.kind == netlist::NeuronKind::transistor)
     fail("{}: neuron.model: train with model = \"sot\" (the characterized curve of the transistor circuit)", cfg.file.string());
   return m;

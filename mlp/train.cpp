@@ -396,7 +396,6 @@ void validate(const ModelSpec& s) {
   if (s.levels != 0 && !devices::supported_levels(s.levels))
     fail("train.weights: levels must be float, 2, 3, 5 or 11, got {}", s.levels);
   if (s.model == LayerModel::crossbar) {
-    if (s.levels == 0) fail("train.weights: the crossbar model needs quantized weights (the synapse levels), not float");
     if (s.hardware.layers.size() + 1 != s.sizes.size()) fail("train: one amplifier gain per layer needed");
     const auto& n = s.hardware.neuron;
     if (n.kind != netlist::NeuronKind::ideal && n.curve_in.size() < 2)

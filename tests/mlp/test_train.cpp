@@ -1,0 +1,226 @@
+// Training: gradients against finite differences (software and crossbar models, every readout), the
+// crossbar model against the native circuit solve, tiny separable problems, determinism, export.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "devices/error.hpp"
+#include "mlp/train.hpp"
+#include "solver/native.hpp"
+
+using namespace spx;
+using namespace spx::mlp;
+
+namespace {
+
+netlist::MlpSpec hardware(int layers, netlist::Readout readout, bool ideal, netlist::MergeMode merge) {
+  netlist::MlpSpec h;
+  h.tile_rows = 4;
+  h.tile_cols = 4;
+  h.synapse.r_low = h.mtj.r_parallel();
+  h.synapse.r_high = h.mtj.r_antiparallel();
+  h.readout = readout;
+  h.ideal_amplifier = ideal;
+  h.merge = merge;
+  h.wire_r = false;
+  for (int k = 0; k < layers; ++k) {
+    netlist::LayerSpec l;
+    l.gain = 10;
+    h.layers.push_back(l);
+  }
+  return h;
+}
+
+MatrixF random_inputs(int rows, int cols, uint64_t seed, bool binary) {
+  devices::CellRng rng(seed, 0, 0, 0, devices::Purpose::other);
+  MatrixF x(rows, cols);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = binary ? (rng.uniform() < 0.5 ? -1.0f : 1.0f) : static_cast<float>(rng.uniform());
+  return x;
+}
+
+double loss_of(const Network& net, const MatrixF& x, const std::vector<int>& y) { return loss_gradient(net, x, y).loss; }
+
+/// Relative difference (2-norm) between the analytic and the central-difference gradient.
+double gradient_error(Network net, const MatrixF& x, const std::vector<int>& y) {
+  Gradient g = loss_gradient(net, x, y);
+  double diff = 0, norm = 0;
+  for (size_t k = 0; k < net.w.size(); ++k) {
+    for (Eigen::Index i = 0; i < net.w[k].size(); ++i) {
+      float keep = net.w[k].data()[i];
+      const float h = 4e-3f;
+      net.w[k].data()[i] = keep + h;
+      double up = loss_of(net, x, y);
+      net.w[k].data()[i] = keep - h;
+      double down = loss_of(net, x, y);
+      net.w[k].data()[i] = keep;
+      double fd = (up - down) / (2 * h), an = g.w[k].data()[i];
+      diff += (fd - an) * (fd - an);
+      norm += an * an;
+    }
+  }
+  return std::sqrt(diff / norm);
+}
+
+}  // namespace
+
+TEST_CASE("gradients match finite differences: software model, every activation") {
+  for (auto act : {Activation::sigmoid, Activation::reverse_sigmoid, Activation::hardtanh, Activation::curve}) {
+    CAPTURE(to_string(act));
+    ModelSpec s;
+    s.sizes = {6, 5, 3};
+    s.activation = act;
+    s.curve_in = {-2, -0.5, 0, 0.5, 2};
+    s.curve_out = {1, 0.9, 0.5, 0.1, 0};
+    Network net = init_network(s, 3);
+    auto x = random_inputs(8, 6, 1, false);
+    std::vector<int> y{0, 1, 2, 0, 1, 2, 0, 1};
+    CHECK(gradient_error(net, x, y) < 1e-2);
+  }
+}
+
+TEST_CASE("gradients match finite differences: crossbar model, every readout and merge") {
+  using R = netlist::Readout;
+  for (auto [readout, ideal] : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+    for (auto merge : {netlist::MergeMode::average, netlist::MergeMode::sum}) {
+      CAPTURE(static_cast<int>(readout));
+      CAPTURE(ideal);
+      CAPTURE(static_cast<int>(merge));
+      ModelSpec s;
+      s.sizes = {7, 5, 3};
+      s.model = LayerModel::crossbar;
+      s.levels = 0;  // continuous conductances: the exact gradient, checkable by differences
+      s.hardware = hardware(2, readout, ideal, merge);
+      if (readout == R::virtual_ground) {
+        s.hardware.layers[0].gain = s.hardware.layers[1].gain = 2e-2;  // rt = g r_in: keep z in the sigmoid's range
+      }
+      Network net = init_network(s, 5);
+      for (auto& w : net.w) w *= 1.6f;  // spread the weights over [-1, 1]
+      auto x = random_inputs(6, 7, 2, true);
+      std::vector<int> y{0, 1, 2, 2, 1, 0};
+      CHECK(gradient_error(net, x, y) < 1e-2);
+    }
+  }
+}
+
+TEST_CASE("the crossbar model equals the native solve of the generated circuit without wire resistance") {
+  using R = netlist::Readout;
+  for (auto [readout, ideal] : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+    for (int levels : {2, 3}) {
+      CAPTURE(static_cast<int>(readout));
+      CAPTURE(ideal);
+      CAPTURE(levels);
+      ModelSpec s;
+      s.sizes = {9, 6, 4};
+      s.model = LayerModel::crossbar;
+      s.levels = levels;
+      s.hardware = hardware(2, readout, ideal, netlist::MergeMode::average);
+      s.hardware.synapse.levels = levels;
+      if (readout == R::virtual_ground) s.hardware.layers[0].gain = s.hardware.layers[1].gain = 2e-2;
+      Network net = init_network(s, 11);
+      auto x = random_inputs(3, 9, 4, true);
+      MatrixF predicted = predict(net, x);
+      // The same weights as a circuit.
+      netlist::MlpSpec hw = s.hardware;
+      const int m = levels == 2 ? 1 : (levels - 1) / 2;
+      for (size_t k = 0; k < net.w.size(); ++k) {
+        MatrixF q = quantized(net, k);
+        auto& l = hw.layers[k];
+        l.inputs = s.sizes[k];
+        l.outputs = s.sizes[k + 1];
+        for (int i = 0; i < l.inputs; ++i)
+          for (int j = 0; j < l.outputs; ++j) l.weights.push_back(static_cast<int>(std::lround(q(i, j) * m)));
+        for (int j = 0; j < l.outputs; ++j) l.biases.push_back(static_cast<int>(std::lround(q(l.inputs, j) * m)));
+      }
+      for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        std::vector<double> in(x.cols());
+        for (Eigen::Index c = 0; c < x.cols(); ++c) in[c] = x(r, c);
+        netlist::Circuit c;
+        auto ports = netlist::build_mlp(hw, in, c);
+        c.analyses = {netlist::Analysis{}};
+        auto res = solver::simulate_native(c);
+        REQUIRE(res[0].report.ok());
+        for (size_t j = 0; j < ports.outputs.size(); ++j) {
+          double v = res[0].vectors.at("v(" + c.node_name(ports.outputs[j]) + ")")[0];
+          CHECK(std::fabs(predicted(r, static_cast<Eigen::Index>(j)) - v) < 1e-4);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a tiny separable problem reaches 100 %: software float and crossbar binary") {
+  // Class = majority of seven +-1 inputs (all-positive binary weights separate it).
+  auto x = random_inputs(400, 7, 7, true);
+  std::vector<int> y(400);
+  for (int r = 0; r < 400; ++r) y[r] = x.row(r).sum() > 0 ? 1 : 0;
+  Samples data{x, y};
+  TrainOptions opt;
+  opt.epochs = 40;
+  opt.patience = 0;
+  opt.validation = 0;
+  opt.learning_rate = 1e-2;
+  ModelSpec soft;
+  soft.sizes = {7, 4, 2};
+  Network a = init_network(soft, 1);
+  train(a, data, opt);
+  CHECK(accuracy(a, data) == 1.0);
+  ModelSpec xbar;
+  xbar.sizes = {7, 6, 2};
+  xbar.model = LayerModel::crossbar;
+  xbar.levels = 2;
+  xbar.hardware = hardware(2, netlist::Readout::loaded, false, netlist::MergeMode::average);
+  for (auto& l : xbar.hardware.layers) l.gain = 1;  // gain 10 saturates every neuron of this small net
+  Network b = init_network(xbar, 1);
+  train(b, data, opt);
+  CHECK(accuracy(b, data) == 1.0);
+}
+
+TEST_CASE("same seed, same weights, bit for bit (with noise and validation split)") {
+  auto x = random_inputs(300, 10, 9, true);
+  std::vector<int> y(300);
+  for (int r = 0; r < 300; ++r) y[r] = (x(r, 0) > 0 ? 1 : 0) + (x(r, 5) > 0 ? 1 : 0);
+  Samples data{x, y};
+  TrainOptions opt;
+  opt.epochs = 3;
+  opt.noise = 0.05;
+  opt.validation = 0.2;
+  opt.seed = 42;
+  ModelSpec s;
+  s.sizes = {10, 6, 3};
+  s.levels = 3;
+  Network a = init_network(s, opt.seed), b = init_network(s, opt.seed);
+  auto la = train(a, data, opt);
+  auto lb = train(b, data, opt);
+  for (size_t k = 0; k < a.w.size(); ++k) CHECK(a.w[k] == b.w[k]);
+  CHECK(a.scale == b.scale);
+  CHECK(la.back().loss == lb.back().loss);
+  opt.seed = 43;
+  Network c = init_network(s, opt.seed);
+  train(c, data, opt);
+  CHECK(c.w[0] != a.w[0]);
+}
+
+TEST_CASE("export and import round trip exactly; bad model files name themselves") {
+  ModelSpec s;
+  s.sizes = {5, 4, 3};
+  s.levels = 5;
+  Network net = init_network(s, 8);
+  net.scale = {0.123456789f, 3.14159274f};
+  Network back = from_json(to_json(net), s, "model.json");
+  for (size_t k = 0; k < net.w.size(); ++k) CHECK(back.w[k] == net.w[k]);
+  CHECK(back.scale == net.scale);
+  auto dir = std::filesystem::temp_directory_path() / "spx_train_export";
+  export_network(net, dir);
+  NetworkWeights w = read_weights(dir, s.sizes, "csv");
+  NetworkWeights n = read_weights(dir, s.sizes, "npy");
+  Network q = from_weights(w, s);
+  for (size_t k = 0; k < net.w.size(); ++k) {
+    CHECK(quantized(q, k) == quantized(net, k));
+    CHECK(w.w[k].data == n.w[k].data);
+  }
+  CHECK(to_levels(w.w[0], devices::SynapseMap{5, 1, 3}).size() == 20);  // every value is a 5-level weight
+  CHECK_THROWS_WITH_AS(from_json("{\"format\": \"spinxbar-mlp\", \"sizes\": [5, 4]}", s, "m.json"),
+                       doctest::Contains("m.json: sizes 5-4 do not match"), InputError);
+  CHECK_THROWS_WITH_AS(from_json("{", s, "m.json"), doctest::Contains("m.json: not valid JSON"), InputError);
+}
