@@ -416,6 +416,16 @@ std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
     if (count > 1) fail("{}: input.values gives one image; use input.dataset for {} images", cfg.file.string(), count);
     return {in.values};
   }
+  if (!in.idx_dataset.empty()) {
+    // Test-split images, preprocessed as for training.
+    Samples s = load_samples(cfg, Split::test, -1);
+    if (count > static_cast<int>(s.y.size()))
+      fail("{}: input: images {}..{} requested, the test set has {} from input.first = {}", cfg.file.string(), in.first,
+           in.first + count - 1, s.y.size(), in.first);
+    std::vector<std::vector<double>> out;
+    for (int k = 0; k < count; ++k) out.emplace_back(s.x.row(k).begin(), s.x.row(k).end());
+    return out;
+  }
   if (in.dataset.empty()) fail("{}: input: give values or a dataset", cfg.file.string());
   Matrix data = read_csv(in.dataset);
   if (data.cols != n) fail("{}: has {} values per image, the network has {} inputs", data.source, data.cols, n);
