@@ -665,9 +665,14 @@ NetworkWeights to_weights(const Network& net) {
     w.cols = m;
     b.rows = m;
     b.cols = 1;
+    // Quantized values as exact levels j/m in double precision (0.2, not the float 0.200000003).
+    const int half = net.spec.levels == 2 ? 1 : (net.spec.levels - 1) / 2;
+    auto value = [&](int r, int c) {
+      return net.spec.levels == 0 ? static_cast<double>(q(r, c)) : std::round(q(r, c) * half) / half;
+    };
     for (int r = 0; r < n; ++r)
-      for (int c = 0; c < m; ++c) w.data.push_back(q(r, c));
-    for (int c = 0; c < m; ++c) b.data.push_back(q(n, c));
+      for (int c = 0; c < m; ++c) w.data.push_back(value(r, c));
+    for (int c = 0; c < m; ++c) b.data.push_back(value(n, c));
     out.w.push_back(std::move(w));
     out.b.push_back(std::move(b));
   }
