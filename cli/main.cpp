@@ -11,8 +11,6 @@
 #include <Eigen/Core>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
@@ -144,7 +142,6 @@ int cmd_train(const std::string& config, std::string out, int epochs, int thread
   namespace mlp = spx::mlp;
   auto cfg = mlp::load_config(config);
   mlp::ModelSpec spec = mlp::model_spec(cfg);
-  mlp::validate(spec);
   mlp::TrainOptions opt = cfg.train.options;
   if (epochs > 0) opt.epochs = epochs;
   if (threads <= 0) threads = cfg.train.threads;
@@ -160,16 +157,11 @@ int cmd_train(const std::string& config, std::string out, int epochs, int thread
   } else if (std::filesystem::is_directory(init)) {
     net = mlp::from_weights(mlp::read_weights(init, cfg.sizes, cfg.weights_format), spec);
   } else {
-    std::ifstream f(init);
-    if (!f) spx::fail("{}: train.init: cannot open {}", config, init.string());
-    std::stringstream text;
-    text << f.rdbuf();
-    net = mlp::from_json(text.str(), spec, init.string());
+    net = mlp::from_json(mlp::read_file(init), spec, init.string());
   }
-  const char* levels[] = {"float", "", "binary", "ternary", "", "5-level", "", "", "", "", "", "11-level"};
   std::string sizes = fmt::format("{}", fmt::join(cfg.sizes, "-"));
   fmt::print("training {} {} {} on {} ({} images, {:.0f} % held out for validation), {} threads\n", sizes,
-             spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software", levels[spec.levels],
+             spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software", mlp::weights_name(spec.levels),
              cfg.input.idx_dataset, train_set.y.size(), opt.validation * 100, threads);
   std::fflush(stdout);
   auto logs = mlp::train(net, train_set, opt, [&](const mlp::EpochLog& l) {
@@ -184,7 +176,7 @@ int cmd_train(const std::string& config, std::string out, int epochs, int thread
   j["config"] = config;
   j["sizes"] = cfg.sizes;
   j["model"] = spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software";
-  j["weights"] = levels[spec.levels];
+  j["weights"] = mlp::weights_name(spec.levels);
   j["dataset"] = cfg.input.idx_dataset;
   j["train_images"] = train_set.y.size();
   j["test_images"] = test_set.y.size();

@@ -256,9 +256,9 @@ Config load_config(const fs::path& file) {
           else in.dataset = p;
         }
       };
-      h["binarize"] = [&](const toml::node& n, std::string_view k) { in.binarize = x.boolean(n, k); };
-      h["high"] = [&](const toml::node& n, std::string_view k) { in.high = x.number(n, k); };
-      h["low"] = [&](const toml::node& n, std::string_view k) { in.low = x.number(n, k); };
+      h["binarize"] = [&](const toml::node& n, std::string_view k) { in.preprocess.binarize = x.boolean(n, k); };
+      h["high"] = [&](const toml::node& n, std::string_view k) { in.preprocess.high = x.number(n, k); };
+      h["low"] = [&](const toml::node& n, std::string_view k) { in.preprocess.low = x.number(n, k); };
       h["crop"] = [&](const toml::node& n, std::string_view k) {
         in.preprocess.crop = static_cast<int>(x.integer(n, k));
         if (in.preprocess.crop < 0) x.bad(n, k, "must be >= 0 pixels");
@@ -353,9 +353,6 @@ Config load_config(const fs::path& file) {
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
   s.synapse.levels = levels;
-  cfg.input.preprocess.binarize = cfg.input.binarize;
-  cfg.input.preprocess.high = cfg.input.high;
-  cfg.input.preprocess.low = cfg.input.low;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
   if (!(s.synapse.r_high > s.synapse.r_low))
@@ -418,7 +415,7 @@ std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
   }
   if (!in.idx_dataset.empty()) {
     // Test-split images, preprocessed as for training.
-    Samples s = load_samples(cfg, Split::test, -1);
+    Samples s = load_samples(cfg, Split::test, count);
     if (count > static_cast<int>(s.y.size()))
       fail("{}: input: images {}..{} requested, the test set has {} from input.first = {}", cfg.file.string(), in.first,
            in.first + count - 1, s.y.size(), in.first);
@@ -437,16 +434,13 @@ std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
     for (int k = 0; k < n; ++k) {
       double v = data.at(img, k);
       if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
-      x[k] = in.binarize ? (v > 0 ? in.high : v < 0 ? in.low : 0.0) : v;
+      const Preprocess& p = in.preprocess;
+      x[k] = p.binarize ? (v > 0 ? p.high : v < 0 ? p.low : 0.0) : v;
     }
     out.push_back(std::move(x));
   }
   return out;
 }
-
-}  // namespace spx::mlp
-
-namespace spx::mlp {
 
 ModelSpec model_spec(const Config& cfg) {
   ModelSpec m;

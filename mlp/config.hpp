@@ -34,10 +34,8 @@ struct InputConfig {
   std::vector<double> values;          ///< V, explicit DC values of the input lines
   std::filesystem::path dataset;       ///< IMAC-Sim style CSV, one image per row (N x inputs)
   std::string idx_dataset;             ///< "mnist", "fashion-mnist" or an IDX directory (instead of CSV)
-  Preprocess preprocess;               ///< IDX images -> input voltages (binarize/high/low mirrored)
-  bool binarize = true;                ///< sign of the data -> high / low / 0
-  double high = 1.0;                   ///< V for positive data
-  double low = -1.0;                   ///< V for negative data
+  Preprocess preprocess;               ///< binarize, high, low (V); crop, resize, threshold for IDX
+                                       ///< images (CSV data binarizes by sign: > 0 high, < 0 low, 0)
   int first = 0;                       ///< first image (row) used
   int images = 1;                      ///< images in one netlist (more than one: time windows)
   double window = 2e-9;                ///< s, time per image in a transient netlist

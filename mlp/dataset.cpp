@@ -8,10 +8,9 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 #include "devices/error.hpp"
+#include "mlp/weights.hpp"
 
 namespace spx::mlp {
 namespace fs = std::filesystem;
@@ -194,19 +193,13 @@ uint32_t crc32(const uint8_t* p, size_t n) {
   return c ^ 0xffffffffu;
 }
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail("{}: cannot open", path.string());
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 uint32_t big_endian(const std::vector<uint8_t>& b, size_t at) {
   return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | b[at + 3];
 }
 
 }  // namespace
 
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string& what) {
+std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& what) {
   std::vector<uint8_t> out;
   size_t pos = 0;
   try {
@@ -249,9 +242,10 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string
 }
 
 std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
-  auto bytes = read_bytes(path);
+  const std::string text = read_file(path);
+  std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return gunzip(bytes, path.string());
-  return bytes;
+  return {bytes.begin(), bytes.end()};
 }
 
 Images read_idx_images(const fs::path& path) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace spx::mlp {
 /// Bytes of a file, gunzipped when it starts with the gzip magic. Errors name the file.
 std::vector<uint8_t> read_maybe_gzip(const std::filesystem::path& path);
 /// Decompresses a gzip stream (one or more members); `what` names it in errors.
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string& what);
+std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& what);
 
 /// Greyscale images, one byte per pixel, row-major, image after image.
 struct Images {

@@ -33,6 +33,15 @@ std::string to_string(Activation a) {
   return "?";
 }
 
+std::string weights_name(int levels) {
+  switch (levels) {
+    case 0: return "float";
+    case 2: return "binary";
+    case 3: return "ternary";
+    default: return fmt::format("{}-level", levels);
+  }
+}
+
 namespace {
 
 using RowF = Eigen::Matrix<float, 1, Eigen::Dynamic>;
@@ -125,10 +134,13 @@ Neuron neuron_of(const ModelSpec& s) {
   return n;
 }
 
+/// Positive levels m of a k-level weight (binary: 1).
+int half_levels(int levels) { return devices::SynapseMap{levels}.half_levels(); }
+
 float quantize(float w, int levels) {
   if (levels == 0) return w;
   if (levels == 2) return w >= 0 ? 1.0f : -1.0f;
-  const float m = static_cast<float>((levels - 1) / 2);
+  const auto m = static_cast<float>(half_levels(levels));
   return std::clamp(std::round(w * m), -m, m) / m;
 }
 
@@ -175,7 +187,24 @@ struct Cache {
   std::vector<MatrixF> p;             // software: xa q (before the scale)
   std::vector<std::vector<MatrixF>> part;  // crossbar: per partition, 4 partial-derivative maps (B x m)
   std::vector<MatrixF> z, dy;         // pre-activations and activation slopes
+  MatrixF out;                        // the last layer's activations
 };
+
+/// The class with the largest oriented pre-activation in row r, or -1 on a tie.
+Eigen::Index top_class(const MatrixF& z, Eigen::Index r, double orient) {
+  Eigen::Index best = 0;
+  bool tie = false;
+  for (Eigen::Index j = 1; j < z.cols(); ++j) {
+    const double a = orient * z(r, j), b = orient * z(r, best);
+    if (a > b) {
+      best = j;
+      tie = false;
+    } else if (a == b) {
+      tie = true;
+    }
+  }
+  return tie ? -1 : best;
+}
 
 class Model {
  public:
@@ -253,6 +282,7 @@ class Model {
       c.z[k] = std::move(z);
       in = std::move(y);
     }
+    c.out = std::move(in);
     return c.z.back();
   }
 
@@ -361,19 +391,15 @@ double softmax_loss(const Neuron& n, const MatrixF& z, const std::vector<int>& y
   std::vector<double> l(m);
   for (Eigen::Index r = 0; r < b; ++r) {
     double top = -INFINITY;
-    Eigen::Index best = 0;
     for (Eigen::Index j = 0; j < m; ++j) {
       l[j] = n.orient * z(r, j) / n.width;
-      if (l[j] > top) {
-        top = l[j];
-        best = j;
-      }
+      top = std::max(top, l[j]);
     }
     double sum = 0;
     for (Eigen::Index j = 0; j < m; ++j) sum += std::exp(l[j] - top);
     const int label = y[rows ? rows[r] : r];
     loss += std::log(sum) - (l[label] - top);
-    if (best == label && correct) ++*correct;
+    if (correct && top_class(z, r, n.orient) == label) ++*correct;
     for (Eigen::Index j = 0; j < m; ++j) {
       double p = std::exp(l[j] - top) / sum - (j == label ? 1.0 : 0.0);
       dz(r, j) = static_cast<float>(p * n.orient / n.width / static_cast<double>(b));
@@ -443,13 +469,8 @@ Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<i
 MatrixF predict(const Network& net, const MatrixF& x) {
   Model model(net.spec);
   Cache c;
-  MatrixF z = model.forward(net, x, c, 0, 0);
-  MatrixF y(z.rows(), z.cols());
-  for (Eigen::Index i = 0; i < z.size(); ++i) {
-    double d = 0;
-    y.data()[i] = static_cast<float>(model.neuron().value(z.data()[i], &d));
-  }
-  return y;
+  model.forward(net, x, c, 0, 0);
+  return c.out;
 }
 
 namespace {
@@ -466,20 +487,8 @@ int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, 
     for (size_t r = s; r < e; ++r) xb.row(static_cast<Eigen::Index>(r - s)) = x.row(rows[r]);
     Cache c;
     MatrixF z = model.forward(net, xb, c, 0, 0);
-    const double o = model.neuron().orient;
-    for (Eigen::Index r = 0; r < z.rows(); ++r) {
-      Eigen::Index best = 0;
-      int ties = 0;
-      for (Eigen::Index j = 1; j < z.cols(); ++j) {
-        if (o * z(r, j) > o * z(r, best)) {
-          best = j;
-          ties = 0;
-        } else if (o * z(r, j) == o * z(r, best)) {
-          ++ties;
-        }
-      }
-      if (ties == 0 && best == y[rows[s + static_cast<size_t>(r)]]) ++correct;
-    }
+    for (Eigen::Index r = 0; r < z.rows(); ++r)
+      if (top_class(z, r, model.neuron().orient) == y[rows[s + static_cast<size_t>(r)]]) ++correct;
   }
   return correct;
 }
@@ -666,7 +675,7 @@ NetworkWeights to_weights(const Network& net) {
     b.rows = m;
     b.cols = 1;
     // Quantized values as exact levels j/m in double precision (0.2, not the float 0.200000003).
-    const int half = net.spec.levels == 2 ? 1 : (net.spec.levels - 1) / 2;
+    const int half = half_levels(net.spec.levels);
     auto value = [&](int r, int c) {
       return net.spec.levels == 0 ? static_cast<double>(q(r, c)) : std::round(q(r, c) * half) / half;
     };

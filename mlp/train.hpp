@@ -45,6 +45,8 @@ enum class Optimizer : uint8_t { sgd, adam };
 /// Parses "sigmoid", "reverse-sigmoid", "relu", "hardtanh", "curve"; nullopt otherwise.
 std::optional<Activation> parse_activation(const std::string& s);
 std::string to_string(Activation a);
+/// "float", "binary", "ternary", "5-level" or "11-level" for 0, 2, 3, 5, 11 levels.
+std::string weights_name(int levels);
 
 /// What the network is: sizes, weight quantization and how a layer computes.
 struct ModelSpec {

@@ -26,13 +26,6 @@ std::string Matrix::where(int r, int c) const {
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in || fs::is_directory(p)) fail("{}: cannot open", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 
 std::string_view trim(std::string_view s) {
@@ -42,6 +35,14 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in || fs::is_directory(p)) fail("{}: cannot open", p.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 void write_file_atomic(const fs::path& p, const std::string& bytes) {
   fs::path tmp = p;
@@ -59,7 +60,7 @@ Matrix read_csv(const fs::path& path) {
   Matrix m;
   m.source = path.filename().string();
   m.csv = true;
-  std::string text = read_all(path);
+  std::string text = read_file(path);
   size_t start = 0;
   int line = 0;
   while (start < text.size()) {
@@ -103,7 +104,7 @@ Matrix read_csv(const fs::path& path) {
 Matrix read_npy(const fs::path& path) {
   Matrix m;
   m.source = path.filename().string();
-  std::string b = read_all(path);
+  std::string b = read_file(path);
   if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0) fail("{}: not a .npy file", m.source);
   int major = static_cast<unsigned char>(b[6]);
   size_t hlen = 0, hstart = 0;

@@ -32,6 +32,9 @@ Matrix read_npy(const std::filesystem::path& path);
 /// Reads by extension (.csv, .npy).
 Matrix read_matrix(const std::filesystem::path& path);
 
+/// The whole file as bytes; an error names the file.
+std::string read_file(const std::filesystem::path& path);
+
 /// Writes bytes to a file through a temporary file and a rename, so the file is complete or absent.
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
 

@@ -50,6 +50,27 @@ Pattern compress(const std::vector<std::pair<int32_t, int32_t>>& coords, int32_t
   return p;
 }
 
+/// The load that records stamp positions: transient mode, so that capacitors and inductors stamp too.
+LoadContext pattern_probe() {
+  LoadContext probe;
+  probe.mode = LoadContext::Mode::tran;
+  probe.h = 1;
+  probe.a0 = 1;
+  return probe;
+}
+
+/// Compresses recorded stamps: each stamp call's value index goes to `slot`, `values` becomes the
+/// zeroed value array of the pattern, and the coordinates are freed.
+Pattern take_pattern(std::vector<std::pair<int32_t, int32_t>>& coords, int32_t n, std::vector<int32_t>& slot,
+                     std::vector<double>& values) {
+  Pattern p = compress(coords, n);
+  slot = std::move(p.slot);
+  values.assign(p.rowidx.size(), 0);
+  coords.clear();
+  coords.shrink_to_fit();
+  return p;
+}
+
 }  // namespace
 
 NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(circuit), opt_(options) {
@@ -99,18 +120,10 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
 
   // Record the stamp positions once, then build the compressed-column pattern.
   recording_ = true;
-  LoadContext probe;
-  probe.mode = LoadContext::Mode::tran;
-  probe.h = 1;
-  probe.a0 = 1;
   rhs_.assign(n_, 0);
-  load(probe, std::vector<double>(n_, 0.0));
+  load(pattern_probe(), std::vector<double>(n_, 0.0));
   recording_ = false;
-  Pattern p = compress(coords_, n_);
-  slot_ = std::move(p.slot);
-  values_.assign(p.rowidx.size(), 0);
-  coords_.clear();
-  coords_.shrink_to_fit();
+  Pattern p = take_pattern(coords_, n_, slot_, values_);
   colptr_ = p.colptr;
   rowidx_ = p.rowidx;
   lu_.analyze(n_, std::move(p.colptr), std::move(p.rowidx));
@@ -419,17 +432,9 @@ void NodalSystem::setup_spd() {
     if (e.kind != ElementKind::resistor || touches) spd_rhs_elems_.push_back(t);
   }
   recording_ = true;
-  LoadContext probe;
-  probe.mode = LoadContext::Mode::tran;
-  probe.h = 1;
-  probe.a0 = 1;
-  load_spd(probe);
+  load_spd(pattern_probe());
   recording_ = false;
-  Pattern p = compress(spd_coords_, nfree_);
-  spd_slot_ = std::move(p.slot);
-  spd_values_.assign(p.rowidx.size(), 0);
-  spd_coords_.clear();
-  spd_coords_.shrink_to_fit();
+  Pattern p = take_pattern(spd_coords_, nfree_, spd_slot_, spd_values_);
   chol_.analyze(nfree_, p.colptr, p.rowidx, opt_.ordering, opt_.supernodal);
   spd_colptr_ = std::move(p.colptr);
   spd_rowidx_ = std::move(p.rowidx);

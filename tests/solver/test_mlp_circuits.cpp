@@ -81,6 +81,14 @@ std::vector<double> native_outputs(const netlist::Circuit& c, const std::vector<
   return out;
 }
 
+/// Output voltages of the network's full native operating point for inputs x.
+std::vector<double> network_outputs(const MlpSpec& s, const std::vector<double>& x) {
+  netlist::Circuit c;
+  auto ports = netlist::build_mlp(s, x, c);
+  c.analyses.push_back({});
+  return native_outputs(c, ports.outputs);
+}
+
 }  // namespace
 
 TEST_CASE("16-8-4 network in 4x4 tiles: ngspice and native agree (with and without C)") {
@@ -144,10 +152,7 @@ TEST_CASE("ideal amplifiers and no wire resistance reproduce the closed-form net
   s.ideal_amplifier = true;
   for (uint32_t img = 0; img < 5; ++img) {
     auto x = random_inputs(24, 100 + img);
-    netlist::Circuit c;
-    auto ports = netlist::build_mlp(s, x, c);
-    c.analyses.push_back({});
-    auto out = native_outputs(c, ports.outputs);
+    auto out = network_outputs(s, x);
     auto ref = reference(s, x);
     for (size_t k = 0; k < out.size(); ++k) CHECK(out[k] == doctest::Approx(ref.back()[k]).epsilon(1e-9));
   }
@@ -162,10 +167,7 @@ TEST_CASE("with small wire resistance the circuit classifies like its model (doc
   int same = 0;
   for (uint32_t img = 0; img < 10; ++img) {
     auto x = random_inputs(32, 300 + img);
-    netlist::Circuit c;
-    auto ports = netlist::build_mlp(s, x, c);
-    c.analyses.push_back({});
-    auto out = native_outputs(c, ports.outputs);
+    auto out = network_outputs(s, x);
     auto ref = reference(s, x);
     same += argmax(out) == argmax(ref.back());
     for (size_t k = 0; k < out.size(); ++k) CHECK(out[k] == doctest::Approx(ref.back()[k]).epsilon(1e-2));
