@@ -3,6 +3,8 @@
 //   compare FILE.cir                                                     run both backends, print agreement
 //   netlist CONFIG [-o FILE] [--dialect ngspice|hspice] [--images N]     write a network's netlist
 //   train CONFIG [--out DIR] [--epochs N] [--threads N] [--limit N]     train a network for the circuit
+//   run CONFIG [--backend native|ngspice] [--images N] [--first K] [--out DIR] [--resume]
+//                                                                        circuit-level inference over a dataset
 // Bad input prints one line on stderr and exits 2; a simulation that fails numerically exits 1.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,13 +12,18 @@
 
 #include <Eigen/Core>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "devices/error.hpp"
 #include "mlp/generate.hpp"
+#include "mlp/run.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
 #include "solver/compare.hpp"
@@ -194,6 +201,87 @@ int cmd_train(const std::string& config, std::string out, int epochs, int thread
   return 0;
 }
 
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted = true; }
+
+/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 10 % (and at most
+/// every 10 s) otherwise.
+class ProgressPrinter {
+ public:
+  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) != 0) {}
+  void operator()(int done, int total, int simulated, double seconds) {
+    const double rate = simulated / std::max(seconds, 1e-9);
+    const double eta = (total - done) / std::max(rate, 1e-9);
+    if (tty_) {
+      const int width = 30, fill = static_cast<int>(static_cast<double>(width) * done / std::max(total, 1));
+      fmt::print(stderr, "\r[{}{}] {}/{} images  {:.1f}/s  ETA {:.0f} s ", std::string(fill, '#'),
+                 std::string(width - fill, '.'), done, total, rate, eta);
+      if (done == total) fmt::print(stderr, "\n");
+      std::fflush(stderr);
+      return;
+    }
+    const int decile = static_cast<int>(10.0 * done / std::max(total, 1));
+    if (done == total || decile > last_decile_ || seconds - last_time_ >= 10) {
+      fmt::print(stderr, "{}/{} images ({:.0f} %), {:.1f} images/s, ETA {:.0f} s\n", done, total, 100.0 * done / total, rate, eta);
+      std::fflush(stderr);
+      last_decile_ = decile;
+      last_time_ = seconds;
+    }
+  }
+  void end_line() {
+    if (tty_) fmt::print(stderr, "\n");
+  }
+
+ private:
+  bool tty_;
+  int last_decile_ = 0;
+  double last_time_ = 0;
+};
+
+std::string stat_line(const nlohmann::json& s, double scale, const char* unit) {
+  if (s.is_null()) return "n/a";
+  return fmt::format("mean {:.4g} {}, p50 {:.4g}, p95 {:.4g}, max {:.4g}", s["mean"].get<double>() * scale, unit,
+                     s["p50"].get<double>() * scale, s["p95"].get<double>() * scale, s["max"].get<double>() * scale);
+}
+
+int cmd_run(const std::string& config, spx::mlp::RunOptions opt, const std::string& analysis) {
+  namespace mlp = spx::mlp;
+  auto cfg = mlp::load_config(config);
+  mlp::load_network(cfg);
+  if (!analysis.empty()) opt.transient = analysis == "tran";
+  if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");
+  opt.version = SPX_VERSION;
+  opt.interrupt = &interrupted;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  ProgressPrinter progress;
+  opt.progress = [&](int done, int total, int simulated, double seconds) { progress(done, total, simulated, seconds); };
+  mlp::RunOutcome o = mlp::run_network(cfg, opt);
+  if (!o.complete) {
+    progress.end_line();
+    fmt::print(stderr, "stopped after {} of {} images ({} now); {}/images.csv holds them. Continue with --resume.\n",
+               o.done, o.total, o.simulated, opt.out.string());
+    return interrupted ? 130 : 3;
+  }
+  const auto& s = o.summary;
+  const auto& run = s["run"];
+  fmt::print("{} images of {} ({}), backend {}, analysis {}\n", s["images"].get<int>(), run["dataset"].get<std::string>(),
+             config, run["backend"].get<std::string>(), run["analysis"].get<std::string>());
+  if (!s["accuracy"].is_null())
+    fmt::print("circuit accuracy   {:.2f} % ({} of {} correct, {} ties)\n", 100 * s["accuracy"].get<double>(),
+               s["correct"].get<int>(), s["labelled"].get<int>(), s["ties"].get<int>());
+  if (!s["reference"].is_null() && !s["reference"]["accuracy"].is_null())
+    fmt::print("software reference {:.2f} % (same class as the circuit on {:.2f} % of images)\n",
+               100 * s["reference"]["accuracy"].get<double>(), 100 * s["reference"]["agreement"].get<double>());
+  fmt::print("power   {}\n", stat_line(s["power_w"], 1e6, "uW"));
+  fmt::print("energy  {} per inference ({})\n", stat_line(s["energy_j"], 1e12, "pJ"), s["energy_basis"].get<std::string>());
+  fmt::print("latency {}\n", stat_line(s["latency_s"], 1e9, "ns"));
+  fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json\n",
+             s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,6 +324,20 @@ int main(int argc, char** argv) {
   tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(CLI::PositiveNumber);
   tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(CLI::PositiveNumber);
 
+  std::string rcfg, ranalysis, rbackend = "native";
+  spx::mlp::RunOptions ropt;
+  auto* run = app.add_subcommand("run", "Simulate a network at circuit level over a dataset: accuracy, energy, latency");
+  run->add_option("config", rcfg, "Configuration (.toml) with [network] weights and [input]")->required();
+  run->add_option("--backend", rbackend, "native | ngspice")->check(CLI::IsMember({"native", "ngspice"}));
+  run->add_option("--analysis", ranalysis, "op | tran (overrides run.analysis)")->check(CLI::IsMember({"op", "tran"}));
+  run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(CLI::PositiveNumber);
+  run->add_option("--first", ropt.first, "First image (default: input.first)")->check(CLI::NonNegativeNumber);
+  run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)");
+  run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
+  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(CLI::PositiveNumber);
+  run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -249,6 +351,10 @@ int main(int argc, char** argv) {
     if (cmp->parsed()) return cmd_compare(cfile);
     if (net->parsed()) return cmd_netlist(ncfg, nout, dialect, nimages);
     if (tr->parsed()) return cmd_train(tcfg, tout, tepochs, tthreads, tlimit);
+    if (run->parsed()) {
+      ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;
+      return cmd_run(rcfg, ropt, ranalysis);
+    }
   } catch (const spx::InputError& e) {
     std::fprintf(stderr, "spinxbar: %s\n", e.what());
     return 2;

@@ -271,6 +271,7 @@ Config load_config(const fs::path& file) {
         in.preprocess.threshold = x.number(n, k);
         if (!(in.preprocess.threshold >= 0 && in.preprocess.threshold < 1)) x.bad(n, k, "must be in [0, 1) of full scale");
       };
+      h["labels"] = [&](const toml::node& n, std::string_view k) { in.labels = relative_to(base, x.string(n, k)); };
       h["first"] = [&](const toml::node& n, std::string_view k) {
         in.first = static_cast<int>(x.integer(n, k));
         if (in.first < 0) x.bad(n, k, "must be >= 0");
@@ -337,8 +338,24 @@ Config load_config(const fs::path& file) {
       h["seed"] = [&](const toml::node& n, std::string_view k) { o.seed = static_cast<uint64_t>(count(n, k, 0)); };
       h["threads"] = [&](const toml::node& n, std::string_view k) { t.threads = count(n, k, 1); };
       h["init"] = [&](const toml::node& n, std::string_view k) { t.init = relative_to(base, x.string(n, k)); };
+    } else if (sec == "run") {
+      auto& r = cfg.run;
+      h["analysis"] = [&](const toml::node& n, std::string_view k) { r.transient = x.choice(n, k, {"op", "tran"}) == "tran"; };
+      h["tolerance"] = [&](const toml::node& n, std::string_view k) {
+        r.tolerance = x.number(n, k);
+        if (!(r.tolerance > 0 && r.tolerance < 1)) x.bad(n, k, fmt::format("must be in (0, 1) of vdd, got {}", r.tolerance));
+      };
+      h["step"] = [&](const toml::node& n, std::string_view k) {
+        r.step = x.number(n, k);
+        if (!(r.step > 0)) x.bad(n, k, fmt::format("must be > 0 s, got {}", r.step));
+      };
+      h["threads"] = [&](const toml::node& n, std::string_view k) {
+        int64_t v = x.integer(n, k);
+        if (v < 1) x.bad(n, k, fmt::format("must be >= 1, got {}", v));
+        r.threads = static_cast<int>(v);
+      };
     } else {
-      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train)",
+      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
            name, node.source().begin.line, sec);
     }
     x.each(h);

@@ -12,8 +12,10 @@
 //                  ... (devices/wire.hpp)
 //   [neuron]       model = ideal|curve|sot|sot-transistor, slope, offset (ideal), curve (CSV of
 //                  input,output points), range, step, tolerance (sot: characterization sweep)
-//   [input]        values, dataset (CSV file, or mnist | fashion-mnist | IDX directory), labels, crop,
-//                  resize, threshold, binarize, high, low, first, images, window, edge
+//   [input]        values, dataset (CSV file, or mnist | fashion-mnist | IDX directory), labels (CSV:
+//                  one-hot rows or one class per row), crop, resize, threshold, binarize, high, low,
+//                  first, images, window, edge
+//   [run]          analysis = op|tran, tolerance (latency band, fraction of vdd), step, threads
 //   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
 //                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
 //                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
@@ -33,6 +35,7 @@ namespace spx::mlp {
 struct InputConfig {
   std::vector<double> values;          ///< V, explicit DC values of the input lines
   std::filesystem::path dataset;       ///< IMAC-Sim style CSV, one image per row (N x inputs)
+  std::filesystem::path labels;        ///< labels of a CSV dataset: N x classes one-hot, or N x 1 class
   std::string idx_dataset;             ///< "mnist", "fashion-mnist" or an IDX directory (instead of CSV)
   Preprocess preprocess;               ///< binarize, high, low (V); crop, resize, threshold for IDX
                                        ///< images (CSV data binarizes by sign: > 0 high, < 0 low, 0)
@@ -53,6 +56,14 @@ struct TrainConfig {
   std::filesystem::path init;          ///< model.json to start from (fine-tuning)
 };
 
+/// Circuit-level inference settings ([run], spinxbar run).
+struct RunConfig {
+  bool transient = false;   ///< one transient window per image (else an operating point per image)
+  double tolerance = 0.01;  ///< latency band: outputs within tolerance * vdd of their final values
+  double step = 0;          ///< s, transient time step (0: input.edge / 10)
+  int threads = 2;
+};
+
 /// A loaded configuration.
 struct Config {
   std::filesystem::path file;          ///< the config file
@@ -63,6 +74,7 @@ struct Config {
   netlist::MlpSpec spec;               ///< everything but the weights until load_network()
   InputConfig input;
   TrainConfig train;
+  RunConfig run;
 };
 
 /// Parses and checks a configuration file.

@@ -475,11 +475,10 @@ MatrixF predict(const Network& net, const MatrixF& x) {
 
 namespace {
 
-/// Correct predictions over rows [begin, end) of x (ranked by the oriented pre-activation, which
-/// orders classes exactly as the monotone neuron's outputs do; ties count as wrong).
-int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& y,
-                      const std::vector<int>& rows) {
-  int64_t correct = 0;
+/// Predicted class of rows `rows` of x, -1 on a tie (ranked by the oriented pre-activation, which
+/// orders classes exactly as the monotone neuron's outputs do).
+std::vector<int> classify_rows(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& rows) {
+  std::vector<int> out(rows.size());
   const size_t chunk = 2048;
   for (size_t s = 0; s < rows.size(); s += chunk) {
     size_t e = std::min(rows.size(), s + chunk);
@@ -488,12 +487,28 @@ int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, 
     Cache c;
     MatrixF z = model.forward(net, xb, c, 0, 0);
     for (Eigen::Index r = 0; r < z.rows(); ++r)
-      if (top_class(z, r, model.neuron().orient) == y[rows[s + static_cast<size_t>(r)]]) ++correct;
+      out[s + static_cast<size_t>(r)] = static_cast<int>(top_class(z, r, model.neuron().orient));
   }
+  return out;
+}
+
+/// Correct predictions over rows `rows` of x (ties count as wrong).
+int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& y,
+                      const std::vector<int>& rows) {
+  std::vector<int> predicted = classify_rows(model, net, x, rows);
+  int64_t correct = 0;
+  for (size_t k = 0; k < rows.size(); ++k)
+    if (predicted[k] == y[rows[k]]) ++correct;
   return correct;
 }
 
 }  // namespace
+
+std::vector<int> classify(const Network& net, const MatrixF& x) {
+  std::vector<int> rows(static_cast<size_t>(x.rows()));
+  for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<int>(k);
+  return classify_rows(Model(net.spec), net, x, rows);
+}
 
 double accuracy(const Network& net, const Samples& data) {
   Model model(net.spec);

@@ -105,6 +105,8 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
 
 /// Outputs of the last layer (activation values: volts for the crossbar model), count x classes.
 MatrixF predict(const Network& net, const MatrixF& x);
+/// Class of every row of x: the largest output, -1 on a tie.
+std::vector<int> classify(const Network& net, const MatrixF& x);
 /// Fraction of samples whose largest output is the label (a tie counts as wrong).
 double accuracy(const Network& net, const Samples& data);
 

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
+
+#include "devices/error.hpp"
 
 namespace spx::solver {
 
@@ -21,17 +24,30 @@ const char* analysis_name(AnalysisKind kind) {
 namespace {
 
 /// Output vector names, parallel to the unknowns.
-std::vector<std::string> output_names(const NodalSystem& sys) {
-  std::vector<std::string> names(sys.size());
-  for (int32_t k = 0; k < sys.size(); ++k) names[k] = sys.unknown_name(k);
-  return names;
+/// Unknowns to record: all, or those named in `save` (an unknown name is an InputError).
+std::vector<int32_t> recorded_unknowns(const NodalSystem& sys, const std::vector<std::string>& save) {
+  std::vector<int32_t> out;
+  if (save.empty()) {
+    for (int32_t k = 0; k < sys.size(); ++k) out.push_back(k);
+    return out;
+  }
+  std::unordered_map<std::string, int32_t> index;
+  for (int32_t k = 0; k < sys.size(); ++k) index.emplace(sys.unknown_name(k), k);
+  for (const auto& name : save) {
+    auto it = index.find(name);
+    if (it == index.end()) fail("save: no vector '{}' in the circuit", name);
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 /// Collects solutions point by point in one flat buffer and hands them to the result's vectors (one
 /// per unknown) at finish(): appending to thousands of growing vectors per point is slow.
 class Recorder {
  public:
-  Recorder(AnalysisResult& r, std::vector<std::string> names) : r_(r), names_(std::move(names)) {}
+  Recorder(AnalysisResult& r, const NodalSystem& sys, std::vector<int32_t> unknowns) : r_(r), unknowns_(std::move(unknowns)) {
+    for (int32_t k : unknowns_) names_.push_back(sys.unknown_name(k));
+  }
   /// Fills the result's vectors with what was recorded.
   void finish() {
     const size_t n = names_.size(), points = n == 0 ? 0 : rows_.size() / n;
@@ -43,10 +59,13 @@ class Recorder {
   }
   /// Room for this many points (a hint).
   void reserve(size_t points) { rows_.reserve(points * names_.size()); }
-  void operator()(const std::vector<double>& x) { rows_.insert(rows_.end(), x.begin(), x.begin() + names_.size()); }
+  void operator()(const std::vector<double>& x) {
+    for (int32_t k : unknowns_) rows_.push_back(x[k]);
+  }
 
  private:
   AnalysisResult& r_;
+  std::vector<int32_t> unknowns_;
   std::vector<std::string> names_;
   std::vector<double> rows_;
 };
@@ -58,7 +77,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
   const bool adaptive = options.adaptive;
   AnalysisResult r;
   r.kind = a.kind;
-  Recorder record(r, output_names(sys));
+  Recorder record(r, sys, recorded_unknowns(sys, options.save));
   const int64_t f0 = sys.factorizations();
   std::vector<double> x(sys.size(), 0.0);
   switch (a.kind) {

@@ -71,6 +71,7 @@ struct SolverOptions {
   double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
   int32_t max_newton = 100;   ///< Newton iterations per solve before giving up
   double max_step_v = 2.0;    ///< V, largest change per Newton iteration of a voltage a nonlinear element reads
+  std::vector<std::string> save;  ///< vectors to record (names as in results, e.g. "v(out)", "i(vdd)"); empty: all
 };
 
 /// What a load() evaluates.

@@ -34,7 +34,7 @@ double unit_response(const NodalSystem& sys, const Element& e, ElementId id, con
 }  // namespace
 
 PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<ElementId> inputs,
-                                       std::vector<netlist::NodeId> outputs) {
+                                       std::vector<netlist::NodeId> outputs, const std::vector<ElementId>& currents) {
   auto t0 = std::chrono::steady_clock::now();
   n_inputs_ = static_cast<int32_t>(inputs.size());
   for (ElementId id : inputs)
@@ -82,7 +82,13 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     }
     ports_.push_back(std::move(p));
   }
+  n_read_ = static_cast<int32_t>(quantity_.size());
   for (netlist::NodeId n : outputs) out_row_.push_back(n == netlist::ground ? -1 : row(sys.node_unknown(n)));
+  for (ElementId id : currents) {
+    int32_t unknown = sys.branch_unknown(id);
+    if (unknown < 0) fail("port reduction: '{}' has no branch current", circuit.elements.at(id).name);
+    out_row_.push_back(row(unknown));
+  }
 
   // Rows of [P M] by transposed solves, in batches.
   const int32_t nq = quantities(), np = ports(), size = sys.size();
@@ -111,7 +117,9 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
   PortReport rep;
   const int32_t np = ports();
   Eigen::Map<const Eigen::VectorXd> x(inputs.data(), n_inputs_);
-  const Eigen::VectorXd w0 = wc_ + p_ * x;
+  // The sweeps and Newton need only the rows the expressions read (the first n_read_); the outputs
+  // follow once u is known.
+  const Eigen::VectorXd w0 = wc_.head(n_read_) + p_.topRows(n_read_) * x;
   Eigen::VectorXd u = Eigen::VectorXd::Zero(np), w = w0, g(np);
   std::vector<double> vals, grad;
   auto evaluate = [&](bool with_grad, Eigen::MatrixXd* jac) {
@@ -137,7 +145,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     ++rep.iterations;
     if (s > 0 && converged(worst)) break;
     u = g;
-    w = w0 + m_ * u;
+    w = w0 + m_.topRows(n_read_) * u;
     if (!u.allFinite()) break;
   }
   evaluate(false, nullptr);
@@ -150,7 +158,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
       if (converged(worst)) break;
       Eigen::VectorXd du = jac.partialPivLu().solve(g - u);
       u += du;
-      w = w0 + m_ * u;
+      w = w0 + m_.topRows(n_read_) * u;
       evaluate(false, nullptr);
       if (converged(worst)) break;
     }
@@ -160,7 +168,8 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     rep.ok = false;
     rep.detail = fmt::format("port system did not converge (scaled residual {:.3g})", worst);
   }
-  for (size_t k = 0; k < out_row_.size(); ++k) outputs[k] = out_row_[k] < 0 ? 0.0 : w(out_row_[k]);
+  const Eigen::VectorXd all = wc_ + p_ * x + m_ * u;
+  for (size_t k = 0; k < out_row_.size(); ++k) outputs[k] = out_row_[k] < 0 ? 0.0 : all(out_row_[k]);
   return rep;
 }
 

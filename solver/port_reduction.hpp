@@ -37,12 +37,15 @@ struct PortReport {
 class PortReducedNetwork {
  public:
   /// `inputs`: the independent sources whose values change per solve (in the order of the values);
-  /// `outputs`: nodes whose voltages are returned. Throws InputError if an input is not an
-  /// independent source, a behavioral expression uses time, or the linear part is singular.
+  /// `outputs`: nodes whose voltages are returned; `currents`: elements with a branch current (V
+  /// sources, B-voltage sources, E, H, L) whose currents are returned after the voltages, with the
+  /// results' sign (positive from the first terminal through the element). Throws InputError if an
+  /// input is not an independent source, a current has no branch, a behavioral expression uses time,
+  /// or the linear part is singular.
   PortReducedNetwork(const netlist::Circuit& circuit, std::vector<netlist::ElementId> inputs,
-                     std::vector<netlist::NodeId> outputs);
+                     std::vector<netlist::NodeId> outputs, const std::vector<netlist::ElementId>& currents = {});
 
-  /// Solves for one input vector; writes the output voltages. Not thread-safe (the expression
+  /// Solves for one input vector; writes the output voltages, then the currents. Not thread-safe (the expression
   /// evaluators keep scratch space); solve_many gives every thread its own copy.
   PortReport solve(std::span<const double> inputs, std::span<double> outputs) const;
   /// Solves `count` input vectors (row-major count x inputs) into outputs (count x outputs) on
@@ -62,10 +65,11 @@ class PortReducedNetwork {
   };
   mutable std::vector<Port> ports_;
   std::vector<int32_t> quantity_;  // MNA unknown of each row of w
-  std::vector<int32_t> out_row_;   // per output: row in w (-1: ground)
+  std::vector<int32_t> out_row_;   // per output voltage, then current: row in w (-1: ground)
   Eigen::VectorXd wc_;
   Eigen::MatrixXd p_, m_;
   int32_t n_inputs_ = 0;
+  int32_t n_read_ = 0;             // rows read by the expressions (the first ones)
   int32_t max_sweeps_ = 0;
   double setup_seconds_ = 0;
 };

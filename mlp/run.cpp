@@ -1,0 +1,666 @@
+// Circuit-level inference over a dataset (run.hpp).
+#include "mlp/run.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "devices/error.hpp"
+#include "mlp/weights.hpp"
+#include "solver/native.hpp"
+#include "solver/ngspice.hpp"
+#include "solver/port_reduction.hpp"
+
+namespace spx::mlp {
+namespace fs = std::filesystem;
+using netlist::Circuit;
+using netlist::ElementId;
+using netlist::NodeId;
+
+std::vector<int> read_labels(const fs::path& path, int classes) {
+  Matrix m = read_csv(path);
+  std::vector<int> out(m.rows);
+  for (int r = 0; r < m.rows; ++r) {
+    if (m.cols == 1) {
+      double v = m.at(r, 0);
+      if (!(v >= 0 && v < classes && v == std::floor(v)))
+        fail("{}: label {} is not a class number 0..{}", m.where(r, 0), v, classes - 1);
+      out[r] = static_cast<int>(v);
+      continue;
+    }
+    if (m.cols != classes)
+      fail("{}: {} values per row; labels are one-hot rows of {} (the network's outputs) or one class per row",
+           m.source, m.cols, classes);
+    int hot = -1;
+    for (int c = 0; c < m.cols; ++c) {
+      double v = m.at(r, c);
+      if (v != 0 && v != 1) fail("{}: {} in a one-hot label row (only 0 and 1)", m.where(r, c), v);
+      if (v == 1) {
+        if (hot >= 0) fail("{}: a second 1 in a one-hot label row", m.where(r, c));
+        hot = c;
+      }
+    }
+    if (hot < 0) fail("{}:{}: a one-hot label row without a 1", m.source, r + 1);
+    out[r] = hot;
+  }
+  return out;
+}
+
+RunImages load_run_images(const Config& cfg, int first, int count) {
+  const auto& in = cfg.input;
+  RunImages im;
+  im.first = first;
+  im.inputs = cfg.sizes.front();
+  const int n = im.inputs;
+  im.before.assign(n, 0.0);
+  if (!in.values.empty()) {
+    if (first != 0 || count > 1)
+      fail("{}: input.values is one image; images {}..{} need input.dataset", cfg.file.string(), first,
+           first + std::max(count, 1) - 1);
+    im.x = load_inputs(cfg, 1).front();
+    im.labels = {-1};
+    im.source = "input.values";
+    return im;
+  }
+  if (!in.idx_dataset.empty()) {
+    // The test split, from the image before the first (the transient's starting state) on.
+    Config c = cfg;
+    c.input.first = std::max(first - 1, 0);
+    Samples s = load_samples(c, Split::test, count < 0 ? -1 : count + (first > 0 ? 1 : 0));
+    const int skip = first > 0 ? 1 : 0;
+    const int got = static_cast<int>(s.y.size()) - skip;
+    if (count >= 0 && got < count)
+      fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, first + count - 1,
+           got + first);
+    if (skip)
+      for (int k = 0; k < n; ++k) im.before[k] = s.x(0, k);
+    for (int r = skip; r < static_cast<int>(s.y.size()); ++r) {
+      for (int k = 0; k < n; ++k) im.x.push_back(s.x(r, k));
+      im.labels.push_back(s.y[r]);
+    }
+    im.source = in.idx_dataset + " test";
+    return im;
+  }
+  if (in.dataset.empty()) fail("{}: input: give values or a dataset", cfg.file.string());
+  Matrix data = read_csv(in.dataset);
+  if (data.cols != n) fail("{}: has {} values per image, the network has {} inputs", data.source, data.cols, n);
+  std::vector<int> labels;
+  if (!in.labels.empty()) {
+    labels = read_labels(in.labels, cfg.sizes.back());
+    if (static_cast<int>(labels.size()) != data.rows)
+      fail("{}: {} labels for the {} images of {}", in.labels.string(), labels.size(), data.rows, data.source);
+  }
+  if (count < 0) count = data.rows - first;
+  if (count <= 0 || first + count > data.rows)
+    fail("{}: images {}..{} requested, the file has {}", data.source, first, first + std::max(count, 1) - 1, data.rows);
+  const Preprocess& p = in.preprocess;
+  auto value = [&](int img, int k) {
+    double v = data.at(img, k);
+    if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
+    return p.binarize ? (v > 0 ? p.high : v < 0 ? p.low : 0.0) : v;
+  };
+  if (first > 0)
+    for (int k = 0; k < n; ++k) im.before[k] = value(first - 1, k);
+  for (int img = first; img < first + count; ++img) {
+    for (int k = 0; k < n; ++k) im.x.push_back(value(img, k));
+    im.labels.push_back(labels.empty() ? -1 : labels[img]);
+  }
+  im.source = data.source;
+  return im;
+}
+
+namespace {
+
+/// Driver groups for the energy breakdown.
+enum Group { inputs_group, supply_group, neurons_group, groups };
+const char* const group_names[groups] = {"inputs", "supply", "neurons"};
+
+/// One image's results.
+struct Row {
+  int index = 0, label = -1, prediction = -1, reference = -1;
+  std::vector<double> outputs;
+  double power = 0, energy = 0;
+  double energy_by[groups] = {0, 0, 0};
+  double latency = NAN;
+};
+
+/// The network circuit and what a run reads from it.
+struct Bench {
+  Circuit circuit;
+  netlist::MlpPorts ports;
+  std::vector<ElementId> drivers;
+  std::vector<Group> group;
+};
+
+Bench make_bench(const Config& cfg, const std::vector<double>& x0) {
+  Bench b;
+  b.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
+  b.ports = netlist::build_mlp(cfg.spec, x0, b.circuit);
+  for (ElementId id : b.ports.input_sources) {
+    b.drivers.push_back(id);
+    b.group.push_back(inputs_group);
+  }
+  b.drivers.push_back(b.ports.supply);
+  b.group.push_back(supply_group);
+  for (size_t i = 0; i < b.circuit.elements.size(); ++i) {
+    const auto& e = b.circuit.elements[i];
+    if (e.kind == netlist::ElementKind::behavioral_v && e.origin.role == netlist::Role::neuron) {
+      b.drivers.push_back(static_cast<ElementId>(i));
+      b.group.push_back(neurons_group);
+    }
+  }
+  return b;
+}
+
+/// Largest output, -1 on an exact tie.
+int argmax(const std::vector<double>& v) {
+  int best = 0;
+  bool tie = false;
+  for (int j = 1; j < static_cast<int>(v.size()); ++j) {
+    if (v[j] > v[best]) {
+      best = j;
+      tie = false;
+    } else if (v[j] == v[best]) {
+      tie = true;
+    }
+  }
+  return tie ? -1 : best;
+}
+
+std::string vname(const Circuit& c, NodeId n) { return "v(" + c.node_name(n) + ")"; }
+std::string iname(const Circuit& c, ElementId e) { return "i(" + c.elements[e].name + ")"; }
+
+/// Reads the outputs and the drivers' power from a full solve's vectors; returns the power at point p.
+double power_at(const Bench& b, const std::map<std::string, std::vector<double>>& v, size_t p, double* by_group) {
+  auto volt = [&](NodeId n) { return n == netlist::ground ? 0.0 : v.at(vname(b.circuit, n))[p]; };
+  double total = 0;
+  for (size_t d = 0; d < b.drivers.size(); ++d) {
+    const auto& e = b.circuit.elements[b.drivers[d]];
+    double pw = -(volt(e.a) - volt(e.b)) * v.at(iname(b.circuit, b.drivers[d]))[p];
+    if (by_group) by_group[b.group[d]] += pw;
+    total += pw;
+  }
+  return total;
+}
+
+/// Vectors a full solve must keep.
+std::vector<std::string> saved_vectors(const Bench& b) {
+  std::vector<std::string> s;
+  auto add = [&](std::string n) {
+    if (std::find(s.begin(), s.end(), n) == s.end()) s.push_back(std::move(n));
+  };
+  for (NodeId n : b.ports.outputs) add(vname(b.circuit, n));
+  for (ElementId d : b.drivers) {
+    const auto& e = b.circuit.elements[d];
+    if (e.a != netlist::ground) add(vname(b.circuit, e.a));
+    if (e.b != netlist::ground) add(vname(b.circuit, e.b));
+    add(iname(b.circuit, d));
+  }
+  return s;
+}
+
+/// Simulates images; each call fills rows[k] (outputs, power, energy, latency) for images k0..k1-1.
+class Simulator {
+ public:
+  Simulator(const Config& cfg, const RunImages& im, Backend backend, bool transient, int threads)
+      : cfg_(cfg), im_(im), backend_(backend), transient_(transient), threads_(threads),
+        bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs))) {
+    auto t0 = std::chrono::steady_clock::now();
+    step_ = cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10;
+    if (backend == Backend::native && !transient) {
+      // Outputs, then the terminals of the neuron drivers (the sources' voltages are known), then
+      // every driver's current.
+      std::vector<NodeId> nodes = bench_.ports.outputs;
+      for (size_t d = 0; d < bench_.drivers.size(); ++d) {
+        if (bench_.group[d] != neurons_group) continue;
+        nodes.push_back(bench_.circuit.elements[bench_.drivers[d]].a);
+        nodes.push_back(bench_.circuit.elements[bench_.drivers[d]].b);
+      }
+      reduced_.emplace(bench_.circuit, bench_.ports.input_sources, nodes, bench_.drivers);
+      reduced_width_ = static_cast<int>(nodes.size() + bench_.drivers.size());
+    }
+    save_ = saved_vectors(bench_);
+    setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  double setup_seconds() const { return setup_seconds_; }
+  /// Images per batch between writes to disk.
+  int batch() const { return reduced_ ? std::max(64, 128 * threads_) : 1; }
+  double step() const { return step_; }
+
+  void simulate(int k0, int k1, std::vector<Row>& rows) {
+    if (reduced_) return reduced(k0, k1, rows);
+    for (int k = k0; k < k1; ++k) full(k, rows[k - k0]);
+  }
+
+ private:
+  const double* image(int k) const { return k < 0 ? im_.before.data() : im_.x.data() + static_cast<size_t>(k) * im_.inputs; }
+
+  void reduced(int k0, int k1, std::vector<Row>& rows) {
+    const int count = k1 - k0, m = static_cast<int>(bench_.ports.outputs.size());
+    const int nd = static_cast<int>(bench_.drivers.size()), width = reduced_width_;
+    std::vector<double> out(static_cast<size_t>(count) * width);
+    auto reps = reduced_->solve_many(std::span<const double>(image(k0), static_cast<size_t>(count) * im_.inputs),
+                                     out, count, threads_);
+    for (int k = 0; k < count; ++k) {
+      if (!reps[k].ok) throw std::runtime_error(fmt::format("image {}: native op: {}", im_.first + k0 + k, reps[k].detail));
+      const double* o = out.data() + static_cast<size_t>(k) * width;
+      const double* x = image(k0 + k);
+      const double* terminals = o + m;              // a, b of each neuron driver
+      const double* amps = o + width - nd;          // every driver's current
+      Row& r = rows[k];
+      r.outputs.assign(o, o + m);
+      r.power = 0;
+      for (int d = 0, input = 0; d < nd; ++d) {
+        double v = 0;
+        switch (bench_.group[d]) {
+          case inputs_group: v = x[input++]; break;
+          case supply_group: v = cfg_.spec.vdd; break;
+          default: v = terminals[0] - terminals[1]; terminals += 2; break;
+        }
+        double pw = -v * amps[d];
+        r.energy_by[bench_.group[d]] += pw * cfg_.input.window;
+        r.power += pw;
+      }
+      r.energy = r.power * cfg_.input.window;
+    }
+  }
+
+  void full(int k, Row& r) {
+    Circuit c = bench_.circuit;
+    const double* x = image(k);
+    const double* prev = image(k - 1);
+    netlist::Analysis a;
+    for (int i = 0; i < im_.inputs; ++i) {
+      auto& w = c.elements[bench_.ports.input_sources[i]].wave;
+      w = devices::Waveform{};
+      if (transient_) {
+        w.kind = devices::WaveKind::pwl;
+        w.args = {0, prev[i], cfg_.input.edge, x[i]};
+      } else {
+        w.dc = x[i];
+        w.dc_given = true;
+      }
+    }
+    if (transient_) {
+      a.kind = netlist::AnalysisKind::tran;
+      a.tstep = step_;
+      a.tmax = step_;
+      a.tstop = cfg_.input.window;
+    }
+    c.analyses = {a};
+    solver::AnalysisResult res;
+    const int index = im_.first + k;
+    if (backend_ == Backend::native) {
+      solver::SolverOptions o;
+      o.save = save_;
+      auto results = solver::simulate_native(c, o);
+      if (results.empty() || !results[0].report.ok())
+        throw std::runtime_error(fmt::format("image {}: native {}: {}", index, transient_ ? "tran" : "op",
+                                             results.empty() ? "no result" : results[0].report.detail));
+      res = std::move(results[0]);
+    } else {
+      auto run = solver::ngspice_session().run(c);
+      if (!run.ok) throw std::runtime_error(fmt::format("image {}: ngspice: {}", index, run.error));
+      res = std::move(run.analyses.at(0));
+    }
+    for (const auto& name : save_)
+      if (!res.vectors.count(name)) throw std::runtime_error(fmt::format("image {}: no vector {} in the results", index, name));
+    const size_t points = res.vectors.at(save_.front()).size();
+    if (points == 0) throw std::runtime_error(fmt::format("image {}: empty results", index));
+    r.outputs.clear();
+    for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(c, n)).back());
+    if (!transient_) {
+      r.power = power_at(bench_, res.vectors, 0, nullptr);
+      double by[groups] = {0, 0, 0};
+      power_at(bench_, res.vectors, 0, by);
+      for (int g = 0; g < groups; ++g) r.energy_by[g] = by[g] * cfg_.input.window;
+      r.energy = r.power * cfg_.input.window;
+      return;
+    }
+    // Energy: trapezoid rule over the window; latency: the last time an output is out of its band.
+    const auto& t = res.scale;
+    double prev_by[groups] = {0, 0, 0}, by[groups];
+    double prev_p = power_at(bench_, res.vectors, 0, prev_by);
+    r.energy = 0;
+    for (size_t p = 1; p < points; ++p) {
+      std::fill(by, by + groups, 0.0);
+      double pw = power_at(bench_, res.vectors, p, by);
+      const double h = t[p] - t[p - 1];
+      r.energy += 0.5 * h * (pw + prev_p);
+      for (int g = 0; g < groups; ++g) r.energy_by[g] += 0.5 * h * (by[g] + prev_by[g]);
+      prev_p = pw;
+      std::copy(by, by + groups, prev_by);
+    }
+    r.power = r.energy / (t.back() - t.front());
+    const double band = cfg_.run.tolerance * cfg_.spec.vdd;
+    size_t settled = 0;  // first point from which every output stays in its band
+    for (NodeId n : bench_.ports.outputs) {
+      const auto& v = res.vectors.at(vname(c, n));
+      for (size_t p = points; p-- > 0;)
+        if (std::fabs(v[p] - v.back()) > band) {
+          settled = std::max(settled, p + 1);
+          break;
+        }
+    }
+    r.latency = t[std::min(settled, points - 1)] - t.front();
+  }
+
+  const Config& cfg_;
+  const RunImages& im_;
+  Backend backend_;
+  bool transient_;
+  int threads_;
+  Bench bench_;
+  double step_ = 0;
+  std::optional<solver::PortReducedNetwork> reduced_;
+  int reduced_width_ = 0;  // values per image from the reduced network
+  std::vector<std::string> save_;
+  double setup_seconds_ = 0;
+};
+
+// ---- images.csv ----
+
+std::string csv_header(int classes) {
+  std::string h = "index,label,prediction,reference";
+  for (int j = 0; j < classes; ++j) h += fmt::format(",out_{}", j);
+  h += ",power_w,energy_j";
+  for (const char* g : group_names) h += fmt::format(",energy_{}_j", g);
+  return h + ",latency_s\n";
+}
+
+std::string csv_row(const Row& r) {
+  std::string s = fmt::format("{},{},{},{}", r.index, r.label, r.prediction, r.reference);
+  for (double v : r.outputs) s += fmt::format(",{}", v);
+  s += fmt::format(",{},{}", r.power, r.energy);
+  for (double e : r.energy_by) s += fmt::format(",{}", e);
+  s += std::isnan(r.latency) ? std::string(",") : fmt::format(",{}", r.latency);
+  return s + "\n";
+}
+
+/// Parses the complete rows of images.csv; a partly written last line is cut off the file.
+std::vector<Row> read_rows(const fs::path& path, int classes, int first) {
+  std::string text = read_file(path);
+  const std::string header = csv_header(classes);
+  if (text.compare(0, header.size(), header) != 0)
+    fail("{}:1: not the header of this run's images.csv ({} outputs); use another --out", path.string(), classes);
+  size_t end = text.rfind('\n') + 1;
+  if (end < text.size()) fs::resize_file(path, end);  // an interrupted write
+  std::vector<Row> rows;
+  size_t pos = header.size();
+  int line = 1;
+  while (pos < end) {
+    size_t nl = text.find('\n', pos);
+    std::string s = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    std::vector<std::string> f;
+    for (size_t a = 0;;) {
+      size_t b = s.find(',', a);
+      f.push_back(s.substr(a, b == std::string::npos ? std::string::npos : b - a));
+      if (b == std::string::npos) break;
+      a = b + 1;
+    }
+    const size_t want = 4 + classes + 2 + groups + 1;
+    if (f.size() != want) fail("{}:{}: {} fields, expected {}", path.string(), line, f.size(), want);
+    auto num = [&](size_t i) {
+      if (f[i].empty()) return static_cast<double>(NAN);
+      try {
+        size_t used = 0;
+        double v = std::stod(f[i], &used);
+        if (used == f[i].size()) return v;
+      } catch (const std::exception&) {
+      }
+      fail("{}:{}: field {}: '{}' is not a number", path.string(), line, i + 1, f[i]);
+    };
+    Row r;
+    r.index = static_cast<int>(num(0));
+    if (r.index != first + static_cast<int>(rows.size()))
+      fail("{}:{}: image {} where {} was expected", path.string(), line, r.index, first + rows.size());
+    r.label = static_cast<int>(num(1));
+    r.prediction = static_cast<int>(num(2));
+    r.reference = static_cast<int>(num(3));
+    for (int j = 0; j < classes; ++j) r.outputs.push_back(num(4 + j));
+    r.power = num(4 + classes);
+    r.energy = num(5 + classes);
+    for (int g = 0; g < groups; ++g) r.energy_by[g] = num(6 + classes + g);
+    r.latency = num(6 + classes + groups);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+/// FNV-1a 64 of the config text and the weight files: what a resumed run must share.
+std::string fingerprint(const Config& cfg) {
+  uint64_t h = 1469598103934665603ull;
+  auto add = [&](const std::string& bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  };
+  add(read_file(cfg.file));
+  for (size_t k = 1; k < cfg.sizes.size(); ++k)
+    for (const char* kind : {"W", "B"}) add(read_file(cfg.weights_dir / fmt::format("{}{}.{}", kind, k, cfg.weights_format)));
+  if (!cfg.input.dataset.empty()) add(read_file(cfg.input.dataset));
+  if (!cfg.input.labels.empty()) add(read_file(cfg.input.labels));
+  return fmt::format("{:016x}", h);
+}
+
+nlohmann::json stats(std::vector<double> v) {
+  std::erase_if(v, [](double x) { return std::isnan(x); });
+  if (v.empty()) return nullptr;
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  auto pct = [&](double q) {  // nearest rank
+    size_t r = static_cast<size_t>(std::ceil(q / 100 * static_cast<double>(v.size())));
+    return v[std::clamp<size_t>(r, 1, v.size()) - 1];
+  };
+  return {{"mean", sum / static_cast<double>(v.size())}, {"min", v.front()}, {"p50", pct(50)}, {"p95", pct(95)},
+          {"p99", pct(99)}, {"max", v.back()}};
+}
+
+const char* backend_name(Backend b) { return b == Backend::native ? "native" : "ngspice"; }
+
+nlohmann::json network_echo(const Config& cfg) {
+  const auto& s = cfg.spec;
+  const char* neuron[] = {"ideal", "curve", "sot-transistor"};
+  return {{"sizes", cfg.sizes},
+          {"levels", s.synapse.levels},
+          {"gains", cfg.gains},
+          {"tile", {s.tile_rows, s.tile_cols}},
+          {"readout", s.readout == netlist::Readout::loaded ? "loaded" : "virtual-ground"},
+          {"merge", s.merge == netlist::MergeMode::average ? "average" : "sum"},
+          {"ideal_amplifier", s.ideal_amplifier},
+          {"neuron", neuron[static_cast<int>(s.neuron.kind)]},
+          {"wire_r", s.wire_r},
+          {"wire_c", s.wire_c},
+          {"vdd", s.vdd},
+          {"r_low", s.synapse.r_low},
+          {"r_high", s.synapse.r_high}};
+}
+
+nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohmann::json& manifest,
+                         const std::vector<Row>& rows, int classes, double wall, double setup, int simulated,
+                         bool have_reference) {
+  nlohmann::json j;
+  j["complete"] = true;
+  j["config"] = {{"file", cfg.file.string()}, {"text", read_file(cfg.file)}, {"network", network_echo(cfg)}};
+  j["run"] = manifest;
+  j["versions"] = {{"spinxbar", opt.version}, {"compiler", __VERSION__}};
+  if (opt.backend == Backend::ngspice) j["versions"]["ngspice_library"] = solver::ngspice_session().library();
+  j["seed"] = cfg.spec.seed;
+  int labelled = 0, correct = 0, ties = 0, ref_correct = 0, agree = 0, ref_ties = 0;
+  std::vector<std::vector<int>> confusion(classes, std::vector<int>(classes + 1, 0));
+  for (const Row& r : rows) {
+    if (r.prediction < 0) ++ties;
+    if (r.reference < 0) ++ref_ties;
+    if (r.prediction >= 0 && r.prediction == r.reference) ++agree;
+    if (r.label < 0) continue;
+    ++labelled;
+    if (r.prediction == r.label) ++correct;
+    if (r.reference == r.label) ++ref_correct;
+    ++confusion[r.label][r.prediction < 0 ? classes : r.prediction];
+  }
+  const double n = static_cast<double>(rows.size());
+  j["images"] = rows.size();
+  j["labelled"] = labelled;
+  j["correct"] = correct;
+  j["ties"] = ties;
+  j["accuracy"] = labelled ? nlohmann::json(correct / static_cast<double>(labelled)) : nlohmann::json();
+  j["confusion"] = {{"rows", "label"}, {"columns", "prediction 0..classes-1, then ties"}, {"counts", confusion}};
+  if (have_reference) {
+    j["reference"] = {
+        {"model", "closed form of the crossbar without wire parasitics (floating point, the configured neuron)"},
+        {"accuracy", labelled ? nlohmann::json(ref_correct / static_cast<double>(labelled)) : nlohmann::json()},
+        {"ties", ref_ties},
+        {"agreement", n > 0 ? agree / n : 0.0}};
+  } else {
+    j["reference"] = nullptr;
+  }
+  std::vector<double> power, energy, latency, by[groups];
+  for (const Row& r : rows) {
+    power.push_back(r.power);
+    energy.push_back(r.energy);
+    latency.push_back(r.latency);
+    for (int g = 0; g < groups; ++g) by[g].push_back(r.energy_by[g]);
+  }
+  j["power_w"] = stats(power);
+  j["energy_j"] = stats(energy);
+  j["energy_basis"] = manifest["analysis"] == "op" ? "static power x input.window" : "supply power integrated over the window";
+  for (int g = 0; g < groups; ++g) j["energy_by_driver_j"][group_names[g]] = stats(by[g])["mean"];
+  j["latency_s"] = stats(latency);
+  j["wall_seconds"] = wall;
+  j["setup_seconds"] = setup;
+  j["simulated_now"] = simulated;
+  return j;
+}
+
+}  // namespace
+
+RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  const int classes = cfg.sizes.back();
+  const bool transient = opt.transient.value_or(cfg.run.transient);
+  const int threads = opt.threads > 0 ? opt.threads : cfg.run.threads;
+  const int first = opt.first >= 0 ? opt.first : cfg.input.first;
+  RunImages im = load_run_images(cfg, first, opt.images);
+  const int total = im.count();
+
+  nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
+                             {"fingerprint", fingerprint(cfg)},
+                             {"backend", backend_name(opt.backend)},
+                             {"analysis", transient ? "tran" : "op"},
+                             {"dataset", im.source},
+                             {"first", first},
+                             {"images", total}};
+  if (transient) {
+    manifest["window"] = cfg.input.window;
+    manifest["edge"] = cfg.input.edge;
+    manifest["step"] = cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10;
+    manifest["tolerance"] = cfg.run.tolerance;
+  } else {
+    manifest["window"] = cfg.input.window;
+  }
+  const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
+  std::vector<Row> rows;
+  if (fs::exists(man) || fs::exists(csv)) {
+    if (!opt.resume)
+      fail("{}: holds an earlier run; pass --resume to continue it, or choose another --out", opt.out.string());
+    nlohmann::json old;
+    try {
+      old = nlohmann::json::parse(read_file(man));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: not a run description ({})", man.string(), e.what());
+    }
+    for (const auto& [key, value] : manifest.items())
+      if (!old.contains(key) || old[key] != value)
+        fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
+             old.contains(key) ? old[key].dump() : "none", value.dump());
+    if (fs::exists(csv)) rows = read_rows(csv, classes, first);
+  } else {
+    fs::create_directories(opt.out);
+    write_file_atomic(man, manifest.dump(1) + "\n");
+  }
+  fs::remove(sum);  // rewritten when the run is complete
+  if (static_cast<int>(rows.size()) > total)
+    fail("{}: {} rows for a run of {} images", csv.string(), rows.size(), total);
+
+  // The software reference: the crossbar's closed form (no transistor-level neurons).
+  std::vector<int> reference(total, -1);
+  bool have_reference = cfg.spec.neuron.kind != netlist::NeuronKind::transistor;
+  if (have_reference) {
+    Config c = cfg;
+    c.train.model = LayerModel::crossbar;
+    c.train.levels = -1;
+    ModelSpec spec = model_spec(c);
+    Network net = from_weights(read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format), spec);
+    MatrixF x(total, im.inputs);
+    for (int k = 0; k < total; ++k)
+      for (int i = 0; i < im.inputs; ++i) x(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * im.inputs + i]);
+    reference = classify(net, x);
+  }
+
+  RunOutcome outcome;
+  outcome.total = total;
+  int done = static_cast<int>(rows.size());
+  double setup = 0;
+  if (done < total) {
+    Simulator sim(cfg, im, opt.backend, transient, threads);
+    setup = sim.setup_seconds();
+    std::FILE* f = std::fopen(csv.c_str(), "ab");
+    if (!f) fail("{}: cannot write", csv.string());
+    auto put = [&](const std::string& s) {
+      if (std::fwrite(s.data(), 1, s.size(), f) != s.size()) {
+        std::fclose(f);
+        fail("{}: write failed", csv.string());
+      }
+    };
+    if (done == 0 && std::ftell(f) == 0) put(csv_header(classes));
+    std::fflush(f);
+    std::vector<Row> batch;
+    try {
+      while (done < total) {
+        if (opt.stop_after >= 0 && outcome.simulated >= opt.stop_after) break;
+        if (opt.interrupt && opt.interrupt->load()) break;
+        int n = std::min(sim.batch(), total - done);
+        if (opt.stop_after >= 0) n = std::min(n, opt.stop_after - outcome.simulated);
+        batch.assign(n, Row{});
+        sim.simulate(done, done + n, batch);
+        std::string text;
+        for (int k = 0; k < n; ++k) {
+          Row& r = batch[k];
+          r.index = first + done + k;
+          r.label = im.labels[done + k];
+          r.prediction = argmax(r.outputs);
+          r.reference = reference[done + k];
+          text += csv_row(r);
+          rows.push_back(std::move(r));
+        }
+        put(text);
+        std::fflush(f);
+        ::fsync(::fileno(f));
+        done += n;
+        outcome.simulated += n;
+        if (opt.progress)
+          opt.progress(done, total, outcome.simulated, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+    } catch (...) {
+      std::fclose(f);
+      throw;
+    }
+    std::fclose(f);
+  }
+  outcome.done = done;
+  if (done < total) return outcome;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  outcome.summary = summarize(cfg, opt, manifest, rows, classes, wall, setup, outcome.simulated, have_reference);
+  outcome.complete = true;
+  write_file_atomic(sum, outcome.summary.dump(1) + "\n");
+  return outcome;
+}
+
+}  // namespace spx::mlp
