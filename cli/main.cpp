@@ -5,6 +5,7 @@
 //   train CONFIG [--out DIR] [--epochs N] [--threads N] [--limit N]     train a network for the circuit
 //   run CONFIG [--backend native|ngspice] [--images N] [--first K] [--out DIR] [--resume]
 //                                                                        circuit-level inference over a dataset
+//   agree DIR_A DIR_B                                                    agreement of two runs' images.csv
 // Bad input prints one line on stderr and exits 2; a simulation that fails numerically exits 1.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -239,15 +240,24 @@ class ProgressPrinter {
   double last_time_ = 0;
 };
 
-std::string stat_line(const nlohmann::json& s, double scale, const char* unit) {
-  if (s.is_null()) return "n/a";
-  return fmt::format("mean {:.4g} {}, p50 {:.4g}, p95 {:.4g}, max {:.4g}", s["mean"].get<double>() * scale, unit,
-                     s["p50"].get<double>() * scale, s["p95"].get<double>() * scale, s["max"].get<double>() * scale);
+/// A value with an SI prefix: 3.66 W, 7.33 nJ, 90 ps.
+std::string si(double v, const char* unit) {
+  static const std::pair<double, const char*> prefixes[] = {{1, ""}, {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}, {1e-15, "f"}};
+  for (const auto& [scale, prefix] : prefixes)
+    if (std::fabs(v) >= scale || scale == 1e-15) return fmt::format("{:.4g} {}{}", v / scale, prefix, unit);
+  return fmt::format("{:.4g} {}", v, unit);
 }
 
-int cmd_run(const std::string& config, spx::mlp::RunOptions opt, const std::string& analysis) {
+std::string stat_line(const nlohmann::json& s, const char* unit) {
+  if (s.is_null()) return "n/a";
+  return fmt::format("mean {}, p50 {}, p95 {}, max {}", si(s["mean"].get<double>(), unit), si(s["p50"].get<double>(), unit),
+                     si(s["p95"].get<double>(), unit), si(s["max"].get<double>(), unit));
+}
+
+int cmd_run(const std::string& config, const std::vector<std::string>& set, spx::mlp::RunOptions opt,
+            const std::string& analysis) {
   namespace mlp = spx::mlp;
-  auto cfg = mlp::load_config(config);
+  auto cfg = mlp::load_config(config, set);
   mlp::load_network(cfg);
   if (!analysis.empty()) opt.transient = analysis == "tran";
   if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");
@@ -274,11 +284,24 @@ int cmd_run(const std::string& config, spx::mlp::RunOptions opt, const std::stri
   if (!s["reference"].is_null() && !s["reference"]["accuracy"].is_null())
     fmt::print("software reference {:.2f} % (same class as the circuit on {:.2f} % of images)\n",
                100 * s["reference"]["accuracy"].get<double>(), 100 * s["reference"]["agreement"].get<double>());
-  fmt::print("power   {}\n", stat_line(s["power_w"], 1e6, "uW"));
-  fmt::print("energy  {} per inference ({})\n", stat_line(s["energy_j"], 1e12, "pJ"), s["energy_basis"].get<std::string>());
-  fmt::print("latency {}\n", stat_line(s["latency_s"], 1e9, "ns"));
+  fmt::print("power   {}\n", stat_line(s["power_w"], "W"));
+  fmt::print("energy  {} per inference ({})\n", stat_line(s["energy_j"], "J"), s["energy_basis"].get<std::string>());
+  const auto& by = s["energy_by_driver_j"];
+  fmt::print("        by driver (mean): inputs {}, supply {}, neurons {}\n", si(by["inputs"].get<double>(), "J"),
+             si(by["supply"].get<double>(), "J"), si(by["neurons"].get<double>(), "J"));
+  fmt::print("latency {}{}\n", stat_line(s["latency_s"], "s"),
+             s["latency_s"].is_null() ? " (operating points; use --analysis tran)" : " from the start of the input edge");
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json\n",
              s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string());
+  return 0;
+}
+
+int cmd_agree(const std::string& a, const std::string& b) {
+  auto g = spx::mlp::compare_runs(a, b);
+  fmt::print("{} images in both runs: same class on {} ({:.2f} %), largest output difference {:.3e} V (image {}), "
+             "largest relative energy difference {:.3e}\n",
+             g.images, g.same_prediction, 100.0 * g.same_prediction / g.images, g.max_output_diff, g.worst_image,
+             g.max_energy_rel);
   return 0;
 }
 
@@ -326,6 +349,7 @@ int main(int argc, char** argv) {
 
   std::string rcfg, ranalysis, rbackend = "native";
   spx::mlp::RunOptions ropt;
+  std::vector<std::string> rset;
   auto* run = app.add_subcommand("run", "Simulate a network at circuit level over a dataset: accuracy, energy, latency");
   run->add_option("config", rcfg, "Configuration (.toml) with [network] weights and [input]")->required();
   run->add_option("--backend", rbackend, "native | ngspice")->check(CLI::IsMember({"native", "ngspice"}));
@@ -333,10 +357,16 @@ int main(int argc, char** argv) {
   run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(CLI::PositiveNumber);
   run->add_option("--first", ropt.first, "First image (default: input.first)")->check(CLI::NonNegativeNumber);
   run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)");
+  run->add_option("--set", rset, "Override a config key: section.key=value (repeatable), e.g. interconnect.resistance=false");
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
   run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(CLI::PositiveNumber);
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
       ->check(CLI::NonNegativeNumber);
+
+  std::string agree_a, agree_b;
+  auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
+  agree->add_option("a", agree_a, "Results directory")->required();
+  agree->add_option("b", agree_b, "Results directory")->required();
 
   try {
     app.parse(argc, argv);
@@ -351,9 +381,10 @@ int main(int argc, char** argv) {
     if (cmp->parsed()) return cmd_compare(cfile);
     if (net->parsed()) return cmd_netlist(ncfg, nout, dialect, nimages);
     if (tr->parsed()) return cmd_train(tcfg, tout, tepochs, tthreads, tlimit);
+    if (agree->parsed()) return cmd_agree(agree_a, agree_b);
     if (run->parsed()) {
       ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;
-      return cmd_run(rcfg, ropt, ranalysis);
+      return cmd_run(rcfg, rset, ropt, ranalysis);
     }
   } catch (const spx::InputError& e) {
     std::fprintf(stderr, "spinxbar: %s\n", e.what());

@@ -21,9 +21,15 @@ namespace {
 /// Reads one section's keys with positions for messages.
 class Section {
  public:
-  Section(const toml::table& t, std::string name, std::string file) : t_(t), name_(std::move(name)), file_(std::move(file)) {}
+  /// `set`: where each command-line override's node comes from ("--set section.key=value").
+  Section(const toml::table& t, std::string name, std::string file, const std::map<const toml::node*, std::string>& set)
+      : t_(t), name_(std::move(name)), file_(std::move(file)), set_(set) {}
 
-  std::string where(const toml::node& n) const { return fmt::format("{}:{}", file_, n.source().begin.line); }
+  std::string where(const toml::node& n) const {
+    if (auto it = set_.find(&n); it != set_.end()) return it->second;
+    if (n.source().begin.line == 0) return "--set";  // an element of an overriding array
+    return fmt::format("{}:{}", file_, n.source().begin.line);
+  }
   [[noreturn]] void bad(const toml::node& n, std::string_view key, const std::string& msg) const {
     fail("{}: {}.{}: {}", where(n), name_, key, msg);
   }
@@ -102,6 +108,7 @@ class Section {
   const toml::table& t_;
   std::string name_;
   std::string file_;
+  const std::map<const toml::node*, std::string>& set_;
 };
 
 fs::path relative_to(const fs::path& base, const std::string& p) {
@@ -111,9 +118,10 @@ fs::path relative_to(const fs::path& base, const std::string& p) {
 
 }  // namespace
 
-Config load_config(const fs::path& file) {
+Config load_config(const fs::path& file, const std::vector<std::string>& overrides) {
   Config cfg;
   cfg.file = file;
+  cfg.overrides = overrides;
   const std::string name = file.string();
   const fs::path base = file.parent_path();
   toml::table root;
@@ -121,6 +129,29 @@ Config load_config(const fs::path& file) {
     root = toml::parse_file(name);
   } catch (const toml::parse_error& e) {
     fail("{}:{}: {}", name, e.source().begin.line, e.description());
+  }
+  std::map<const toml::node*, std::string> set_where;
+  for (const auto& o : overrides) {
+    const std::string where = "--set " + o;
+    const size_t eq = o.find('='), dot = o.find('.');
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+      fail("{}: expected section.key=value, e.g. interconnect.resistance=false", where);
+    const std::string section = o.substr(0, dot), key = o.substr(dot + 1, eq - dot - 1);
+    toml::table value;
+    try {
+      value = toml::parse("v = " + o.substr(eq + 1), where);
+    } catch (const toml::parse_error&) {
+      try {  // a bare word is a string: --set neuron.model=sot
+        value = toml::parse("v = \"" + o.substr(eq + 1) + "\"", where);
+      } catch (const toml::parse_error& e) {
+        fail("{}: {}", where, e.description());
+      }
+    }
+    if (!root.contains(section)) root.insert(section, toml::table{});
+    toml::table* t = root[section].as_table();
+    if (!t) fail("{}: '{}' is not a section", where, section);
+    t->insert_or_assign(key, *value.get("v"));
+    set_where[t->get(key)] = where;
   }
   auto& s = cfg.spec;
   s.synapse.r_low = 0;  // 0 = from the MTJ
@@ -139,7 +170,7 @@ Config load_config(const fs::path& file) {
     const toml::table* t = node.as_table();
     std::string sec(key.str());
     if (!t) fail("{}:{}: '{}' must be a section ([{}])", name, node.source().begin.line, sec, sec);
-    Section x(*t, sec, name);
+    Section x(*t, sec, name, set_where);
     std::map<std::string, std::function<void(const toml::node&, std::string_view)>> h;
     if (sec == "network") {
       h["sizes"] = [&](const toml::node& n, std::string_view k) {

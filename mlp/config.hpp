@@ -67,6 +67,7 @@ struct RunConfig {
 /// A loaded configuration.
 struct Config {
   std::filesystem::path file;          ///< the config file
+  std::vector<std::string> overrides;  ///< command-line "section.key=value" settings applied to it
   std::vector<int> sizes;              ///< layer sizes, inputs first
   std::filesystem::path weights_dir;   ///< directory of W<k>/B<k> files
   std::string weights_format = "csv";  ///< csv | npy
@@ -77,8 +78,9 @@ struct Config {
   RunConfig run;
 };
 
-/// Parses and checks a configuration file.
-Config load_config(const std::filesystem::path& file);
+/// Parses and checks a configuration file. `overrides` ("section.key=value", the value in TOML syntax
+/// or a bare word for a string) replace or add keys before the checks; errors name "--set ...".
+Config load_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
 
 /// Reads the weights named by the config into config.spec.layers.
 void load_network(Config& config);

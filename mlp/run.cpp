@@ -488,7 +488,10 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
                          bool have_reference) {
   nlohmann::json j;
   j["complete"] = true;
-  j["config"] = {{"file", cfg.file.string()}, {"text", read_file(cfg.file)}, {"network", network_echo(cfg)}};
+  j["config"] = {{"file", cfg.file.string()},
+                 {"text", read_file(cfg.file)},
+                 {"set", cfg.overrides},
+                 {"network", network_echo(cfg)}};
   j["run"] = manifest;
   j["versions"] = {{"spinxbar", opt.version}, {"compiler", __VERSION__}};
   if (opt.backend == Backend::ngspice) j["versions"]["ngspice_library"] = solver::ngspice_session().library();
@@ -541,6 +544,45 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
 
 }  // namespace
 
+RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
+  auto load = [](const fs::path& dir) {
+    const fs::path csv = dir / "images.csv", man = dir / "run.json";
+    nlohmann::json m;
+    try {
+      m = nlohmann::json::parse(read_file(man));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: not a run description ({})", man.string(), e.what());
+    }
+    std::string text = read_file(csv);
+    std::string header = text.substr(0, text.find('\n'));
+    int classes = 0;
+    while (header.find(fmt::format(",out_{},", classes)) != std::string::npos) ++classes;
+    if (classes == 0) fail("{}:1: not an images.csv header", csv.string());
+    return read_rows(csv, classes, m.value("first", 0));
+  };
+  std::vector<Row> ra = load(a), rb = load(b);
+  RunAgreement g;
+  for (size_t k = 0; k < ra.size() && k < rb.size(); ++k) {
+    const Row &x = ra[k], &y = rb[k];
+    if (x.outputs.size() != y.outputs.size())
+      fail("{} and {}: {} and {} outputs per image", a.string(), b.string(), x.outputs.size(), y.outputs.size());
+    ++g.images;
+    if (x.prediction == y.prediction) ++g.same_prediction;
+    for (size_t j = 0; j < x.outputs.size(); ++j) {
+      double d = std::fabs(x.outputs[j] - y.outputs[j]);
+      if (d > g.max_output_diff || g.worst_image < 0) {
+        g.max_output_diff = std::max(g.max_output_diff, d);
+        g.worst_image = x.index;
+      }
+    }
+    g.max_energy_rel = std::max(g.max_energy_rel, std::fabs(x.energy - y.energy) / std::max(std::fabs(x.energy), 1e-300));
+  }
+  if (ra.empty() || rb.empty()) fail("{} and {}: no images to compare", a.string(), b.string());
+  if (ra.front().index != rb.front().index)
+    fail("{} starts at image {}, {} at image {}", a.string(), ra.front().index, b.string(), rb.front().index);
+  return g;
+}
+
 RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   const int classes = cfg.sizes.back();
@@ -552,6 +594,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
 
   nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
                              {"fingerprint", fingerprint(cfg)},
+                             {"set", cfg.overrides},
                              {"backend", backend_name(opt.backend)},
                              {"analysis", transient ? "tran" : "op"},
                              {"dataset", im.source},

@@ -90,4 +90,16 @@ struct RunOutcome {
 /// throws std::runtime_error naming the image.
 RunOutcome run_network(const Config& config, const RunOptions& options);
 
+/// Agreement of two runs on the images both hold (e.g. native vs ngspice, or two parasitic settings).
+struct RunAgreement {
+  int images = 0;               ///< images in both runs
+  int same_prediction = 0;      ///< images with the same predicted class (ties included)
+  double max_output_diff = 0;   ///< V, largest output difference
+  int worst_image = -1;         ///< image of the largest output difference
+  double max_energy_rel = 0;    ///< largest relative energy difference
+};
+
+/// Compares the images.csv of two result directories; they must have the same outputs per image.
+RunAgreement compare_runs(const std::filesystem::path& a, const std::filesystem::path& b);
+
 }  // namespace spx::mlp
