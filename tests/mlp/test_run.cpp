@@ -1,0 +1,305 @@
+// Circuit-level inference runs: a hand-solved two-layer network (outputs, static power, energy from the
+// drivers only), resume after an interruption (also mid-row) gives the same images.csv, native and
+// ngspice agree, labels files, and the errors of bad runs.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "devices/error.hpp"
+#include "mlp/generate.hpp"
+#include "mlp/run.hpp"
+#include "mlp/weights.hpp"
+#include "solver/native.hpp"
+
+using namespace spx;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / "spx_run_test" / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// The hand-built network: 3 inputs, 2 hidden, 2 outputs; 2x2 tiles, so every layer has two
+// h-partitions joined by the merge links; ideal amplifiers and no wire resistance, so every line
+// voltage is the conductance-weighted mean of its drivers.
+constexpr double kRl = 10e3, kRh = 30e3, kVdd = 1.0, kSlope = 0.1, kWindow = 2e-9;
+const double kGains[2] = {3, 4};
+// Weights (inputs x outputs), then the bias row.
+const double kW1[4][2] = {{1, -1}, {-1, 1}, {1, 1}, {-1, 1}};
+const double kW2[3][2] = {{1, -1}, {-1, 1}, {1, -1}};
+// The third image drives every line partition from equal voltages: no current flows, both outputs
+// sit at vdd/2 and the prediction is a tie.
+const double kImages[3][3] = {{1, -1, 1}, {-1, 1, -1}, {-1, -1, 1}};
+const int kLabels[3] = {1, 0, 0};
+
+fs::path hand_network(const std::string& name) {
+  fs::path d = fresh_dir(name);
+  write(d / "W1.csv", "1,-1\n-1,1\n1,1\n");
+  write(d / "B1.csv", "-1\n1\n");
+  write(d / "W2.csv", "1,-1\n-1,1\n");
+  write(d / "B2.csv", "1\n-1\n");
+  write(d / "data.csv", "1,-1,1\n-1,1,-1\n-1,-1,1\n");
+  write(d / "labels.csv", "1\n0\n0\n");
+  write(d / "net.toml", R"([network]
+sizes = [3, 2, 2]
+weights = "."
+levels = 2
+gains = [3, 4]
+vdd = 1.0
+[partition]
+tile = [2, 2]
+merge = "average"
+readout = "loaded"
+[amplifier]
+ideal = true
+[synapse]
+r_low = 10e3
+r_high = 30e3
+[interconnect]
+resistance = false
+[neuron]
+model = "ideal"
+slope = 0.1
+[input]
+dataset = "data.csv"
+labels = "labels.csv"
+window = 2e-9
+)");
+  return d / "net.toml";
+}
+
+/// One layer by hand: lines (inputs, then the bias line at vdd) in h-partitions of `sizes`; returns
+/// the neuron outputs and adds the power dissipated in the synapses.
+template <size_t Lines>
+std::vector<double> hand_layer(const std::vector<double>& x, const double (&w)[Lines][2], double gain,
+                               const std::vector<int>& sizes, double& power) {
+  std::vector<double> v = x;
+  v.push_back(kVdd);
+  std::vector<double> out;
+  for (int r = 0; r < 2; ++r) {
+    double z = 0;
+    int c0 = 0;
+    for (int size : sizes) {
+      double line[2];
+      for (int side = 0; side < 2; ++side) {  // I+ then I-
+        double gsum = 0, gv = 0;
+        for (int c = c0; c < c0 + size; ++c) {
+          bool low = (w[c][r] > 0) == (side == 0);  // +1: R_low on I+, R_high on I-
+          double g = 1 / (low ? kRl : kRh);
+          gsum += g;
+          gv += g * v[c];
+        }
+        line[side] = gv / gsum;
+        for (int c = c0; c < c0 + size; ++c) {
+          bool low = (w[c][r] > 0) == (side == 0);
+          power += (v[c] - line[side]) * (v[c] - line[side]) / (low ? kRl : kRh);
+        }
+      }
+      z += gain * (line[0] - line[1]) / static_cast<double>(sizes.size());
+      c0 += size;
+    }
+    out.push_back(kVdd / (1 + std::exp(z / kSlope)));
+  }
+  return out;
+}
+
+mlp::RunOutcome run(const fs::path& config, const fs::path& out, mlp::Backend backend = mlp::Backend::native,
+                    int stop_after = -1, bool resume = false, bool transient = false,
+                    const std::vector<std::string>& set = {}) {
+  auto cfg = mlp::load_config(config, set);
+  mlp::load_network(cfg);
+  mlp::RunOptions o;
+  o.backend = backend;
+  o.out = out;
+  o.stop_after = stop_after;
+  o.resume = resume;
+  o.transient = transient;
+  return mlp::run_network(cfg, o);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const fs::path kSmall = SPX_SOURCE_DIR "/examples/small/small.toml";
+const fs::path kSmallSot = SPX_SOURCE_DIR "/examples/small/small_sot.toml";
+
+}  // namespace
+
+TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power from the drivers") {
+  fs::path cfg = hand_network("hand");
+  fs::path out = cfg.parent_path() / "out";
+  auto o = run(cfg, out);
+  REQUIRE(o.complete);
+  REQUIRE(o.total == 3);
+  auto rows = slurp(out / "images.csv");
+  std::istringstream lines(rows);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "index,label,prediction,reference,out_0,out_1,power_w,energy_j,energy_inputs_j,energy_supply_j,"
+                "energy_neurons_j,latency_s");
+  int correct = 0;
+  for (int img = 0; img < 3; ++img) {
+    double power = 0;
+    auto hidden = hand_layer({kImages[img][0], kImages[img][1], kImages[img][2]}, kW1, kGains[0], {2, 2}, power);
+    auto y = hand_layer(hidden, kW2, kGains[1], {2, 1}, power);
+    REQUIRE(std::getline(lines, line));
+    std::vector<double> f;
+    std::istringstream fields(line);
+    for (std::string s; std::getline(fields, s, ',');) f.push_back(s.empty() ? NAN : std::stod(s));
+    if (line.back() == ',') f.push_back(NAN);
+    REQUIRE(f.size() == 12);
+    CAPTURE(line);
+    CHECK(f[0] == img);
+    CHECK(f[1] == kLabels[img]);
+    const int predicted = y[0] > y[1] ? 0 : y[1] > y[0] ? 1 : -1;
+    CHECK((predicted == -1) == (img == 2));
+    CHECK(f[2] == predicted);
+    CHECK(f[3] == predicted);  // the floating-point reference (no wire R here either)
+    CHECK(std::fabs(f[4] - y[0]) < 1e-9);
+    CHECK(std::fabs(f[5] - y[1]) < 1e-9);
+    CHECK(std::fabs(f[6] - power) <= 1e-9 * power + 1e-18);
+    CHECK(std::fabs(f[7] - power * kWindow) <= 1e-9 * power * kWindow + 1e-27);
+    CHECK(std::fabs(f[8] + f[9] + f[10] - f[7]) <= 1e-9 * f[7] + 1e-27);
+    CHECK(std::isnan(f[11]));  // no latency from operating points
+    if (predicted == kLabels[img]) ++correct;
+  }
+  CHECK(o.summary["accuracy"].get<double>() == doctest::Approx(correct / 3.0));
+  CHECK(o.summary["correct"].get<int>() == correct);
+  CHECK(o.summary["ties"].get<int>() == 1);
+  CHECK(o.summary["confusion"]["counts"][0][2].get<int>() == 1);  // label 0, tie column
+  CHECK(fs::exists(out / "summary.json"));
+
+  // The element dissipation would count the merge links' circulating currents; the energy does not.
+  auto c = mlp::load_config(cfg);
+  mlp::load_network(c);
+  auto g = mlp::generate(c, 1);
+  auto res = solver::simulate_native(g.circuit);
+  REQUIRE(res[0].report.ok());
+  auto volt = [&](netlist::NodeId n) { return n == netlist::ground ? 0.0 : res[0].vectors.at("v(" + g.circuit.node_name(n) + ")")[0]; };
+  double links = 0;
+  for (const auto& e : g.circuit.elements)
+    if (e.kind == netlist::ElementKind::resistor && e.origin.role == netlist::Role::merge)
+      links += std::pow(volt(e.a) - volt(e.b), 2) / e.value;
+  double power0 = 0;
+  hand_layer({kImages[0][0], kImages[0][1], kImages[0][2]}, kW1, kGains[0], {2, 2}, power0);
+  CHECK(links > 100 * power0);
+}
+
+TEST_CASE("an interrupted run resumes to the same images.csv, also after a torn row") {
+  fs::path base = fresh_dir("resume");
+  for (bool transient : {false, true}) {
+    CAPTURE(transient);
+    fs::path whole = base / (transient ? "whole_tran" : "whole"), parts = base / (transient ? "parts_tran" : "parts");
+    auto full = run(kSmall, whole, mlp::Backend::native, -1, false, transient);
+    REQUIRE(full.complete);
+    REQUIRE(full.total == 6);
+    auto first = run(kSmall, parts, mlp::Backend::native, 2, false, transient);
+    CHECK_FALSE(first.complete);
+    CHECK(first.done == 2);
+    CHECK_FALSE(fs::exists(parts / "summary.json"));
+    // A run killed while writing row 2 leaves part of it behind.
+    std::ofstream(parts / "images.csv", std::ios::app) << "2,-1,0,0,0.95";
+    CHECK(error_of([&] { run(kSmall, parts, mlp::Backend::native, -1, false, transient); }).find("--resume") !=
+          std::string::npos);
+    auto second = run(kSmall, parts, mlp::Backend::native, 3, true, transient);
+    CHECK(second.done == 5);
+    CHECK(second.simulated == 3);
+    auto third = run(kSmall, parts, mlp::Backend::native, -1, true, transient);
+    REQUIRE(third.complete);
+    CHECK(third.simulated == 1);
+    CHECK(slurp(parts / "images.csv") == slurp(whole / "images.csv"));
+    CHECK(third.summary["accuracy"] == full.summary["accuracy"]);
+    CHECK(third.summary["energy_j"] == full.summary["energy_j"]);
+    CHECK(third.summary["latency_s"] == full.summary["latency_s"]);
+    if (transient) CHECK(third.summary["latency_s"]["max"].get<double>() > 0);
+  }
+  // A resumed run must be the same run.
+  std::string e = error_of([&] {
+    run(kSmall, base / "parts", mlp::Backend::native, -1, true, false, {"network.gains=[5, 5]"});
+  });
+  CHECK(e.find("run.json: fingerprint") == std::string::npos);  // --set is named, not a hash
+  CHECK(e.find("run.json: set") != std::string::npos);
+  e = error_of([&] { run(kSmall, base / "parts", mlp::Backend::ngspice, -1, true); });
+  CHECK(e.find("run.json: backend") != std::string::npos);
+}
+
+TEST_CASE("native and ngspice runs agree on the small network") {
+  fs::path base = fresh_dir("agree");
+  auto a = run(kSmall, base / "native");
+  auto b = run(kSmall, base / "ngspice", mlp::Backend::ngspice);
+  REQUIRE(a.complete);
+  REQUIRE(b.complete);
+  auto g = mlp::compare_runs(base / "native", base / "ngspice");
+  CHECK(g.images == 6);
+  CHECK(g.same_prediction == 6);
+  CHECK(g.max_output_diff < 1e-6);
+  CHECK(g.max_energy_rel < 1e-6);
+  CHECK(a.summary["accuracy"] == b.summary["accuracy"]);
+  // Transient windows with wire capacitance and the SOT neuron curve: ngspice picks its own time
+  // points, so the agreement is looser.
+  auto ta = run(kSmallSot, base / "native_tran", mlp::Backend::native, 3, false, true);
+  auto tb = run(kSmallSot, base / "ngspice_tran", mlp::Backend::ngspice, 3, false, true);
+  auto tg = mlp::compare_runs(base / "native_tran", base / "ngspice_tran");
+  CHECK(tg.images == 3);
+  CHECK(tg.same_prediction == 3);
+  CHECK(tg.max_output_diff < 1e-5);
+  CHECK(tg.max_energy_rel < 1e-3);
+}
+
+TEST_CASE("labels files and bad runs") {
+  fs::path d = fresh_dir("labels");
+  write(d / "onehot.csv", "0,1,0\n1,0,0\n");
+  write(d / "class.csv", "2\n0\n");
+  CHECK(mlp::read_labels(d / "onehot.csv", 3) == std::vector<int>{1, 0});
+  CHECK(mlp::read_labels(d / "class.csv", 3) == std::vector<int>{2, 0});
+  write(d / "two.csv", "0,1,1\n");
+  CHECK(error_of([&] { mlp::read_labels(d / "two.csv", 3); }).find("two.csv:1:3: a second 1") != std::string::npos);
+  write(d / "none.csv", "0,0,0\n");
+  CHECK(error_of([&] { mlp::read_labels(d / "none.csv", 3); }).find("none.csv:1: a one-hot label row without a 1") !=
+        std::string::npos);
+  CHECK(error_of([&] { mlp::read_labels(d / "class.csv", 2); }).find("class.csv:1:1: label 2 is not a class") !=
+        std::string::npos);
+  CHECK(error_of([&] { mlp::read_labels(d / "onehot.csv", 4); }).find("one-hot rows of 4") != std::string::npos);
+
+  fs::path cfg = hand_network("bad");
+  write(cfg.parent_path() / "labels.csv", "1\n");
+  CHECK(error_of([&] { run(cfg, cfg.parent_path() / "o1"); }).find("labels.csv: 1 labels for the 3 images") !=
+        std::string::npos);
+  write(cfg.parent_path() / "labels.csv", "1\n0\n0\n");
+  write(cfg.parent_path() / "data.csv", "1,-1\n-1,-1\n");
+  CHECK(error_of([&] { run(cfg, cfg.parent_path() / "o2"); }).find("has 2 values per image, the network has 3 inputs") !=
+        std::string::npos);
+  write(cfg.parent_path() / "data.csv", "1,-1,1\n-1,1,-1\n-1,-1,1\n");
+  write(cfg.parent_path() / "W2.csv", "1,-1\nnan,1\n");
+  CHECK(error_of([&] { run(cfg, cfg.parent_path() / "o3"); }).find("W2.csv:2:1: value is NaN") != std::string::npos);
+  write(cfg.parent_path() / "W2.csv", "1,-1\n-1,1\n");
+  CHECK(error_of([&] { run(cfg, cfg.parent_path() / "o4", mlp::Backend::native, -1, false, false,
+                           {"input.dataset=\"missing.csv\""}); })
+            .find("missing.csv") != std::string::npos);
+  CHECK(error_of([&] { run(cfg, cfg.parent_path() / "o5", mlp::Backend::native, -1, false, false,
+                           {"input.dataset=\"no-such-dir/\""}); })
+            .find("no-such-dir") != std::string::npos);
+  CHECK_FALSE(fs::exists(cfg.parent_path() / "o1"));  // nothing is written before the inputs are good
+}
