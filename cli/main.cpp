@@ -281,9 +281,11 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   if (!s["accuracy"].is_null())
     fmt::print("circuit accuracy   {:.2f} % ({} of {} correct, {} ties)\n", 100 * s["accuracy"].get<double>(),
                s["correct"].get<int>(), s["labelled"].get<int>(), s["ties"].get<int>());
-  if (!s["reference"].is_null() && !s["reference"]["accuracy"].is_null())
-    fmt::print("software reference {:.2f} % (same class as the circuit on {:.2f} % of images)\n",
-               100 * s["reference"]["accuracy"].get<double>(), 100 * s["reference"]["agreement"].get<double>());
+  if (!s["reference"].is_null() && !s["reference"]["accuracy"].is_null()) {
+    const double ref = s["reference"]["accuracy"].get<double>();
+    fmt::print("software reference {:.2f} % (circuit - reference: {:+.2f} points; same class on {:.2f} % of images)\n",
+               100 * ref, 100 * (s["accuracy"].get<double>() - ref), 100 * s["reference"]["agreement"].get<double>());
+  }
   fmt::print("power   {}\n", stat_line(s["power_w"], "W"));
   fmt::print("energy  {} per inference ({})\n", stat_line(s["energy_j"], "J"), s["energy_basis"].get<std::string>());
   const auto& by = s["energy_by_driver_j"];
