@@ -2,6 +2,7 @@
 //   simulate FILE.cir [--backend native|ngspice] [--format json|table]   run the analyses in a netlist
 //   compare FILE.cir                                                     run both backends, print agreement
 //   netlist CONFIG [-o FILE] [--dialect ngspice|hspice] [--images N]     write a network's netlist
+//   (netlist, train and run take --set section.key=value overrides of the config)
 //   train CONFIG [--out DIR] [--epochs N] [--threads N] [--limit N]     train a network for the circuit
 //   run CONFIG [--backend native|ngspice] [--images N] [--first K] [--out DIR] [--resume]
 //                                                                        circuit-level inference over a dataset
@@ -132,8 +133,9 @@ int cmd_compare(const std::string& file) {
   return 0;
 }
 
-int cmd_netlist(const std::string& config, std::string out, const std::string& dialect, int images) {
-  auto cfg = spx::mlp::load_config(config);
+int cmd_netlist(const std::string& config, const std::vector<std::string>& set, std::string out,
+                const std::string& dialect, int images) {
+  auto cfg = spx::mlp::load_config(config, set);
   spx::mlp::load_network(cfg);
   if (images <= 0) images = cfg.input.images;
   auto g = spx::mlp::generate(cfg, images);
@@ -146,9 +148,10 @@ int cmd_netlist(const std::string& config, std::string out, const std::string& d
   return 0;
 }
 
-int cmd_train(const std::string& config, std::string out, int epochs, int threads, int limit) {
+int cmd_train(const std::string& config, const std::vector<std::string>& set, std::string out, int epochs, int threads,
+              int limit) {
   namespace mlp = spx::mlp;
-  auto cfg = mlp::load_config(config);
+  auto cfg = mlp::load_config(config, set);
   mlp::ModelSpec spec = mlp::model_spec(cfg);
   mlp::TrainOptions opt = cfg.train.options;
   if (epochs > 0) opt.epochs = epochs;
@@ -332,6 +335,9 @@ int main(int argc, char** argv) {
   net->add_option("--dialect", dialect, "ngspice | hspice")->check(CLI::IsMember({"ngspice", "hspice"}));
   auto amplifier_keys = spx::devices::amplifier_table();
   std::erase_if(amplifier_keys, [](const auto& p) { return p.name == "gain"; });  // per layer: network.gains
+  std::vector<std::string> nset, tset;
+  const char* set_help = "Override a config key: section.key=value (repeatable), e.g. interconnect.resistance=false";
+  net->add_option("--set", nset, set_help);
   net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(CLI::PositiveNumber);
   net->footer("\nPhysical configuration keys (SI units; strings like \"8.49k\" accepted), with defaults:\n" +
               spx::devices::describe(spx::devices::mtj_table(), spx::devices::MtjParams{}, "mtj") +
@@ -347,6 +353,7 @@ int main(int argc, char** argv) {
   tr->add_option("--out", tout, "Output directory (default: out/<config name>)");
   tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(CLI::PositiveNumber);
   tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(CLI::PositiveNumber);
+  tr->add_option("--set", tset, set_help);
   tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(CLI::PositiveNumber);
 
   std::string rcfg, ranalysis, rbackend = "native";
@@ -359,7 +366,7 @@ int main(int argc, char** argv) {
   run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(CLI::PositiveNumber);
   run->add_option("--first", ropt.first, "First image (default: input.first)")->check(CLI::NonNegativeNumber);
   run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)");
-  run->add_option("--set", rset, "Override a config key: section.key=value (repeatable), e.g. interconnect.resistance=false");
+  run->add_option("--set", rset, set_help);
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
   run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(CLI::PositiveNumber);
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
@@ -381,8 +388,8 @@ int main(int argc, char** argv) {
   try {
     if (sim->parsed()) return cmd_simulate(file, backend, format);
     if (cmp->parsed()) return cmd_compare(cfile);
-    if (net->parsed()) return cmd_netlist(ncfg, nout, dialect, nimages);
-    if (tr->parsed()) return cmd_train(tcfg, tout, tepochs, tthreads, tlimit);
+    if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages);
+    if (tr->parsed()) return cmd_train(tcfg, tset, tout, tepochs, tthreads, tlimit);
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
     if (run->parsed()) {
       ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;

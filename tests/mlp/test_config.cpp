@@ -158,3 +158,20 @@ TEST_CASE("every example configuration loads, generates and runs on the native s
   }
   CHECK(seen >= 2);
 }
+
+TEST_CASE("command-line overrides replace or add keys and are named in errors") {
+  auto base = mlp::load_config(kExample);
+  CHECK(base.spec.wire_r);
+  auto c = mlp::load_config(kExample, {"interconnect.resistance=false", "partition.tile=[8, 8]", "run.analysis=tran",
+                                       "neuron.model=ideal"});
+  CHECK_FALSE(c.spec.wire_r);
+  CHECK(c.spec.tile_rows == 8);
+  CHECK(c.run.transient);
+  CHECK(c.overrides.size() == 4);
+  CHECK(error_of([] { mlp::load_config(kExample, {"interconnect.resistance=2"}); }) ==
+        "--set interconnect.resistance=2: interconnect.resistance: must be true or false");
+  CHECK(error_of([] { mlp::load_config(kExample, {"neuron.modl=1"}); }).find("--set neuron.modl=1: unknown key 'neuron.modl'") == 0);
+  CHECK(error_of([] { mlp::load_config(kExample, {"resistance=false"}); }).find("expected section.key=value") !=
+        std::string::npos);
+  CHECK(error_of([] { mlp::load_config(kExample, {"run.threads=0"}); }) == "--set run.threads=0: run.threads: must be >= 1, got 0");
+}
