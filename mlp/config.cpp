@@ -452,41 +452,105 @@ void load_network(Config& cfg) {
   netlist::validate(s);
 }
 
-std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
+std::vector<int> read_labels(const fs::path& path, int classes) {
+  Matrix m = read_csv(path);
+  std::vector<int> out(m.rows);
+  for (int r = 0; r < m.rows; ++r) {
+    if (m.cols == 1) {
+      double v = m.at(r, 0);
+      if (!(v >= 0 && v < classes && v == std::floor(v)))
+        fail("{}: label {} is not a class number 0..{}", m.where(r, 0), v, classes - 1);
+      out[r] = static_cast<int>(v);
+      continue;
+    }
+    if (m.cols != classes)
+      fail("{}: {} values per row; labels are one-hot rows of {} (the network's outputs) or one class per row",
+           m.source, m.cols, classes);
+    int hot = -1;
+    for (int c = 0; c < m.cols; ++c) {
+      double v = m.at(r, c);
+      if (v != 0 && v != 1) fail("{}: {} in a one-hot label row (only 0 and 1)", m.where(r, c), v);
+      if (v == 1) {
+        if (hot >= 0) fail("{}: a second 1 in a one-hot label row", m.where(r, c));
+        hot = c;
+      }
+    }
+    if (hot < 0) fail("{}:{}: a one-hot label row without a 1", m.source, r + 1);
+    out[r] = hot;
+  }
+  return out;
+}
+
+InputSet load_input_set(const Config& cfg, int first, int count) {
   const auto& in = cfg.input;
-  int n = cfg.sizes.front();
+  InputSet im;
+  im.first = first;
+  im.inputs = cfg.sizes.front();
+  const int n = im.inputs;
+  im.before.assign(n, 0.0);
   if (!in.values.empty()) {
     if (static_cast<int>(in.values.size()) != n)
       fail("{}: input.values: the network has {} inputs, got {} values", cfg.file.string(), n, in.values.size());
-    if (count > 1) fail("{}: input.values gives one image; use input.dataset for {} images", cfg.file.string(), count);
-    return {in.values};
+    if (first != 0 || count > 1)
+      fail("{}: input.values gives one image; use input.dataset for images {}..{}", cfg.file.string(), first,
+           first + std::max(count, 1) - 1);
+    im.x = in.values;
+    im.labels = {-1};
+    im.source = "input.values";
+    return im;
   }
   if (!in.idx_dataset.empty()) {
-    // Test-split images, preprocessed as for training.
-    Samples s = load_samples(cfg, Split::test, count);
-    if (count > static_cast<int>(s.y.size()))
-      fail("{}: input: images {}..{} requested, the test set has {} from input.first = {}", cfg.file.string(), in.first,
-           in.first + count - 1, s.y.size(), in.first);
-    std::vector<std::vector<double>> out;
-    for (int k = 0; k < count; ++k) out.emplace_back(s.x.row(k).begin(), s.x.row(k).end());
-    return out;
+    // The test split, from the image before the first (the transient's starting state) on.
+    Config c = cfg;
+    c.input.first = std::max(first - 1, 0);
+    Samples s = load_samples(c, Split::test, count < 0 ? -1 : count + (first > 0 ? 1 : 0));
+    const int skip = first > 0 ? 1 : 0;
+    const int got = static_cast<int>(s.y.size()) - skip;
+    if (count >= 0 && got < count)
+      fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, first + count - 1,
+           got + first);
+    if (skip)
+      for (int k = 0; k < n; ++k) im.before[k] = s.x(0, k);
+    for (int r = skip; r < static_cast<int>(s.y.size()); ++r) {
+      for (int k = 0; k < n; ++k) im.x.push_back(s.x(r, k));
+      im.labels.push_back(s.y[r]);
+    }
+    im.source = in.idx_dataset + " test";
+    return im;
   }
   if (in.dataset.empty()) fail("{}: input: give values or a dataset", cfg.file.string());
   Matrix data = read_csv(in.dataset);
   if (data.cols != n) fail("{}: has {} values per image, the network has {} inputs", data.source, data.cols, n);
-  if (in.first + count > data.rows)
-    fail("{}: images {}..{} requested, the file has {}", data.source, in.first, in.first + count - 1, data.rows);
-  std::vector<std::vector<double>> out;
-  for (int img = in.first; img < in.first + count; ++img) {
-    std::vector<double> x(n);
-    for (int k = 0; k < n; ++k) {
-      double v = data.at(img, k);
-      if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
-      const Preprocess& p = in.preprocess;
-      x[k] = p.binarize ? (v > 0 ? p.high : v < 0 ? p.low : 0.0) : v;
-    }
-    out.push_back(std::move(x));
+  std::vector<int> labels;
+  if (!in.labels.empty()) {
+    labels = read_labels(in.labels, cfg.sizes.back());
+    if (static_cast<int>(labels.size()) != data.rows)
+      fail("{}: {} labels for the {} images of {}", in.labels.string(), labels.size(), data.rows, data.source);
   }
+  if (count < 0) count = data.rows - first;
+  if (count <= 0 || first + count > data.rows)
+    fail("{}: images {}..{} requested, the file has {}", data.source, first, first + std::max(count, 1) - 1, data.rows);
+  const Preprocess& p = in.preprocess;
+  auto value = [&](int img, int k) {
+    double v = data.at(img, k);
+    if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
+    return p.binarize ? (v > 0 ? p.high : v < 0 ? p.low : 0.0) : v;
+  };
+  if (first > 0)
+    for (int k = 0; k < n; ++k) im.before[k] = value(first - 1, k);
+  for (int img = first; img < first + count; ++img) {
+    for (int k = 0; k < n; ++k) im.x.push_back(value(img, k));
+    im.labels.push_back(labels.empty() ? -1 : labels[img]);
+  }
+  im.source = data.source;
+  return im;
+}
+
+std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
+  InputSet im = load_input_set(cfg, cfg.input.first, count);
+  std::vector<std::vector<double>> out;
+  for (int k = 0; k < im.count(); ++k)
+    out.emplace_back(im.x.begin() + static_cast<ptrdiff_t>(k) * im.inputs, im.x.begin() + static_cast<ptrdiff_t>(k + 1) * im.inputs);
   return out;
 }
 

@@ -92,6 +92,25 @@ ModelSpec model_spec(const Config& config);
 /// `limit` images from input.first on (limit < 0: all). The input count must match network.sizes.
 Samples load_samples(const Config& config, Split split, int limit = -1);
 
+/// Images as input voltages, with their labels.
+struct InputSet {
+  int first = 0;               ///< dataset index of the first image
+  int inputs = 0;              ///< values per image
+  std::vector<double> x;       ///< V, count x inputs
+  std::vector<int> labels;     ///< class per image, -1 when the dataset has no labels
+  std::vector<double> before;  ///< V, the inputs before the first image (image first-1, or zeros)
+  std::string source;          ///< dataset name or file, for reports
+  int count() const { return inputs == 0 ? 0 : static_cast<int>(x.size() / inputs); }
+};
+
+/// Loads images first .. first+count-1 (count < 0: all from first on) of the config's input: the test
+/// split of an IDX dataset, rows of a CSV dataset (labels from input.labels when given), or the
+/// explicit values as one unlabelled image.
+InputSet load_input_set(const Config& config, int first, int count);
+
+/// Class labels from a CSV file: one-hot rows of `classes` values, or one class number per row.
+std::vector<int> read_labels(const std::filesystem::path& path, int classes);
+
 /// Input vectors (V) of images first .. first+count-1, or the explicit DC values as one image.
 std::vector<std::vector<double>> load_inputs(const Config& config, int count);
 

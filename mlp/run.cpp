@@ -22,98 +22,6 @@ using netlist::Circuit;
 using netlist::ElementId;
 using netlist::NodeId;
 
-std::vector<int> read_labels(const fs::path& path, int classes) {
-  Matrix m = read_csv(path);
-  std::vector<int> out(m.rows);
-  for (int r = 0; r < m.rows; ++r) {
-    if (m.cols == 1) {
-      double v = m.at(r, 0);
-      if (!(v >= 0 && v < classes && v == std::floor(v)))
-        fail("{}: label {} is not a class number 0..{}", m.where(r, 0), v, classes - 1);
-      out[r] = static_cast<int>(v);
-      continue;
-    }
-    if (m.cols != classes)
-      fail("{}: {} values per row; labels are one-hot rows of {} (the network's outputs) or one class per row",
-           m.source, m.cols, classes);
-    int hot = -1;
-    for (int c = 0; c < m.cols; ++c) {
-      double v = m.at(r, c);
-      if (v != 0 && v != 1) fail("{}: {} in a one-hot label row (only 0 and 1)", m.where(r, c), v);
-      if (v == 1) {
-        if (hot >= 0) fail("{}: a second 1 in a one-hot label row", m.where(r, c));
-        hot = c;
-      }
-    }
-    if (hot < 0) fail("{}:{}: a one-hot label row without a 1", m.source, r + 1);
-    out[r] = hot;
-  }
-  return out;
-}
-
-RunImages load_run_images(const Config& cfg, int first, int count) {
-  const auto& in = cfg.input;
-  RunImages im;
-  im.first = first;
-  im.inputs = cfg.sizes.front();
-  const int n = im.inputs;
-  im.before.assign(n, 0.0);
-  if (!in.values.empty()) {
-    if (first != 0 || count > 1)
-      fail("{}: input.values is one image; images {}..{} need input.dataset", cfg.file.string(), first,
-           first + std::max(count, 1) - 1);
-    im.x = load_inputs(cfg, 1).front();
-    im.labels = {-1};
-    im.source = "input.values";
-    return im;
-  }
-  if (!in.idx_dataset.empty()) {
-    // The test split, from the image before the first (the transient's starting state) on.
-    Config c = cfg;
-    c.input.first = std::max(first - 1, 0);
-    Samples s = load_samples(c, Split::test, count < 0 ? -1 : count + (first > 0 ? 1 : 0));
-    const int skip = first > 0 ? 1 : 0;
-    const int got = static_cast<int>(s.y.size()) - skip;
-    if (count >= 0 && got < count)
-      fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, first + count - 1,
-           got + first);
-    if (skip)
-      for (int k = 0; k < n; ++k) im.before[k] = s.x(0, k);
-    for (int r = skip; r < static_cast<int>(s.y.size()); ++r) {
-      for (int k = 0; k < n; ++k) im.x.push_back(s.x(r, k));
-      im.labels.push_back(s.y[r]);
-    }
-    im.source = in.idx_dataset + " test";
-    return im;
-  }
-  if (in.dataset.empty()) fail("{}: input: give values or a dataset", cfg.file.string());
-  Matrix data = read_csv(in.dataset);
-  if (data.cols != n) fail("{}: has {} values per image, the network has {} inputs", data.source, data.cols, n);
-  std::vector<int> labels;
-  if (!in.labels.empty()) {
-    labels = read_labels(in.labels, cfg.sizes.back());
-    if (static_cast<int>(labels.size()) != data.rows)
-      fail("{}: {} labels for the {} images of {}", in.labels.string(), labels.size(), data.rows, data.source);
-  }
-  if (count < 0) count = data.rows - first;
-  if (count <= 0 || first + count > data.rows)
-    fail("{}: images {}..{} requested, the file has {}", data.source, first, first + std::max(count, 1) - 1, data.rows);
-  const Preprocess& p = in.preprocess;
-  auto value = [&](int img, int k) {
-    double v = data.at(img, k);
-    if (std::isnan(v)) fail("{}: value is NaN", data.where(img, k));
-    return p.binarize ? (v > 0 ? p.high : v < 0 ? p.low : 0.0) : v;
-  };
-  if (first > 0)
-    for (int k = 0; k < n; ++k) im.before[k] = value(first - 1, k);
-  for (int img = first; img < first + count; ++img) {
-    for (int k = 0; k < n; ++k) im.x.push_back(value(img, k));
-    im.labels.push_back(labels.empty() ? -1 : labels[img]);
-  }
-  im.source = data.source;
-  return im;
-}
-
 namespace {
 
 /// Driver groups for the energy breakdown.
@@ -207,7 +115,7 @@ std::vector<std::string> saved_vectors(const Bench& b) {
 /// Simulates images; each call fills rows[k] (outputs, power, energy, latency) for images k0..k1-1.
 class Simulator {
  public:
-  Simulator(const Config& cfg, const RunImages& im, Backend backend, bool transient, int threads)
+  Simulator(const Config& cfg, const InputSet& im, Backend backend, bool transient, int threads)
       : cfg_(cfg), im_(im), backend_(backend), transient_(transient), threads_(threads),
         bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs))) {
     auto t0 = std::chrono::steady_clock::now();
@@ -316,10 +224,8 @@ class Simulator {
     r.outputs.clear();
     for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(c, n)).back());
     if (!transient_) {
-      r.power = power_at(bench_, res.vectors, 0, nullptr);
-      double by[groups] = {0, 0, 0};
-      power_at(bench_, res.vectors, 0, by);
-      for (int g = 0; g < groups; ++g) r.energy_by[g] = by[g] * cfg_.input.window;
+      r.power = power_at(bench_, res.vectors, 0, r.energy_by);
+      for (double& e : r.energy_by) e *= cfg_.input.window;
       r.energy = r.power * cfg_.input.window;
       return;
     }
@@ -352,7 +258,7 @@ class Simulator {
   }
 
   const Config& cfg_;
-  const RunImages& im_;
+  const InputSet& im_;
   Backend backend_;
   bool transient_;
   int threads_;
@@ -589,7 +495,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const bool transient = opt.transient.value_or(cfg.run.transient);
   const int threads = opt.threads > 0 ? opt.threads : cfg.run.threads;
   const int first = opt.first >= 0 ? opt.first : cfg.input.first;
-  RunImages im = load_run_images(cfg, first, opt.images);
+  InputSet im = load_input_set(cfg, first, opt.images);
   const int total = im.count();
 
   nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
