@@ -526,7 +526,10 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
       fail("{}: not a run description ({})", man.string(), e.what());
     }
     for (const auto& [key, value] : manifest.items())
-      if (!old.contains(key) || old[key] != value)
+      if (key == "fingerprint" && old.value(key, "") != value)
+        fail("{}: fingerprint: the config, weight, data or label files changed since the run started; use another --out",
+             man.string());
+      else if (!old.contains(key) || old[key] != value)
         fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
              old.contains(key) ? old[key].dump() : "none", value.dump());
     if (fs::exists(csv)) rows = read_rows(csv, classes, first);

@@ -243,6 +243,12 @@ TEST_CASE("an interrupted run resumes to the same images.csv, also after a torn 
   CHECK(e.find("run.json: set") != std::string::npos);
   e = error_of([&] { run(kSmall, base / "parts", mlp::Backend::ngspice, -1, true); });
   CHECK(e.find("run.json: backend") != std::string::npos);
+  // Changed weights make another run.
+  fs::path hand = hand_network("resume_hand");
+  CHECK_FALSE(run(hand, hand.parent_path() / "out", mlp::Backend::native, 1).complete);
+  write(hand.parent_path() / "W2.csv", "-1,-1\n-1,1\n");
+  e = error_of([&] { run(hand, hand.parent_path() / "out", mlp::Backend::native, -1, true); });
+  CHECK(e.find("run.json: fingerprint: the config, weight, data or label files changed") != std::string::npos);
 }
 
 TEST_CASE("native and ngspice runs agree on the small network") {
