@@ -96,6 +96,38 @@ double power_at(const Bench& b, const std::map<std::string, std::vector<double>>
   return total;
 }
 
+/// Energy of a transient window by driver group (trapezoid rule over the time points), its total and
+/// the mean power.
+void integrate_window(const Bench& b, const solver::AnalysisResult& res, Row& r) {
+  const auto& t = res.scale;
+  double prev[groups] = {0, 0, 0};
+  power_at(b, res.vectors, 0, prev);
+  for (size_t p = 1; p < t.size(); ++p) {
+    double now[groups] = {0, 0, 0};
+    power_at(b, res.vectors, p, now);
+    for (int g = 0; g < groups; ++g) r.energy_by[g] += 0.5 * (t[p] - t[p - 1]) * (now[g] + prev[g]);
+    std::copy(now, now + groups, prev);
+  }
+  r.energy = 0;
+  for (double e : r.energy_by) r.energy += e;
+  r.power = r.energy / (t.back() - t.front());
+}
+
+/// Time from the window's start until every output stays within `band` of its final value.
+double settling_time(const Bench& b, const solver::AnalysisResult& res, double band) {
+  const auto& t = res.scale;
+  size_t settled = 0;  // first point from which every output stays in its band
+  for (NodeId n : b.ports.outputs) {
+    const auto& v = res.vectors.at(vname(b.circuit, n));
+    for (size_t p = v.size(); p-- > 0;)
+      if (std::fabs(v[p] - v.back()) > band) {
+        settled = std::max(settled, p + 1);
+        break;
+      }
+  }
+  return t[std::min(settled, t.size() - 1)] - t.front();
+}
+
 /// Vectors a full solve must keep.
 std::vector<std::string> saved_vectors(const Bench& b) {
   std::vector<std::string> s;
@@ -229,32 +261,8 @@ class Simulator {
       r.energy = r.power * cfg_.input.window;
       return;
     }
-    // Energy: trapezoid rule over the window; latency: the last time an output is out of its band.
-    const auto& t = res.scale;
-    double prev_by[groups] = {0, 0, 0}, by[groups];
-    double prev_p = power_at(bench_, res.vectors, 0, prev_by);
-    r.energy = 0;
-    for (size_t p = 1; p < points; ++p) {
-      std::fill(by, by + groups, 0.0);
-      double pw = power_at(bench_, res.vectors, p, by);
-      const double h = t[p] - t[p - 1];
-      r.energy += 0.5 * h * (pw + prev_p);
-      for (int g = 0; g < groups; ++g) r.energy_by[g] += 0.5 * h * (by[g] + prev_by[g]);
-      prev_p = pw;
-      std::copy(by, by + groups, prev_by);
-    }
-    r.power = r.energy / (t.back() - t.front());
-    const double band = cfg_.run.tolerance * cfg_.spec.vdd;
-    size_t settled = 0;  // first point from which every output stays in its band
-    for (NodeId n : bench_.ports.outputs) {
-      const auto& v = res.vectors.at(vname(c, n));
-      for (size_t p = points; p-- > 0;)
-        if (std::fabs(v[p] - v.back()) > band) {
-          settled = std::max(settled, p + 1);
-          break;
-        }
-    }
-    r.latency = t[std::min(settled, points - 1)] - t.front();
+    integrate_window(bench_, res, r);
+    r.latency = settling_time(bench_, res, cfg_.run.tolerance * cfg_.spec.vdd);
   }
 
   const Config& cfg_;
