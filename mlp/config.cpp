@@ -437,7 +437,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
 
 void load_network(Config& cfg) {
   if (cfg.weights_dir.empty()) fail("{}: network.weights: missing (directory of W1/B1 ... files)", cfg.file.string());
-  NetworkWeights nw = read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format);
+  cfg.weights = read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format);
+  const NetworkWeights& nw = cfg.weights;
   auto& s = cfg.spec;
   s.layers.clear();
   for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) {

@@ -71,6 +71,7 @@ struct Config {
   std::vector<int> sizes;              ///< layer sizes, inputs first
   std::filesystem::path weights_dir;   ///< directory of W<k>/B<k> files
   std::string weights_format = "csv";  ///< csv | npy
+  NetworkWeights weights;              ///< the weight files' values, read by load_network()
   std::vector<double> gains;           ///< amplifier gain per layer
   netlist::MlpSpec spec;               ///< everything but the weights until load_network()
   InputConfig input;

@@ -18,10 +18,12 @@ using netlist::role_name;
 
 }  // namespace
 
-Generated generate(const Config& cfg, int images) {
+Generated generate(const Config& cfg, int images) { return generate(cfg, load_inputs(cfg, images)); }
+
+Generated generate(const Config& cfg, const std::vector<std::vector<double>>& inputs) {
   Generated g;
+  const int images = static_cast<int>(inputs.size());
   g.images = images;
-  auto inputs = load_inputs(cfg, images);
   g.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
   g.ports = netlist::build_mlp(cfg.spec, inputs.front(), g.circuit);
   g.plans = netlist::plan_partitions(cfg.spec);

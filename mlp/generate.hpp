@@ -21,8 +21,10 @@ struct Generated {
   int images = 1;
 };
 
-/// Builds the circuit of a loaded configuration (weights read) for `images` images.
+/// Builds the circuit of a loaded configuration (weights read) for `images` images of its input.
 Generated generate(const Config& config, int images);
+/// The same for given input vectors (V), one per image.
+Generated generate(const Config& config, const std::vector<std::vector<double>>& inputs);
 
 /// Element counts per kind and per layer and role, node count and the partition plan.
 nlohmann::json summary(const Generated& g);

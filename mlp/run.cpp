@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "devices/error.hpp"
+#include "mlp/generate.hpp"
 #include "mlp/weights.hpp"
 #include "solver/native.hpp"
 #include "solver/ngspice.hpp"
@@ -23,6 +24,9 @@ using netlist::ElementId;
 using netlist::NodeId;
 
 namespace {
+
+/// Transient time step: run.step, or a tenth of the input edge.
+double time_step(const Config& cfg) { return cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10; }
 
 /// Driver groups for the energy breakdown.
 enum Group { inputs_group, supply_group, neurons_group, groups };
@@ -47,8 +51,9 @@ struct Bench {
 
 Bench make_bench(const Config& cfg, const std::vector<double>& x0) {
   Bench b;
-  b.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
-  b.ports = netlist::build_mlp(cfg.spec, x0, b.circuit);
+  Generated g = generate(cfg, {x0});
+  b.circuit = std::move(g.circuit);
+  b.ports = std::move(g.ports);
   for (ElementId id : b.ports.input_sources) {
     b.drivers.push_back(id);
     b.group.push_back(inputs_group);
@@ -151,7 +156,7 @@ class Simulator {
       : cfg_(cfg), im_(im), backend_(backend), transient_(transient), threads_(threads),
         bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs))) {
     auto t0 = std::chrono::steady_clock::now();
-    step_ = cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10;
+    step_ = time_step(cfg);
     if (backend == Backend::native && !transient) {
       // Outputs, then the terminals of the neuron drivers (the sources' voltages are known), then
       // every driver's current.
@@ -171,7 +176,6 @@ class Simulator {
   double setup_seconds() const { return setup_seconds_; }
   /// Images per batch between writes to disk.
   int batch() const { return reduced_ ? std::max(64, 128 * threads_) : 1; }
-  double step() const { return step_; }
 
   void simulate(int k0, int k1, std::vector<Row>& rows) {
     if (reduced_) return reduced(k0, k1, rows);
@@ -357,7 +361,7 @@ std::string fingerprint(const Config& cfg) {
   };
   add(read_file(cfg.file));
   for (size_t k = 1; k < cfg.sizes.size(); ++k)
-    for (const char* kind : {"W", "B"}) add(read_file(cfg.weights_dir / fmt::format("{}{}.{}", kind, k, cfg.weights_format)));
+    for (char kind : {'W', 'B'}) add(read_file(weight_file(cfg.weights_dir, kind, k, cfg.weights_format)));
   if (!cfg.input.dataset.empty()) add(read_file(cfg.input.dataset));
   if (!cfg.input.labels.empty()) add(read_file(cfg.input.labels));
   return fmt::format("{:016x}", h);
@@ -484,8 +488,8 @@ RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
     if (x.prediction == y.prediction) ++g.same_prediction;
     for (size_t j = 0; j < x.outputs.size(); ++j) {
       double d = std::fabs(x.outputs[j] - y.outputs[j]);
-      if (d > g.max_output_diff || g.worst_image < 0) {
-        g.max_output_diff = std::max(g.max_output_diff, d);
+      if (g.worst_image < 0 || d > g.max_output_diff) {
+        g.max_output_diff = d;
         g.worst_image = x.index;
       }
     }
@@ -513,14 +517,12 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
                              {"analysis", transient ? "tran" : "op"},
                              {"dataset", im.source},
                              {"first", first},
-                             {"images", total}};
+                             {"images", total},
+                             {"window", cfg.input.window}};
   if (transient) {
-    manifest["window"] = cfg.input.window;
     manifest["edge"] = cfg.input.edge;
-    manifest["step"] = cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10;
+    manifest["step"] = time_step(cfg);
     manifest["tolerance"] = cfg.run.tolerance;
-  } else {
-    manifest["window"] = cfg.input.window;
   }
   const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
   std::vector<Row> rows;
@@ -557,7 +559,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     c.train.model = LayerModel::crossbar;
     c.train.levels = -1;
     ModelSpec spec = model_spec(c);
-    Network net = from_weights(read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format), spec);
+    Network net = from_weights(cfg.weights, spec);
     MatrixF x(total, im.inputs);
     for (int k = 0; k < total; ++k)
       for (int i = 0; i < im.inputs; ++i) x(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * im.inputs + i]);

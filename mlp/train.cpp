@@ -726,7 +726,7 @@ void export_network(const Network& net, const std::filesystem::path& dir) {
   NetworkWeights w = to_weights(net);
   for (size_t k = 0; k < w.w.size(); ++k) {
     for (const char* ext : {"csv", "npy"}) {
-      auto wp = dir / fmt::format("W{}.{}", k + 1, ext), bp = dir / fmt::format("B{}.{}", k + 1, ext);
+      auto wp = weight_file(dir, 'W', k + 1, ext), bp = weight_file(dir, 'B', k + 1, ext);
       if (std::string(ext) == "csv") {
         write_csv(wp, w.w[k]);
         write_csv(bp, w.b[k]);

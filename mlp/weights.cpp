@@ -199,14 +199,18 @@ void write_npy(const fs::path& path, const Matrix& m) {
   write_file_atomic(path, out);
 }
 
+fs::path weight_file(const fs::path& dir, char kind, size_t layer, const std::string& format) {
+  return dir / fmt::format("{}{}.{}", kind, layer, format);
+}
+
 NetworkWeights read_weights(const fs::path& dir, const std::vector<int>& sizes, const std::string& format) {
   if (format != "csv" && format != "npy") fail("network.weights_format: must be csv or npy, got '{}'", format);
   NetworkWeights nw;
   for (size_t k = 0; k + 1 < sizes.size(); ++k) {
-    Matrix w = read_matrix(dir / fmt::format("W{}.{}", k + 1, format));
+    Matrix w = read_matrix(weight_file(dir, 'W', k + 1, format));
     if (w.rows != sizes[k] || w.cols != sizes[k + 1])
       fail("{}: expected {} x {} (inputs x outputs), got {} x {}", w.source, sizes[k], sizes[k + 1], w.rows, w.cols);
-    Matrix b = read_matrix(dir / fmt::format("B{}.{}", k + 1, format));
+    Matrix b = read_matrix(weight_file(dir, 'B', k + 1, format));
     if (b.rows == 1 && b.cols == sizes[k + 1] && b.cols != 1) {  // a row: make it a column
       b.rows = b.cols;
       b.cols = 1;

@@ -49,6 +49,9 @@ struct NetworkWeights {
   std::vector<Matrix> b;  ///< outputs x 1
 };
 
+/// File of layer k's (1-based) weights (kind 'W') or biases ('B') in a format ("csv" or "npy").
+std::filesystem::path weight_file(const std::filesystem::path& dir, char kind, size_t layer, const std::string& format);
+
 /// Reads W<k> and B<k> (k = 1..layers) from a directory in the given format ("csv" or "npy") and
 /// checks their shapes against the layer sizes.
 NetworkWeights read_weights(const std::filesystem::path& dir, const std::vector<int>& sizes, const std::string& format);

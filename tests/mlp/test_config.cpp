@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "devices/error.hpp"
+#include "errors.hpp"
 #include "mlp/config.hpp"
 #include "mlp/generate.hpp"
 #include "solver/native.hpp"
@@ -27,15 +28,6 @@ fs::path scratch(const std::string& name, const std::string& text) {
     fs::copy_file(kExample.parent_path() / f, d / f, fs::copy_options::overwrite_existing);
   std::ofstream(d / name) << text;
   return d / name;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 const std::string kBase = "[network]\nsizes = [16, 8, 4]\nweights = \".\"\n[input]\ndataset = \"test_data.csv\"\n";

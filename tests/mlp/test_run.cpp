@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "devices/error.hpp"
+#include "errors.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/run.hpp"
 #include "mlp/weights.hpp"
@@ -131,15 +132,6 @@ mlp::RunOutcome run(const fs::path& config, const fs::path& out, mlp::Backend ba
   o.resume = resume;
   o.transient = transient;
   return mlp::run_network(cfg, o);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 const fs::path kSmall = SPX_SOURCE_DIR "/examples/small/small.toml";

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "devices/error.hpp"
+#include "errors.hpp"
 #include "mlp/weights.hpp"
 
 using namespace spx::mlp;
@@ -40,15 +41,6 @@ std::string raw(std::initializer_list<T> v) {
   std::string s;
   for (T x : v) s.append(reinterpret_cast<const char*>(&x), sizeof(T));
   return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const spx::InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
