@@ -80,7 +80,9 @@ std::optional<double> parse_spice_number(std::string_view t) {
   // Whatever letters remain are a unit name (V, A, Ohm, F, s, Hz) and are ignored, as in SPICE.
   for (char c : rest)
     if (!std::isalpha(static_cast<unsigned char>(c))) return std::nullopt;
-  return value * scale;
+  const double v = value * scale;
+  if (!std::isfinite(v)) return std::nullopt;  // 1e308k: out of range, as 1e400 is
+  return v;
 }
 
 std::string ascii_lower(std::string_view text) {

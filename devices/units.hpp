@@ -10,7 +10,8 @@ namespace spx::devices {
 
 /// Parses a SPICE number: mantissa, optional exponent, optional scale suffix
 /// (f p n u m k meg g t mil, case-insensitive), then any trailing letters (units) which are ignored.
-/// Returns nullopt when the text does not start like a number or has junk after it.
+/// Returns nullopt when the text does not start like a number, has junk after it or is out of the
+/// finite double range.
 std::optional<double> parse_spice_number(std::string_view text);
 
 /// True when the token starts like a number (digit, or sign/point followed by a digit).

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <toml++/toml.h>
 
@@ -17,6 +18,10 @@ namespace spx::mlp {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr int64_t max_layer_size = 1'000'000;  ///< inputs or neurons of one layer, tile rows or columns
+constexpr int64_t max_image_side = 65'536;     ///< pixels, crop and resize
+constexpr int64_t max_threads = 1024;
 
 /// Reads one section's keys with positions for messages.
 class Section {
@@ -34,17 +39,36 @@ class Section {
     fail("{}: {}.{}: {}", where(n), name_, key, msg);
   }
 
+  /// A finite number (TOML float or integer, or a string in SPICE notation such as "8.49k").
   double number(const toml::node& n, std::string_view key) const {
-    if (auto v = n.value<double>()) return *v;
+    if (auto v = n.value<double>()) {
+      if (!std::isfinite(*v)) bad(n, key, fmt::format("must be a finite number, got {}", *v));
+      return *v;
+    }
     if (auto s = n.value<std::string>()) {
       if (auto v = devices::parse_spice_number(*s)) return *v;
-      bad(n, key, fmt::format("'{}' is not a number", *s));
+      bad(n, key, devices::looks_numeric(*s) ? fmt::format("'{}' is out of range", clip(*s))
+                                             : fmt::format("'{}' is not a number", clip(*s)));
     }
     bad(n, key, "must be a number");
   }
   int64_t integer(const toml::node& n, std::string_view key) const {
     if (auto v = n.value_exact<int64_t>()) return *v;
     bad(n, key, "must be an integer");
+  }
+  /// An integer in [lo, hi], checked in 64 bits before it is narrowed to int.
+  int count(const toml::node& n, std::string_view key, int64_t lo, int64_t hi = std::numeric_limits<int>::max()) const {
+    hi = std::min<int64_t>(hi, std::numeric_limits<int>::max());
+    const int64_t v = integer(n, key);
+    if (v < lo) bad(n, key, fmt::format("must be >= {}, got {}", lo, v));
+    if (v > hi) bad(n, key, fmt::format("must be <= {}, got {}", hi, v));
+    return static_cast<int>(v);
+  }
+  /// A finite number > 0.
+  double positive(const toml::node& n, std::string_view key) const {
+    const double v = number(n, key);
+    if (!(v > 0)) bad(n, key, fmt::format("must be > 0, got {}", v));
+    return v;
   }
   bool boolean(const toml::node& n, std::string_view key) const {
     if (auto v = n.value_exact<bool>()) return *v;
@@ -70,11 +94,13 @@ class Section {
     for (const auto& e : *a) out.push_back(number(e, key));
     return out;
   }
-  std::vector<int> integers(const toml::node& n, std::string_view key) const {
+  /// Integers, each in [lo, hi] (checked before narrowing).
+  std::vector<int> integers(const toml::node& n, std::string_view key, int64_t lo,
+                            int64_t hi = std::numeric_limits<int>::max()) const {
     const toml::array* a = n.as_array();
     if (!a) bad(n, key, "must be an array of integers");
     std::vector<int> out;
-    for (const auto& e : *a) out.push_back(static_cast<int>(integer(e, key)));
+    for (const auto& e : *a) out.push_back(count(e, key, lo, hi));
     return out;
   }
 
@@ -125,12 +151,15 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   const std::string name = file.string();
   const fs::path base = file.parent_path();
   toml::table root;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail("{}: {}", name, fs::exists(file, ec) ? "not a config file (a directory?)" : "cannot open");
   try {
     root = toml::parse_file(name);
   } catch (const toml::parse_error& e) {
     fail("{}:{}: {}", name, e.source().begin.line, e.description());
   }
   std::map<const toml::node*, std::string> set_where;
+  std::map<std::string, std::string> set_sections;  // sections that only --set gives
   for (const auto& o : overrides) {
     const std::string where = "--set " + o;
     const size_t eq = o.find('='), dot = o.find('.');
@@ -147,7 +176,10 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         fail("{}: {}", where, e.description());
       }
     }
-    if (!root.contains(section)) root.insert(section, toml::table{});
+    if (!root.contains(section)) {
+      root.insert(section, toml::table{});
+      set_sections.emplace(section, where);
+    }
     toml::table* t = root[section].as_table();
     if (!t) fail("{}: '{}' is not a section", where, section);
     t->insert_or_assign(key, *value.get("v"));
@@ -169,21 +201,21 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   for (auto&& [key, node] : root) {
     const toml::table* t = node.as_table();
     std::string sec(key.str());
-    if (!t) fail("{}:{}: '{}' must be a section ([{}])", name, node.source().begin.line, sec, sec);
+    const std::string at = set_sections.count(sec) ? set_sections.at(sec) : fmt::format("{}:{}", name, node.source().begin.line);
+    if (!t) fail("{}: '{}' must be a section ([{}])", at, sec, sec);
     Section x(*t, sec, name, set_where);
     std::map<std::string, std::function<void(const toml::node&, std::string_view)>> h;
     if (sec == "network") {
       h["sizes"] = [&](const toml::node& n, std::string_view k) {
-        cfg.sizes = x.integers(n, k);
+        cfg.sizes = x.integers(n, k, 1, max_layer_size);
         if (cfg.sizes.size() < 2) x.bad(n, k, "needs at least two sizes (inputs and outputs)");
-        for (int v : cfg.sizes)
-          if (v < 1) x.bad(n, k, fmt::format("sizes must be >= 1, got {}", v));
       };
       h["weights"] = [&](const toml::node& n, std::string_view k) { cfg.weights_dir = relative_to(base, x.string(n, k)); };
       h["weights_format"] = [&](const toml::node& n, std::string_view k) { cfg.weights_format = x.choice(n, k, {"csv", "npy"}); };
       h["levels"] = [&](const toml::node& n, std::string_view k) {
-        levels = static_cast<int>(x.integer(n, k));
-        if (!devices::supported_levels(levels)) x.bad(n, k, fmt::format("must be 2, 3, 5 or 11, got {}", levels));
+        const int64_t v = x.integer(n, k);
+        levels = v >= 0 && v <= 1000 ? static_cast<int>(v) : 0;
+        if (!devices::supported_levels(levels)) x.bad(n, k, fmt::format("must be 2, 3, 5 or 11, got {}", v));
       };
       h["gains"] = [&](const toml::node& n, std::string_view k) {
         cfg.gains = n.is_array() ? x.numbers(n, k) : std::vector<double>{x.number(n, k)};
@@ -202,10 +234,14 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       };
     } else if (sec == "partition") {
       h["tile"] = [&](const toml::node& n, std::string_view k) {
-        auto v = x.integers(n, k);
-        if (v.size() != 2) x.bad(n, k, "must be [rows, cols]");
-        if (v[0] < 2) x.bad(n, k, fmt::format("must be >= 2 rows, got {}", v[0]));
-        if (v[1] < 1) x.bad(n, k, fmt::format("must be >= 1 column, got {}", v[1]));
+        const toml::array* a = n.as_array();
+        if (!a || a->size() != 2) x.bad(n, k, "must be [rows, cols]");
+        const int64_t rows = x.integer(*a->get(0), k), cols = x.integer(*a->get(1), k);
+        if (rows < 2) x.bad(n, k, fmt::format("must be >= 2 rows, got {}", rows));
+        if (cols < 1) x.bad(n, k, fmt::format("must be >= 1 column, got {}", cols));
+        if (rows > max_layer_size) x.bad(n, k, fmt::format("must be <= {} rows, got {}", max_layer_size, rows));
+        if (cols > max_layer_size) x.bad(n, k, fmt::format("must be <= {} columns, got {}", max_layer_size, cols));
+        const int v[2] = {static_cast<int>(rows), static_cast<int>(cols)};
         s.tile_rows = v[0];
         s.tile_cols = v[1];
       };
@@ -291,12 +327,10 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["high"] = [&](const toml::node& n, std::string_view k) { in.preprocess.high = x.number(n, k); };
       h["low"] = [&](const toml::node& n, std::string_view k) { in.preprocess.low = x.number(n, k); };
       h["crop"] = [&](const toml::node& n, std::string_view k) {
-        in.preprocess.crop = static_cast<int>(x.integer(n, k));
-        if (in.preprocess.crop < 0) x.bad(n, k, "must be >= 0 pixels");
+        in.preprocess.crop = x.count(n, k, 0, max_image_side);
       };
       h["resize"] = [&](const toml::node& n, std::string_view k) {
-        in.preprocess.resize = static_cast<int>(x.integer(n, k));
-        if (in.preprocess.resize < 0) x.bad(n, k, "must be >= 0 pixels");
+        in.preprocess.resize = x.count(n, k, 0, max_image_side);
       };
       h["threshold"] = [&](const toml::node& n, std::string_view k) {
         in.preprocess.threshold = x.number(n, k);
@@ -304,12 +338,10 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       };
       h["labels"] = [&](const toml::node& n, std::string_view k) { in.labels = relative_to(base, x.string(n, k)); };
       h["first"] = [&](const toml::node& n, std::string_view k) {
-        in.first = static_cast<int>(x.integer(n, k));
-        if (in.first < 0) x.bad(n, k, "must be >= 0");
+        in.first = x.count(n, k, 0);
       };
       h["images"] = [&](const toml::node& n, std::string_view k) {
-        in.images = static_cast<int>(x.integer(n, k));
-        if (in.images < 1) x.bad(n, k, fmt::format("must be >= 1, got {}", in.images));
+        in.images = x.count(n, k, 1);
       };
       h["window"] = [&](const toml::node& n, std::string_view k) {
         in.window = x.number(n, k);
@@ -322,16 +354,6 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     } else if (sec == "train") {
       auto& t = cfg.train;
       auto& o = t.options;
-      auto positive = [&](const toml::node& n, std::string_view k) {
-        double v = x.number(n, k);
-        if (!(v > 0)) x.bad(n, k, fmt::format("must be > 0, got {}", v));
-        return v;
-      };
-      auto count = [&](const toml::node& n, std::string_view k, int64_t lo) {
-        int64_t v = x.integer(n, k);
-        if (v < lo) x.bad(n, k, fmt::format("must be >= {}, got {}", lo, v));
-        return static_cast<int>(v);
-      };
       h["model"] = [&](const toml::node& n, std::string_view k) {
         t.model = x.choice(n, k, {"crossbar", "software"}) == "crossbar" ? LayerModel::crossbar : LayerModel::software;
       };
@@ -346,18 +368,18 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["optimizer"] = [&](const toml::node& n, std::string_view k) {
         o.optimizer = x.choice(n, k, {"adam", "sgd"}) == "adam" ? Optimizer::adam : Optimizer::sgd;
       };
-      h["learning_rate"] = [&](const toml::node& n, std::string_view k) { o.learning_rate = positive(n, k); };
+      h["learning_rate"] = [&](const toml::node& n, std::string_view k) { o.learning_rate = x.positive(n, k); };
       h["lr_decay"] = [&](const toml::node& n, std::string_view k) {
-        o.lr_decay = positive(n, k);
+        o.lr_decay = x.positive(n, k);
         if (o.lr_decay > 1) x.bad(n, k, fmt::format("must be in (0, 1], got {}", o.lr_decay));
       };
       h["momentum"] = [&](const toml::node& n, std::string_view k) {
         o.momentum = x.number(n, k);
         if (!(o.momentum >= 0 && o.momentum < 1)) x.bad(n, k, fmt::format("must be in [0, 1), got {}", o.momentum));
       };
-      h["batch"] = [&](const toml::node& n, std::string_view k) { o.batch = count(n, k, 1); };
-      h["epochs"] = [&](const toml::node& n, std::string_view k) { o.epochs = count(n, k, 1); };
-      h["patience"] = [&](const toml::node& n, std::string_view k) { o.patience = count(n, k, 0); };
+      h["batch"] = [&](const toml::node& n, std::string_view k) { o.batch = x.count(n, k, 1); };
+      h["epochs"] = [&](const toml::node& n, std::string_view k) { o.epochs = x.count(n, k, 1); };
+      h["patience"] = [&](const toml::node& n, std::string_view k) { o.patience = x.count(n, k, 0); };
       h["validation"] = [&](const toml::node& n, std::string_view k) {
         o.validation = x.number(n, k);
         if (!(o.validation >= 0 && o.validation < 1)) x.bad(n, k, fmt::format("must be in [0, 1), got {}", o.validation));
@@ -366,8 +388,12 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         o.noise = x.number(n, k);
         if (!(o.noise >= 0)) x.bad(n, k, fmt::format("must be >= 0, got {}", o.noise));
       };
-      h["seed"] = [&](const toml::node& n, std::string_view k) { o.seed = static_cast<uint64_t>(count(n, k, 0)); };
-      h["threads"] = [&](const toml::node& n, std::string_view k) { t.threads = count(n, k, 1); };
+      h["seed"] = [&](const toml::node& n, std::string_view k) {
+        const int64_t v = x.integer(n, k);
+        if (v < 0) x.bad(n, k, fmt::format("must be >= 0, got {}", v));
+        o.seed = static_cast<uint64_t>(v);
+      };
+      h["threads"] = [&](const toml::node& n, std::string_view k) { t.threads = x.count(n, k, 1, max_threads); };
       h["init"] = [&](const toml::node& n, std::string_view k) { t.init = relative_to(base, x.string(n, k)); };
     } else if (sec == "run") {
       auto& r = cfg.run;
@@ -381,13 +407,11 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         if (!(r.step > 0)) x.bad(n, k, fmt::format("must be > 0 s, got {}", r.step));
       };
       h["threads"] = [&](const toml::node& n, std::string_view k) {
-        int64_t v = x.integer(n, k);
-        if (v < 1) x.bad(n, k, fmt::format("must be >= 1, got {}", v));
-        r.threads = static_cast<int>(v);
+        r.threads = x.count(n, k, 1, max_threads);
       };
     } else {
-      fail("{}:{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
-           name, node.source().begin.line, sec);
+      fail("{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
+           at, clip(sec));
     }
     x.each(h);
   }

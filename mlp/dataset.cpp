@@ -8,8 +8,10 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "mlp/weights.hpp"
 
 namespace spx::mlp {
@@ -99,8 +101,16 @@ constexpr std::array<uint16_t, 30> kDistBase{1,   2,   3,   4,   5,   7,    9,  
 constexpr std::array<uint8_t, 30> kDistExtra{0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
                                              6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
+/// Refuses output beyond the work limit on bytes (a small file may inflate to terabytes).
+void check_size(const std::vector<uint8_t>& out) {
+  if (out.size() > work_limits().bytes)
+    throw InflateError{fmt::format("inflates to more than {} bytes (raise the limit with --max-bytes)", work_limits().bytes)};
+}
+
 void inflate_codes(BitReader& in, std::vector<uint8_t>& out, const Huffman& lit, const Huffman& dist) {
+  const size_t limit = work_limits().bytes;
   for (;;) {
+    if (out.size() > limit) check_size(out);
     int s = lit.decode(in);
     if (s < 256) {
       out.push_back(static_cast<uint8_t>(s));
@@ -131,6 +141,7 @@ void inflate(BitReader& in, std::vector<uint8_t>& out) {
       uint32_t nlen = in.byte() | (in.byte() << 8);
       if ((len ^ 0xffffu) != nlen) throw InflateError{"stored block length check failed"};
       for (uint32_t k = 0; k < len; ++k) out.push_back(in.byte());
+      check_size(out);
     } else if (type == 1) {
       static const auto fixed = [] {
         std::array<uint8_t, 288> l{};
@@ -254,13 +265,18 @@ Images read_idx_images(const fs::path& path) {
   im.source = path.string();
   if (b.size() < 16 || big_endian(b, 0) != 0x00000803)
     fail("{}: not an IDX image file (magic 0x00000803 expected)", im.source);
-  im.count = static_cast<int>(big_endian(b, 4));
-  im.rows = static_cast<int>(big_endian(b, 8));
-  im.cols = static_cast<int>(big_endian(b, 12));
-  size_t need = static_cast<size_t>(im.count) * im.rows * im.cols;
-  if (b.size() - 16 != need)
-    fail("{}: {} images of {}x{} need {} bytes of pixels, the file has {}", im.source, im.count, im.rows, im.cols,
-         need, b.size() - 16);
+  const uint64_t count = big_endian(b, 4), rows = big_endian(b, 8), cols = big_endian(b, 12);
+  const uint64_t have = b.size() - 16, per_image = rows * cols;  // < 2^64: both < 2^32
+  // count * per_image can exceed 64 bits: compare by division.
+  const bool fits = per_image == 0 || count <= UINT64_MAX / per_image;
+  if (!fits || count * per_image != have)
+    fail("{}: {} images of {}x{} need {} bytes of pixels, the file has {}", im.source, count, rows, cols,
+         fits ? fmt::format("{}", count * per_image) : fmt::format("{:.4g}", static_cast<double>(count) * per_image), have);
+  if (count > static_cast<uint64_t>(std::numeric_limits<int>::max()) || rows > 65536 || cols > 65536 || per_image == 0)
+    fail("{}: {} images of {}x{} pixels: sizes out of range", im.source, count, rows, cols);
+  im.count = static_cast<int>(count);
+  im.rows = static_cast<int>(rows);
+  im.cols = static_cast<int>(cols);
   im.pixels.assign(b.begin() + 16, b.end());
   return im;
 }

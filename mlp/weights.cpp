@@ -10,10 +10,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <limits>
 #include <sstream>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
 #include "devices/units.hpp"
 
 namespace spx::mlp {
@@ -36,13 +37,7 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in || fs::is_directory(p)) fail("{}: cannot open", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const fs::path& p) { return read_input_file(p); }
 
 void write_file_atomic(const fs::path& p, const std::string& bytes) {
   fs::path tmp = p;
@@ -101,6 +96,89 @@ Matrix read_csv(const fs::path& path) {
   return m;
 }
 
+namespace {
+
+/// What a .npy header dict says.
+struct NpyHeader {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<uint64_t> shape;
+};
+
+/// Parses the header, a Python dict literal such as
+/// {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }; one pass, no recursion.
+NpyHeader parse_npy_header(std::string_view h, const std::string& source) {
+  size_t i = 0;
+  auto bad = [&](std::string_view what) {
+    fail("{}: header: {} at byte {} of '{}'", source, what, i, clip(h, 80));
+  };
+  auto skip = [&] {
+    while (i < h.size() && (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r')) ++i;
+  };
+  auto expect = [&](char c) {
+    skip();
+    if (i >= h.size() || h[i] != c) bad(fmt::format("'{}' expected", c));
+    ++i;
+  };
+  auto quoted = [&] {
+    skip();
+    if (i >= h.size() || (h[i] != '\'' && h[i] != '"')) bad("a quoted string expected");
+    const char q = h[i++];
+    const size_t end = h.find(q, i);
+    if (end == std::string_view::npos) bad("unclosed string");
+    std::string out(h.substr(i, end - i));
+    i = end + 1;
+    return out;
+  };
+  NpyHeader out;
+  bool descr = false, order = false, shape = false;
+  expect('{');
+  for (;;) {
+    skip();
+    if (i < h.size() && h[i] == '}') break;
+    const std::string key = quoted();
+    expect(':');
+    skip();
+    if (key == "descr") {
+      out.descr = quoted();
+      descr = true;
+    } else if (key == "fortran_order") {
+      if (h.substr(i, 4) == "True") out.fortran_order = true;
+      else if (h.substr(i, 5) != "False") bad("True or False expected");
+      i += out.fortran_order ? 4 : 5;
+      order = true;
+    } else if (key == "shape") {
+      expect('(');
+      for (;;) {
+        skip();
+        if (i < h.size() && h[i] == ')') break;
+        uint64_t v = 0;
+        auto [p, ec] = std::from_chars(h.data() + i, h.data() + h.size(), v);
+        if (ec == std::errc::result_out_of_range) bad("shape number out of range");
+        if (ec != std::errc()) bad("a shape number expected");
+        i = static_cast<size_t>(p - h.data());
+        out.shape.push_back(v);
+        skip();
+        if (i < h.size() && h[i] == ',') ++i;
+        else if (i >= h.size() || h[i] != ')') bad("',' or ')' expected in the shape");
+      }
+      ++i;
+      shape = true;
+    } else {
+      bad(fmt::format("unknown key '{}'", clip(key)));
+    }
+    skip();
+    if (i < h.size() && h[i] == ',') ++i;
+    else if (i >= h.size() || h[i] != '}') bad("',' or '}' expected");
+  }
+  if (!descr) fail("{}: header has no 'descr'", source);
+  if (!order) fail("{}: header has no 'fortran_order'", source);
+  if (!shape) fail("{}: header has no 'shape'", source);
+  return out;
+}
+
+}  // namespace
+
 Matrix read_npy(const fs::path& path) {
   Matrix m;
   m.source = path.filename().string();
@@ -119,37 +197,26 @@ Matrix read_npy(const fs::path& path) {
     fail("{}: unsupported .npy version {}", m.source, major);
   }
   if (hstart + hlen > b.size()) fail("{}: truncated header", m.source);
-  std::string header = b.substr(hstart, hlen);
-  std::smatch mm;
-  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex order_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(header, mm, descr_re)) fail("{}: header has no 'descr'", m.source);
-  std::string descr = mm[1];
-  if (!std::regex_search(header, mm, order_re)) fail("{}: header has no 'fortran_order'", m.source);
-  bool fortran = mm[1] == "True";
-  if (!std::regex_search(header, mm, shape_re)) fail("{}: header has no 'shape'", m.source);
-  std::vector<long long> shape;
-  {
-    std::string s = mm[1];
-    std::regex num(R"(\d+)");
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), num); it != std::sregex_iterator(); ++it)
-      shape.push_back(std::stoll(it->str()));
-  }
+  const NpyHeader h = parse_npy_header(std::string_view(b).substr(hstart, hlen), m.source);
+  const std::string& descr = h.descr;
+  const bool fortran = h.fortran_order;
+  const std::vector<uint64_t>& shape = h.shape;
   if (shape.empty() || shape.size() > 2) fail("{}: only 1-D and 2-D arrays are supported, got {} dimensions", m.source, shape.size());
+  for (uint64_t d : shape)
+    if (d > static_cast<uint64_t>(std::numeric_limits<int>::max())) fail("{}: shape dimension {} is too large", m.source, d);
   m.rows = static_cast<int>(shape[0]);
   m.cols = shape.size() == 2 ? static_cast<int>(shape[1]) : 1;
-  size_t n = static_cast<size_t>(m.rows) * m.cols;
+  size_t n = static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols);  // < 2^62
   size_t width = 0;
   char kind = 0;
-  if (descr.size() >= 3 && (descr[0] == '<' || descr[0] == '|' || (descr[0] == '=' ))) {
+  if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '|' || descr[0] == '=') && descr[2] >= '1' && descr[2] <= '8') {
     kind = descr[1];
-    width = static_cast<size_t>(std::atoi(descr.c_str() + 2));
+    width = static_cast<size_t>(descr[2] - '0');
   }
   bool ok = (kind == 'f' && (width == 4 || width == 8)) || (kind == 'i' && (width == 1 || width == 2 || width == 4 || width == 8));
-  if (!ok) fail("{}: unsupported dtype '{}' (little-endian float32/64 or int8/16/32/64)", m.source, descr);
+  if (!ok) fail("{}: unsupported dtype '{}' (little-endian float32/64 or int8/16/32/64)", m.source, clip(descr));
   size_t data_at = hstart + hlen;
-  if (b.size() - data_at < n * width) fail("{}: {} values expected, file is too short", m.source, n);
+  if ((b.size() - data_at) / width < n) fail("{}: {} values expected, file is too short", m.source, n);
   const char* p = b.data() + data_at;
   std::vector<double> flat(n);
   for (size_t k = 0; k < n; ++k, p += width) {

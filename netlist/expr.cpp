@@ -128,13 +128,15 @@ class Parser {
   }
 
  private:
+  static constexpr int max_depth = 500;  ///< parentheses, signs, powers and calls inside each other
   std::string_view s_;
   std::string_view where_;
   size_t pos_ = 0;
+  int depth_ = 0;
   Expr out_;
 
   [[noreturn]] void error(const std::string& msg) const {
-    fail("{}: {} in expression '{}'", where_, msg, s_);
+    fail("{}: {} in expression '{}'", where_, msg, clip(s_, 80));
   }
   void skip() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
@@ -173,10 +175,15 @@ class Parser {
       else return lhs;
     }
   }
+  /// Every recursion of the grammar passes through unary(), so its depth bounds the stack.
   int32_t unary() {
-    if (eat('-')) return push_op(ExprOp::neg, {unary()});
-    if (eat('+')) return unary();
-    return power();
+    if (++depth_ > max_depth) error(fmt::format("nesting deeper than {} levels", max_depth));
+    int32_t r;
+    if (eat('-')) r = push_op(ExprOp::neg, {unary()});
+    else if (eat('+')) r = unary();
+    else r = power();
+    --depth_;
+    return r;
   }
   int32_t power() {
     int32_t base = atom();
@@ -316,7 +323,7 @@ Expr bind_expr(const Expr& raw, const ExprScope& scope, std::string_view where) 
   Expr out;
   out.context = raw.context;
   std::vector<double> val;  // value of each output node when it is a number
-  auto text = [&] { return to_string(raw); };
+  auto text = [&] { return clip(to_string(raw), 80); };
   // Rebuild in post-order; a node whose operands are all numbers becomes a number.
   std::vector<int32_t> map(raw.nodes.size(), -1);
   std::vector<size_t> start(raw.nodes.size(), 0);  // first output index of each subtree
@@ -362,9 +369,13 @@ Expr bind_expr(const Expr& raw, const ExprScope& scope, std::string_view where) 
         bool constant = true;
         for (auto k : m.kids) constant = constant && out.nodes[k].op == ExprOp::number;
         if (constant) {
-          std::vector<double> v(out.nodes.size());
-          for (auto k : m.kids) v[k] = out.nodes[k].number;
-          double x = node_value(m, v, raw.context, nullptr);
+          ExprNode local = m;  // operands renumbered 0..k-1, so folding costs O(k), not O(size)
+          std::vector<double> v(local.kids.size());
+          for (size_t k = 0; k < local.kids.size(); ++k) {
+            v[k] = out.nodes[local.kids[k]].number;
+            local.kids[k] = static_cast<int32_t>(k);
+          }
+          double x = node_value(local, v, raw.context, nullptr);
           out.nodes.resize(first);
           m = ExprNode{};
           m.number = x;
@@ -388,50 +399,77 @@ double evaluate_constant(const Expr& bound, std::string_view where) {
 
 std::string to_string(const Expr& e, const std::function<std::string(int32_t)>& node_name,
                       const std::function<std::string(int32_t)>& source_name, bool hspice) {
-  std::vector<std::string> s(e.nodes.size());
-  for (size_t i = 0; i < e.nodes.size(); ++i) {
-    const ExprNode& n = e.nodes[i];
-    auto kid = [&](size_t k) -> const std::string& { return s[n.kids[k]]; };
+  if (e.nodes.empty()) return {};
+  // Depth-first from the root with an explicit stack: linear in the text written, whatever the
+  // depth of the tree (a chain a+b+c+... of a million terms is a million levels deep).
+  std::string out;
+  auto leaf = [&](const ExprNode& n) {
     switch (n.op) {
       case ExprOp::number: {
         std::string t = devices::format_number(n.number);
-        s[i] = n.number < 0 ? "(" + t + ")" : t;
-        break;
+        out += n.number < 0 ? "(" + t + ")" : t;
+        return true;
       }
-      case ExprOp::param: s[i] = n.name; break;
+      case ExprOp::param: out += n.name; return true;
       case ExprOp::voltage: {
         std::string a = n.ref >= 0 && node_name ? node_name(n.ref) : n.name;
         std::string b = n.ref2 >= 0 && node_name ? node_name(n.ref2) : n.name2;
-        s[i] = b.empty() ? "v(" + a + ")" : "v(" + a + "," + b + ")";
-        break;
+        out += b.empty() ? "v(" + a + ")" : "v(" + a + "," + b + ")";
+        return true;
       }
       case ExprOp::current:
-        s[i] = "i(" + (n.ref >= 0 && source_name ? source_name(n.ref) : n.name) + ")";
-        break;
-      case ExprOp::time: s[i] = hspice ? "TIME" : "time"; break;
-      case ExprOp::neg: s[i] = "(-" + kid(0) + ")"; break;
-      case ExprOp::add: s[i] = "(" + kid(0) + "+" + kid(1) + ")"; break;
-      case ExprOp::sub: s[i] = "(" + kid(0) + "-" + kid(1) + ")"; break;
-      case ExprOp::mul: s[i] = "(" + kid(0) + "*" + kid(1) + ")"; break;
-      case ExprOp::div: s[i] = "(" + kid(0) + "/" + kid(1) + ")"; break;
-      case ExprOp::pow:
-        s[i] = hspice ? "pwr(abs(" + kid(0) + ")," + kid(1) + ")" : "(" + kid(0) + "^" + kid(1) + ")";
-        break;
-      case ExprOp::call: {
-        if (hspice && n.func == Func::pwl) fail("pwl() inside an expression has no HSPICE form");
-        if (hspice && n.func == Func::pow && e.context == ExprContext::behavioral) {
-          s[i] = "pwr(abs(" + kid(0) + ")," + kid(1) + ")";
-          break;
-        }
-        std::string t(hspice && n.func == Func::ln ? std::string_view("log") : func_name(n.func));
-        t += "(";
-        for (size_t k = 0; k < n.kids.size(); ++k) t += (k ? "," : "") + kid(k);
-        s[i] = t + ")";
-        break;
-      }
+        out += "i(" + (n.ref >= 0 && source_name ? source_name(n.ref) : n.name) + ")";
+        return true;
+      case ExprOp::time: out += hspice ? "TIME" : "time"; return true;
+      default: return false;
     }
+  };
+  // Text before the first operand, between operands and after the last.
+  struct Affixes {
+    std::string open;
+    const char* between;
+    const char* close;
+  };
+  auto affixes = [&](const ExprNode& n) -> Affixes {
+    switch (n.op) {
+      case ExprOp::neg: return {"(-", "", ")"};
+      case ExprOp::add: return {"(", "+", ")"};
+      case ExprOp::sub: return {"(", "-", ")"};
+      case ExprOp::mul: return {"(", "*", ")"};
+      case ExprOp::div: return {"(", "/", ")"};
+      case ExprOp::pow: return hspice ? Affixes{"pwr(abs(", "),", ")"} : Affixes{"(", "^", ")"};
+      default: break;
+    }
+    if (hspice && n.func == Func::pwl) fail("pwl() inside an expression has no HSPICE form");
+    if (hspice && n.func == Func::pow && e.context == ExprContext::behavioral) return {"pwr(abs(", "),", ")"};
+    std::string name(hspice && n.func == Func::ln ? std::string_view("log") : func_name(n.func));
+    return {name + "(", ",", ")"};
+  };
+  struct Frame {
+    int32_t node;
+    size_t next;  // next operand to write
+  };
+  std::vector<Frame> stack{{e.root(), 0}};
+  while (!stack.empty()) {
+    const int32_t id = stack.back().node;
+    const size_t k = stack.back().next;
+    const ExprNode& n = e.nodes[id];
+    if (k == 0 && leaf(n)) {
+      stack.pop_back();
+      continue;
+    }
+    const Affixes a = affixes(n);
+    if (k == n.kids.size()) {
+      if (k == 0) out += a.open;
+      out += a.close;
+      stack.pop_back();
+      continue;
+    }
+    out += k == 0 ? std::string_view(a.open) : std::string_view(a.between);
+    stack.back().next = k + 1;
+    stack.push_back({n.kids[k], 0});
   }
-  return s.empty() ? std::string() : s.back();
+  return out;
 }
 
 ExprEvaluator::ExprEvaluator(const Expr& bound) : expr_(bound) {

@@ -6,6 +6,7 @@
 #include "netlist/spice_reader.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +15,9 @@
 #include <sstream>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
+#include "devices/interrupt.hpp"
+#include "devices/limits.hpp"
 #include "devices/units.hpp"
 
 namespace spx::netlist {
@@ -111,11 +115,8 @@ class CardLoader {
   }
 
   std::string read_file(const fs::path& p, const std::string& at, const char* what) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in || fs::is_directory(p)) fail("{}: cannot open {} '{}'", at, what, p.string());
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    if (std::string why = unreadable(p); !why.empty()) fail("{}: cannot open {} '{}' ({})", at, what, clip(p.string()), why);
+    return read_input_file(p);
   }
 
   /// Joins continuation lines into cards with comments removed.
@@ -203,9 +204,30 @@ struct Token {
   size_t pos = 0;
 };
 
+/// The tokens of one card. Indexing past the end is an InputError naming the card, never a read
+/// out of bounds.
+class Tokens {
+ public:
+  explicit Tokens(std::string at) : at_(std::move(at)) {}
+  const Token& operator[](size_t i) const {
+    if (i >= list_.size()) {
+      if (list_.empty()) fail("{}: no element or control card on this line", at_);
+      fail("{}: '{}' ends early (after '{}')", at_, clip(list_[0].text), clip(list_.back().text));
+    }
+    return list_[i];
+  }
+  size_t size() const { return list_.size(); }
+  bool empty() const { return list_.empty(); }
+  void push_back(Token t) { list_.push_back(std::move(t)); }
+
+ private:
+  std::string at_;
+  std::vector<Token> list_;
+};
+
 /// Splits a card: whitespace and ',' separate; '(' ')' '=' are tokens; {..} and '..' stay whole.
-std::vector<Token> tokenize(std::string_view s, const std::string& at) {
-  std::vector<Token> out;
+Tokens tokenize(std::string_view s, const std::string& at) {
+  Tokens out(at);
   size_t i = 0;
   while (i < s.size()) {
     char c = s[i];
@@ -283,6 +305,17 @@ size_t first_assignment(std::string_view s) {
   return std::string_view::npos;
 }
 
+/// The words of an instance card before its parameters: name, nodes..., subcircuit name.
+std::vector<std::string> instance_words(std::string_view text) {
+  size_t assign = first_assignment(text);
+  std::istringstream hs{std::string(assign == std::string_view::npos ? text : text.substr(0, assign))};
+  std::vector<std::string> words;
+  std::string w;
+  while (hs >> w)
+    if (w != "params:") words.push_back(w);
+  return words;
+}
+
 struct SubcktDef {
   std::string name;
   std::vector<std::string> ports;
@@ -326,9 +359,11 @@ class Flattener {
   }
 
  private:
+  static constexpr int max_depth = 64;  ///< subcircuit nesting levels
   Circuit& c_;
   std::set<std::string> globals_;
   std::vector<std::function<void()>> fixups_;
+  std::map<const SubcktDef*, double> expanded_;  ///< elements per instance of a definition; -1 while counting
 
   std::string where(const Card& card) const { return fmt::format("{}:{}", c_.files[card.file], card.line); }
 
@@ -355,7 +390,9 @@ class Flattener {
     Expr raw = parse_expr(t, ExprContext::param, at);
     ExprScope es;
     es.param = [&](std::string_view n) { return scope.param(n); };
-    return evaluate_constant(bind_expr(raw, es, at), at);
+    const double v = evaluate_constant(bind_expr(raw, es, at), at);
+    if (!std::isfinite(v)) fail("{}: expression '{}' gives {}, not a finite number", at, clip(t), v);
+    return v;
   }
 
   NodeId node(const std::string& name, const Scope& scope) {
@@ -411,9 +448,48 @@ class Flattener {
     return rest;
   }
 
+  /// Elements that `cards` (after collect_subckts into `scope`) expand to; every top-level instance
+  /// is checked against the element limit with its own place, before anything is built.
+  double expansion(const std::vector<Card>& cards, const Scope& scope, int depth, bool check) {
+    double n = 0;
+    for (const Card& card : cards) {
+      if (card.text[0] == '.') continue;
+      if (card.text[0] != 'x') {
+        n += 1;
+        continue;
+      }
+      const std::string at = where(card);
+      const std::vector<std::string> words = instance_words(card.text);
+      auto def = words.size() >= 2 ? scope.subckt(words.back()) : nullptr;
+      if (!def) continue;  // reported with its place when the instance is built
+      const double k = expansion_of(def, scope, depth + 1, at, words[0]);
+      if (check) check_elements(k, at, fmt::format("elements in '{}' after expansion", clip(words[0])));
+      n += k;
+    }
+    return n;
+  }
+
+  /// Elements of one instance of `def` made in `scope` (memoized per definition).
+  double expansion_of(const std::shared_ptr<SubcktDef>& def, const Scope& scope, int depth, const std::string& at,
+                      const std::string& instance) {
+    auto [it, fresh] = expanded_.try_emplace(def.get(), -1.0);
+    if (!fresh) {
+      if (it->second < 0)
+        fail("{}: '{}' makes subcircuit '{}' contain itself (a recursive .subckt)", at, clip(instance), clip(def->name));
+      return it->second;
+    }
+    if (depth > max_depth) fail("{}: '{}' nests subcircuits deeper than {} levels", at, clip(instance), max_depth);
+    Scope inner;
+    inner.parent = &scope;
+    std::vector<Card> rest = collect_subckts(def->body, inner);
+    const double n = expansion(rest, inner, depth, false);
+    expanded_[def.get()] = n;
+    return n;
+  }
+
   void body(std::vector<Card> cards, Scope& scope, int depth) {
-    if (depth > 64) fail("subcircuit nesting deeper than 64 (recursive .subckt?) at '{}'", scope.path);
     cards = collect_subckts(std::move(cards), scope);
+    if (depth == 0) check_elements(expansion(cards, scope, 0, true), c_.files[0], "elements after expansion");
     // Parameters first, in order, so element lines may use them wherever they stand.
     for (const Card& card : cards) {
       if (card.text.rfind(".param", 0) != 0) continue;
@@ -479,6 +555,8 @@ class Flattener {
       if (!(a.tstep > 0)) fail("{}: .tran tstep must be > 0 s, got {}", at, a.tstep);
       if (!(a.tstop > 0)) fail("{}: .tran tstop must be > 0 s, got {}", at, a.tstop);
       if (a.tstart < 0 || a.tstart >= a.tstop) fail("{}: .tran tstart must be in [0, tstop), got {}", at, a.tstart);
+      if (a.tmax < 0) fail("{}: .tran tmax must be >= 0 s, got {}", at, a.tmax);
+      check_points(a.tstop / (a.tmax > 0 ? std::min(a.tstep, a.tmax) : a.tstep), at, "time points");
     } else if (kw == ".dc") {
       a.kind = AnalysisKind::dc;
       if (toks.size() > 5) fail("{}: nested .dc sweeps are not supported", at);
@@ -489,6 +567,7 @@ class Flattener {
       a.step = num(4, "step");
       if (a.step == 0 || (a.stop - a.start) * a.step < 0)
         fail("{}: .dc step {} does not lead from {} to {}", at, a.step, a.start, a.stop);
+      check_points(std::floor((a.stop - a.start) / a.step) + 1, at, "sweep points");
       std::string src = a.source;
       fixups_.push_back([this, src, at] {
         auto e = c_.find_element(src);
@@ -501,7 +580,7 @@ class Flattener {
     c_.analyses.push_back(a);
   }
 
-  Element base(const Card& card, const std::vector<Token>& toks, Scope& scope, ElementKind kind, size_t nodes) {
+  Element base(const Card& card, const Tokens& toks, Scope& scope, ElementKind kind, size_t nodes) {
     std::string at = where(card);
     if (toks.size() < 1 + nodes) fail("{}: {} '{}' needs {} nodes", at, kind_name(kind), toks[0].text, nodes);
     for (size_t i = 1; i <= nodes; ++i)
@@ -522,12 +601,16 @@ class Flattener {
   }
 
   void add(Element e, const std::string& at) {
+    if (c_.elements.size() % 65536 == 0) {
+      check_interrupt();
+      check_elements(static_cast<double>(c_.elements.size()) + 1, at);
+    }
     if (c_.find_element(e.name)) fail("{}: duplicate element name '{}'", at, e.name);
     c_.add(std::move(e));
   }
 
   /// Keyword arguments "k = v" from toks[from..]; returns the position of the first non-keyword.
-  std::map<std::string, std::string> keywords(const std::vector<Token>& toks, size_t from, const std::string& at) {
+  std::map<std::string, std::string> keywords(const Tokens& toks, size_t from, const std::string& at) {
     std::map<std::string, std::string> kv;
     for (size_t i = from; i < toks.size(); i += 3) {
       if (i + 2 >= toks.size() || toks[i + 1].text != "=")
@@ -677,7 +760,7 @@ class Flattener {
     }
   }
 
-  void source_spec(Element& e, const std::vector<Token>& toks, size_t i, Scope& scope, const std::string& at) {
+  void source_spec(Element& e, const Tokens& toks, size_t i, Scope& scope, const std::string& at) {
     devices::Waveform& w = e.wave;
     while (i < toks.size()) {
       const std::string& t = toks[i].text;
@@ -730,17 +813,12 @@ class Flattener {
     }
   }
 
-  void instance(const Card& card, const std::vector<Token>&, Scope& scope, int depth) {
+  void instance(const Card& card, const Tokens& toks, Scope& scope, int depth) {
     std::string at = where(card);
     std::string_view text = card.text;
     size_t assign = first_assignment(text);
-    std::string_view head = assign == std::string_view::npos ? text : text.substr(0, assign);
-    std::istringstream hs{std::string(head)};
-    std::vector<std::string> words;
-    std::string w;
-    while (hs >> w)
-      if (w != "params:") words.push_back(w);
-    if (words.size() < 2) fail("{}: instance '{}' needs nodes and a subcircuit name", at, words[0]);
+    std::vector<std::string> words = instance_words(text);
+    if (words.size() < 2) fail("{}: instance '{}' needs nodes and a subcircuit name", at, clip(toks[0].text));
     std::string sub = words.back();
     auto def = scope.subckt(sub);
     if (!def) fail("{}: unknown subcircuit '{}' in '{}'", at, sub, words[0]);
@@ -765,6 +843,7 @@ class Flattener {
       auto it = given.find(pname);
       inner.params[pname] = it != given.end() ? it->second : eval_param_expr(ptext, inner, def_at);
     }
+    if (depth + 1 > max_depth) fail("{}: '{}' nests subcircuits deeper than {} levels", at, clip(words[0]), max_depth);
     body(def->body, inner, depth + 1);
   }
 };
@@ -780,11 +859,8 @@ Circuit read_spice_text(std::string_view text, std::string_view name, const fs::
 }
 
 Circuit read_spice_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path)) fail("{}: cannot open netlist", path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return read_spice_text(ss.str(), path.string(), path.parent_path().empty() ? fs::path(".") : path.parent_path());
+  if (std::string why = unreadable(path); !why.empty()) fail("{}: cannot open netlist ({})", path.string(), why);
+  return read_spice_text(read_input_file(path), path.string(), path.parent_path().empty() ? fs::path(".") : path.parent_path());
 }
 
 }  // namespace spx::netlist
