@@ -15,6 +15,9 @@
 #include <Eigen/Core>
 
 #include <atomic>
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -24,6 +27,9 @@
 #include <unistd.h>
 
 #include "devices/error.hpp"
+#include "devices/interrupt.hpp"
+#include "devices/limits.hpp"
+#include "devices/units.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/run.hpp"
 #include "mlp/train.hpp"
@@ -117,19 +123,22 @@ int cmd_simulate(const std::string& file, const std::string& backend, const std:
 int cmd_compare(const std::string& file) {
   auto circuit = spx::netlist::read_spice_file(file);
   if (circuit.analyses.empty()) spx::fail("{}: no analysis (.op, .tran or .dc) to run", file);
-  fmt::print("{}: {} nodes, {} elements\n", file, circuit.node_count() - 1, circuit.elements.size());
   Timed ng = run_backend(circuit, "ngspice");
   Timed nat = run_backend(circuit, "native");
-  fmt::print("{:<6} {:>8} {:>14} {:<24}\n", "type", "vectors", "max rel diff", "worst vector");
+  // Printed only once both backends succeeded: a failure leaves stdout empty.
+  std::string out = fmt::format("{}: {} nodes, {} elements\n", file, circuit.node_count() - 1, circuit.elements.size());
+  out += fmt::format("{:<6} {:>8} {:>14} {:<24}\n", "type", "vectors", "max rel diff", "worst vector");
   double worst = 0;
   for (size_t i = 0; i < nat.results.size() && i < ng.results.size(); ++i) {
     auto a = spx::solver::compare(ng.results[i], nat.results[i]);
     worst = std::max(worst, a.max_rel);
-    fmt::print("{:<6} {:>8} {:>14.3e} {:<24}\n", spx::solver::analysis_name(nat.results[i].kind), a.compared, a.max_rel, a.worst);
+    out += fmt::format("{:<6} {:>8} {:>14.3e} {:<24}\n", spx::solver::analysis_name(nat.results[i].kind), a.compared,
+                       a.max_rel, a.worst);
   }
-  fmt::print("time: native {:.4f} s, ngspice {:.4f} s (ngspice/native = {:.1f}x)\n", nat.seconds, ng.seconds,
-             ng.seconds / std::max(nat.seconds, 1e-9));
-  fmt::print("worst relative difference: {:.3e}\n", worst);
+  out += fmt::format("time: native {:.4f} s, ngspice {:.4f} s (ngspice/native = {:.1f}x)\n", nat.seconds, ng.seconds,
+                     ng.seconds / std::max(nat.seconds, 1e-9));
+  out += fmt::format("worst relative difference: {:.3e}\n", worst);
+  fmt::print("{}", out);
   return 0;
 }
 
@@ -205,9 +214,20 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   return 0;
 }
 
-std::atomic<bool> interrupted{false};
+/// The first SIGINT/SIGTERM asks for a clean stop; a second one ends the process at once.
+extern "C" void on_interrupt(int sig) {
+  if (spx::interrupt_flag().exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
 
-extern "C" void on_interrupt(int) { interrupted = true; }
+/// From here on SIGINT and SIGTERM set the interrupt flag: long work stops at its next check
+/// (setup throws Interrupted, a run's batch loop stops after the current batch).
+void catch_interrupts() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
 
 /// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 10 % (and at most
 /// every 10 s) otherwise.
@@ -265,9 +285,7 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   if (!analysis.empty()) opt.transient = analysis == "tran";
   if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");
   opt.version = SPX_VERSION;
-  opt.interrupt = &interrupted;
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  opt.interrupt = &spx::interrupt_flag();
   ProgressPrinter progress;
   opt.progress = [&](int done, int total, int simulated, double seconds) { progress(done, total, simulated, seconds); };
   mlp::RunOutcome o = mlp::run_network(cfg, opt);
@@ -275,7 +293,7 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
     progress.end_line();
     fmt::print(stderr, "stopped after {} of {} images ({} now); {}/images.csv holds them. Continue with --resume.\n",
                o.done, o.total, o.simulated, opt.out.string());
-    return interrupted ? 130 : 3;
+    return spx::interrupt_flag().load() ? 130 : 3;
   }
   const auto& s = o.summary;
   const auto& run = s["run"];
@@ -310,12 +328,46 @@ int cmd_agree(const std::string& a, const std::string& b) {
   return 0;
 }
 
+/// An integer option's check: at least `low`, with a plain message ("must be >= 1, got 0").
+CLI::Validator at_least(long long low) {
+  return CLI::Validator(
+      [low](std::string& text) -> std::string {
+        long long v = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || p != text.data() + text.size()) return fmt::format("'{}' is not an integer", spx::clip(text));
+        if (v < low) return fmt::format("must be >= {}, got {}", low, v);
+        if (v > std::numeric_limits<int>::max()) return fmt::format("must be <= {}, got {}", std::numeric_limits<int>::max(), v);
+        return {};
+      },
+      fmt::format("INT >= {}", low));
+}
+
+/// A work limit option's check: a positive finite number.
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto v = spx::devices::parse_spice_number(text);
+        if (!v || !(*v > 0)) return fmt::format("must be a number > 0, got '{}'", spx::clip(text));
+        text = fmt::format("{:.17g}", std::floor(*v));  // engineering notation in, a plain number for the option
+        return {};
+      },
+      "NUMBER > 0");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"spinxbar: circuit-level simulator for spintronic in-memory computing"};
   app.set_version_flag("--version", std::string("spinxbar ") + SPX_VERSION);
   app.require_subcommand(1);
+  spx::WorkLimits& limits = spx::work_limits();
+  app.add_option("--max-elements", limits.elements, "Largest circuit (elements after expansion) a job may build")
+      ->transform(positive_number())->capture_default_str();
+  app.add_option("--max-points", limits.points, "Most time points of a transient window or points of a sweep")
+      ->transform(positive_number())->capture_default_str();
+  double max_bytes = static_cast<double>(limits.bytes);
+  app.add_option("--max-bytes", max_bytes, "Largest input file (or inflated dataset) read into memory, bytes")
+      ->transform(positive_number())->capture_default_str();
 
   std::string file, backend = "native", format = "json";
   auto* sim = app.add_subcommand("simulate", "Run the analyses (.op, .tran, .dc) of a SPICE netlist");
@@ -338,7 +390,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> nset, tset;
   const char* set_help = "Override a config key: section.key=value (repeatable), e.g. interconnect.resistance=false";
   net->add_option("--set", nset, set_help);
-  net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(CLI::PositiveNumber);
+  net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(at_least(1));
   net->footer("\nPhysical configuration keys (SI units; strings like \"8.49k\" accepted), with defaults:\n" +
               spx::devices::describe(spx::devices::mtj_table(), spx::devices::MtjParams{}, "mtj") +
               spx::devices::describe(spx::devices::wire_table(), spx::devices::WireTech{}, "interconnect") +
@@ -351,10 +403,10 @@ int main(int argc, char** argv) {
   auto* tr = app.add_subcommand("train", "Train a network (software or crossbar model) on an image dataset");
   tr->add_option("config", tcfg, "Configuration (.toml) with [network], [input] and [train]")->required();
   tr->add_option("--out", tout, "Output directory (default: out/<config name>)");
-  tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(CLI::PositiveNumber);
-  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(CLI::PositiveNumber);
+  tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(at_least(1));
+  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(at_least(1));
   tr->add_option("--set", tset, set_help);
-  tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(CLI::PositiveNumber);
+  tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(at_least(1));
 
   std::string rcfg, ranalysis, rbackend = "native";
   spx::mlp::RunOptions ropt;
@@ -363,28 +415,54 @@ int main(int argc, char** argv) {
   run->add_option("config", rcfg, "Configuration (.toml) with [network] weights and [input]")->required();
   run->add_option("--backend", rbackend, "native | ngspice")->check(CLI::IsMember({"native", "ngspice"}));
   run->add_option("--analysis", ranalysis, "op | tran (overrides run.analysis)")->check(CLI::IsMember({"op", "tran"}));
-  run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(CLI::PositiveNumber);
-  run->add_option("--first", ropt.first, "First image (default: input.first)")->check(CLI::NonNegativeNumber);
+  run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(at_least(1));
+  run->add_option("--first", ropt.first, "First image (default: input.first)")->check(at_least(0));
   run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)");
   run->add_option("--set", rset, set_help);
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
-  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(CLI::PositiveNumber);
+  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(at_least(1));
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
 
   std::string agree_a, agree_b;
   auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
   agree->add_option("a", agree_a, "Results directory")->required();
   agree->add_option("b", agree_b, "Results directory")->required();
 
+  // The command is the first word that is not an option (or an option's value).
+  const std::string commands = "simulate, compare, netlist, train, run, agree";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a.starts_with("--max-") && a.find('=') == std::string_view::npos) {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) known = known || sub->get_name() == a;
+    if (!known) {
+      fmt::print(stderr, "spinxbar: unknown command '{}' (commands: {})\n", spx::clip(a), commands);
+      return 2;
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
+    limits.bytes = static_cast<std::uintmax_t>(max_bytes);
   } catch (const CLI::Success& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    if (app.get_subcommands().empty()) {
+      fmt::print(stderr, "spinxbar: a command is required ({}; --help describes them)\n", commands);
+      return 2;
+    }
+    fmt::print(stderr, "spinxbar: {}\n", spx::one_line(e.what()));
+    return 2;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "spinxbar: %s\n", e.what());
+    fmt::print(stderr, "spinxbar: {}\n", spx::one_line(e.what()));
     return 2;
   }
+  catch_interrupts();
   try {
     if (sim->parsed()) return cmd_simulate(file, backend, format);
     if (cmp->parsed()) return cmd_compare(cfile);
@@ -398,11 +476,19 @@ int main(int argc, char** argv) {
   } catch (const spx::InputError& e) {
     std::fprintf(stderr, "spinxbar: %s\n", e.what());
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Paths come from the user (--out, -o, config paths): a path that cannot be made or written is
+    // bad input.
+    fmt::print(stderr, "spinxbar: {}: {}\n", spx::clip(e.path1().string(), 200), spx::one_line(e.code().message()));
+    return 2;
+  } catch (const spx::Interrupted&) {
+    fmt::print(stderr, "spinxbar: interrupted\n");
+    return 130;
   } catch (const SimulationFailure& e) {
     std::fprintf(stderr, "spinxbar: simulation failed: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "spinxbar: %s\n", e.what());
+    fmt::print(stderr, "spinxbar: {}\n", spx::one_line(e.what()));
     return 1;
   }
   return 0;

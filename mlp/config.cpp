@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "devices/units.hpp"
 #include "mlp/neuron_curve.hpp"
 #include "mlp/weights.hpp"
@@ -424,6 +425,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     fail("{}: network.gains: needs one gain per layer ({}), got {}", name, layers, cfg.gains.size());
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
+  check_points(cfg.input.window / time_step(cfg.run, cfg.input), name + ": run.step",
+               "time points per image window (input.window / run.step)");
   s.synapse.levels = levels;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
@@ -433,6 +436,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
   if (neuron_model == "sot") {
+    check_points((sot_range.second - sot_range.first) / sot_step, name + ": neuron.step",
+                 "points of the neuron characterization sweep (neuron.range / neuron.step)");
     // The macro-model of the transistor-level neuron, measured now in embedded ngspice.
     NeuronCurve c;
     try {

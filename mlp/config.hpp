@@ -64,6 +64,9 @@ struct RunConfig {
   int threads = 2;
 };
 
+/// The transient time step of a run: run.step, or a tenth of input.edge.
+inline double time_step(const RunConfig& run, const InputConfig& input) { return run.step > 0 ? run.step : input.edge / 10; }
+
 /// A loaded configuration.
 struct Config {
   std::filesystem::path file;          ///< the config file

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "mlp/weights.hpp"
 
 namespace spx::mlp {
@@ -32,6 +33,8 @@ Generated generate(const Config& cfg, const std::vector<std::vector<double>>& in
     a.kind = netlist::AnalysisKind::op;
   } else {
     const double w = cfg.input.window, edge = cfg.input.edge;
+    check_points(images * w / (edge / 4), fmt::format("{}: input.images", cfg.file.string()),
+                 "time points in the netlist's transient (images x input.window / (input.edge / 4))");
     for (size_t k = 0; k < g.ports.input_sources.size(); ++k) {
       auto& wave = g.circuit.elements[g.ports.input_sources[k]].wave;
       wave.kind = devices::WaveKind::pwl;
@@ -103,9 +106,9 @@ void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect di
   j["netlist"] = file.filename().string();
   j["line_map"] = file.filename().string() + ".lines.tsv";
   // The netlist is renamed into place last, so a complete netlist always has complete sidecars.
-  write_file_atomic(fs::path(file.string() + ".lines.tsv"), lines);
-  write_file_atomic(fs::path(file.string() + ".json"), j.dump(1) + "\n");
-  write_file_atomic(file, text.text);
+  write_files_atomic({{fs::path(file.string() + ".lines.tsv"), lines},
+                      {fs::path(file.string() + ".json"), j.dump(1) + "\n"},
+                      {file, text.text}});
 }
 
 }  // namespace spx::mlp

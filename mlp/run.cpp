@@ -1,16 +1,23 @@
 // Circuit-level inference over a dataset (run.hpp).
 #include "mlp/run.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <fstream>
 
 #include "devices/error.hpp"
+#include "devices/interrupt.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/weights.hpp"
 #include "solver/native.hpp"
@@ -25,12 +32,63 @@ using netlist::NodeId;
 
 namespace {
 
-/// Transient time step: run.step, or a tenth of the input edge.
-double time_step(const Config& cfg) { return cfg.run.step > 0 ? cfg.run.step : cfg.input.edge / 10; }
+double time_step(const Config& cfg) { return time_step(cfg.run, cfg.input); }
 
 /// Driver groups for the energy breakdown.
 enum Group { inputs_group, supply_group, neurons_group, groups };
 const char* const group_names[groups] = {"inputs", "supply", "neurons"};
+
+/// One writer per run directory: an advisory lock (flock) on DIR/run.lock, held for the whole
+/// run and released by the kernel when the process ends, however it ends. The file names its
+/// holder (pid, start time) for the message a second writer gets. A lock file that a failing run
+/// removes is detected (the locked file is no longer the one at the path) and taken again.
+class RunLock {
+ public:
+  explicit RunLock(const fs::path& dir) : file_(dir / "run.lock") {
+    for (int attempt = 0;; ++attempt) {
+      fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      created_ = fd_ >= 0;
+      if (fd_ < 0 && errno == EEXIST) fd_ = ::open(file_.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd_ < 0) fail("{}: cannot lock the run directory ({})", dir.string(), std::strerror(errno));
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        char buf[200] = {};
+        const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+        ::close(fd_);
+        fd_ = -1;
+        std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "holder unknown";
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        fail("{}: in use by another run ({}); wait for it to end or choose another --out", dir.string(), one_line(holder, 100));
+      }
+      struct stat locked {}, named {};
+      if (::fstat(fd_, &locked) == 0 && ::stat(file_.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
+          locked.st_dev == named.st_dev)
+        break;
+      ::close(fd_);  // removed or replaced meanwhile: lock the file that is there now
+      fd_ = -1;
+      if (attempt == 10) fail("{}: cannot lock the run directory (its run.lock keeps changing)", dir.string());
+    }
+    const std::time_t now = std::time(nullptr);
+    char when[32] = {};
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+    const std::string me = fmt::format("pid {}, started {}\n", ::getpid(), when);
+    // Without the note the lock still holds; only a second writer's message is poorer.
+    [[maybe_unused]] const bool noted =
+        ::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) == static_cast<ssize_t>(me.size());
+  }
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  /// The lock file did not exist before.
+  bool created() const { return created_; }
+  const fs::path& file() const { return file_; }
+
+ private:
+  fs::path file_;
+  int fd_ = -1;
+  bool created_ = false;
+};
 
 /// One image's results.
 struct Row {
@@ -525,6 +583,31 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     manifest["tolerance"] = cfg.run.tolerance;
   }
   const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
+  // --out: a directory (made here when missing), locked for the whole run. Until the first rows are
+  // on disk, a failure removes whatever this call made, so a bad input leaves nothing behind.
+  std::error_code ec;
+  if (fs::exists(opt.out, ec) && !fs::is_directory(opt.out, ec))
+    fail("{}: --out: exists and is not a directory", opt.out.string());
+  const bool made_dir = fs::create_directories(opt.out, ec);
+  if (ec) fail("{}: --out: cannot create ({})", opt.out.string(), ec.message());
+  std::vector<fs::path> made;  // files this call created, oldest first
+  bool keep = false;           // rows of this call are on disk: the run stays, resumable
+  struct Cleanup {
+    const fs::path& dir;
+    const std::vector<fs::path>& made;
+    const bool& made_dir;
+    const bool& keep;
+    ~Cleanup() {
+      if (keep || !std::uncaught_exceptions()) return;
+      std::error_code e;
+      for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, e);
+      if (made_dir) fs::remove(dir, e);  // only when empty again
+    }
+  } cleanup{opt.out, made, made_dir, keep};
+  std::optional<RunLock> lock;  // destroyed (unlocked) before the cleanup runs
+  lock.emplace(opt.out);
+  if (lock->created()) made.push_back(lock->file());
+
   std::vector<Row> rows;
   if (fs::exists(man) || fs::exists(csv)) {
     if (!opt.resume)
@@ -544,7 +627,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
              old.contains(key) ? old[key].dump() : "none", value.dump());
     if (fs::exists(csv)) rows = read_rows(csv, classes, first);
   } else {
-    fs::create_directories(opt.out);
+    made.push_back(man);
     write_file_atomic(man, manifest.dump(1) + "\n");
   }
   fs::remove(sum);  // rewritten when the run is complete
@@ -570,11 +653,12 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   outcome.total = total;
   int done = static_cast<int>(rows.size());
   double setup = 0;
-  if (done < total) {
+  if (done < total) try {
     Simulator sim(cfg, im, opt.backend, transient, threads);
     setup = sim.setup_seconds();
+    if (!fs::exists(csv)) made.push_back(csv);
     std::FILE* f = std::fopen(csv.c_str(), "ab");
-    if (!f) fail("{}: cannot write", csv.string());
+    if (!f) fail("{}: cannot write ({})", csv.string(), std::strerror(errno));
     auto put = [&](const std::string& s) {
       if (std::fwrite(s.data(), 1, s.size(), f) != s.size()) {
         std::fclose(f);
@@ -605,6 +689,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
         put(text);
         std::fflush(f);
         ::fsync(::fileno(f));
+        keep = true;
         done += n;
         outcome.simulated += n;
         if (opt.progress)
@@ -615,6 +700,8 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
       throw;
     }
     std::fclose(f);
+  } catch (const Interrupted&) {
+    keep = true;  // an interrupt is a stop, not a failure: the run stays, resumable
   }
   outcome.done = done;
   if (done < total) return outcome;

@@ -10,6 +10,7 @@
 
 #include "devices/error.hpp"
 #include "devices/random.hpp"
+#include "devices/interrupt.hpp"
 
 namespace spx::mlp {
 
@@ -556,6 +557,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   double best_acc = -1;
   int since_best = 0;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
+    check_interrupt();
     auto t0 = std::chrono::steady_clock::now();
     devices::CellRng rng(opt.seed, epoch, -2, -2, devices::Purpose::other);
     shuffle(tr, rng);
@@ -576,6 +578,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
       model.backward(net, c, dz, g);
       ++step;
       ++batches;
+      check_interrupt();
       for (size_t k = 0; k < net.w.size(); ++k) {
         if (opt.optimizer == Optimizer::adam) {
           const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;

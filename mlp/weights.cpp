@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -39,17 +40,38 @@ std::string_view trim(std::string_view s) {
 
 std::string read_file(const fs::path& p) { return read_input_file(p); }
 
-void write_file_atomic(const fs::path& p, const std::string& bytes) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
+void write_files_atomic(const std::vector<std::pair<fs::path, std::string>>& files) {
+  std::vector<fs::path> temps;
+  auto give_up = [&](const fs::path& p, std::string why) {
+    for (const auto& t : temps) {
+      std::error_code ec;
+      fs::remove(t, ec);
+    }
+    fail("{}: cannot write ({})", p.string(), why);
+  };
+  for (const auto& [p, bytes] : files) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) give_up(p, "a directory");
+    fs::path tmp = p;
+    tmp += ".tmp";
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail("{}: cannot write", p.string());
+    if (!out) give_up(p, std::strerror(errno));
+    temps.push_back(tmp);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) fail("{}: write failed", p.string());
+    out.close();
+    if (!out) give_up(p, "write failed");
   }
-  fs::rename(tmp, p);
+  for (size_t k = 0; k < files.size(); ++k) {
+    std::error_code ec;
+    fs::rename(temps[k], files[k].first, ec);
+    if (ec) {
+      temps.erase(temps.begin(), temps.begin() + static_cast<ptrdiff_t>(k));
+      give_up(files[k].first, ec.message());
+    }
+  }
 }
+
+void write_file_atomic(const fs::path& p, const std::string& bytes) { write_files_atomic({{p, bytes}}); }
 
 Matrix read_csv(const fs::path& path) {
   Matrix m;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "devices/synapse.hpp"
@@ -35,8 +36,13 @@ Matrix read_matrix(const std::filesystem::path& path);
 /// The whole file as bytes; an error names the file.
 std::string read_file(const std::filesystem::path& path);
 
-/// Writes bytes to a file through a temporary file and a rename, so the file is complete or absent.
+/// Writes bytes to a file through a temporary file and a rename, so the file is complete or absent;
+/// a path that cannot be written is an InputError naming it, and leaves no temporary file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
+
+/// Writes several files the same way: every temporary file first, then the renames in order (so the
+/// last file is there only when the others are); on failure no temporary file is left.
+void write_files_atomic(const std::vector<std::pair<std::filesystem::path, std::string>>& files);
 
 /// Writes a CSV matrix with round-trip precision (temporary file, then rename).
 void write_csv(const std::filesystem::path& path, const Matrix& m);

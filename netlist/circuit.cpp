@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "devices/error.hpp"
+#include "devices/interrupt.hpp"
 #include "devices/units.hpp"
 
 namespace spx::netlist {
@@ -94,6 +95,7 @@ std::optional<NodeId> Circuit::find_node(std::string_view name) const {
 }
 
 ElementId Circuit::add(Element e) {
+  if ((elements.size() & 0xffff) == 0xffff) check_interrupt();  // building millions of elements takes seconds
   e.name = lower(e.name);
   auto id = static_cast<ElementId>(elements.size());
   auto [it, inserted] = element_ids_.emplace(e.name, id);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "devices/random.hpp"
 #include "devices/units.hpp"
 
@@ -66,6 +67,11 @@ void validate(const MlpSpec& s) {
     for (size_t k = 0; k < l.biases.size(); ++k) check(l.biases[k], "bias", k);
     if (!(l.gain > 0)) fail("layer {}: amplifier gain must be > 0, got {}", li + 1, l.gain);
   }
+  // Work bound before anything is built: two MTJs per cell, plus a wire segment (R, C) on each line.
+  double cells = 0;
+  for (const auto& l : s.layers) cells += (l.inputs + 1.0) * l.outputs;
+  const double per_cell = 2 + (s.wire_r ? 2 : 0) + (s.wire_c ? 2 : 0);
+  check_elements(cells * per_cell, "network.sizes", "circuit elements (estimated from the sizes)");
 }
 
 namespace {

@@ -601,10 +601,7 @@ class Flattener {
   }
 
   void add(Element e, const std::string& at) {
-    if (c_.elements.size() % 65536 == 0) {
-      check_interrupt();
-      check_elements(static_cast<double>(c_.elements.size()) + 1, at);
-    }
+    if (c_.elements.size() % 65536 == 0) check_elements(static_cast<double>(c_.elements.size()) + 1, at);
     if (c_.find_element(e.name)) fail("{}: duplicate element name '{}'", at, e.name);
     c_.add(std::move(e));
   }

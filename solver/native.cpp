@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "devices/error.hpp"
+#include "devices/interrupt.hpp"
 
 namespace spx::solver {
 
@@ -92,6 +93,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       double span = a.stop - a.start;
       auto count = static_cast<int64_t>(std::floor(span / a.step + 1e-9)) + 1;
       for (int64_t k = 0; k < count; ++k) {
+        check_interrupt();
         ctx.swept_value = a.start + static_cast<double>(k) * a.step;
         r.report = sys.solve(ctx, x);
         if (!r.report.ok()) {
@@ -146,6 +148,7 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
       double h_try = h_start;
       int rejections = 0;
       while (t < a.tstop - eps) {
+        check_interrupt();
         while (next < bps.size() && bps[next] <= t + eps) ++next;
         double target = next < bps.size() ? bps[next] : a.tstop;
         // Full steps keep exactly their size so a linear circuit's matrix does not change; a step that

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "devices/error.hpp"
+#include "devices/interrupt.hpp"
 
 namespace spx::solver {
 
@@ -98,6 +99,7 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   const int32_t batch = 32;
   std::vector<double> y;
   for (int32_t r0 = 0; r0 < nq; r0 += batch) {
+    check_interrupt();
     int32_t nb = std::min(batch, nq - r0);
     y.assign(static_cast<size_t>(nb) * size, 0.0);
     for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[r0 + k]] = 1;
