@@ -291,8 +291,12 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   mlp::RunOutcome o = mlp::run_network(cfg, opt);
   if (!o.complete) {
     progress.end_line();
-    fmt::print(stderr, "stopped after {} of {} images ({} now); {}/images.csv holds them. Continue with --resume.\n",
-               o.done, o.total, o.simulated, opt.out.string());
+    if (o.done == 0)
+      fmt::print(stderr, "stopped before the first of {} images; {} holds the run. Continue with --resume.\n", o.total,
+                 opt.out.string());
+    else
+      fmt::print(stderr, "stopped after {} of {} images ({} now); {}/images.csv holds them. Continue with --resume.\n",
+                 o.done, o.total, o.simulated, opt.out.string());
     return spx::interrupt_flag().load() ? 130 : 3;
   }
   const auto& s = o.summary;

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "devices/error.hpp"
 #include "devices/limits.hpp"
@@ -29,13 +28,12 @@ std::string unreadable(const fs::path& path) {
 
 std::string read_input_file(const fs::path& path) {
   if (std::string why = unreadable(path); !why.empty()) fail("{}: cannot open ({})", path.string(), why);
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) fail("{}: read failed", path.string());
-  std::string bytes = ss.str();
-  if (bytes.size() > work_limits().bytes)  // grew while being read
-    fail("{}: cannot open ({} bytes, above the limit of {})", path.string(), bytes.size(), work_limits().bytes);
+  std::string bytes(ec ? 0 : size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (in.gcount() != static_cast<std::streamsize>(bytes.size())) fail("{}: read failed (the file shrank?)", path.string());
   return bytes;
 }
 

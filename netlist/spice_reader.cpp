@@ -148,9 +148,7 @@ class CardLoader {
     for (auto& card : cards) {
       std::string low = lower(card.text);
       std::string at = where(card.file, card.line);
-      std::istringstream ts(low);
-      std::string kw;
-      ts >> kw;
+      const std::string kw(low.substr(0, std::min(low.find_first_of(" \t"), low.size())));
       if (kw == ".endl") {
         if (!section.empty() && in_wanted && skipping.empty()) in_wanted = false;
         skipping.clear();
