@@ -157,6 +157,37 @@ int cmd_netlist(const std::string& config, const std::vector<std::string>& set, 
   return 0;
 }
 
+/// An output directory given on the command line: made (with its parents) and checked for writing
+/// before any work starts; removed again, if this process made it, unless keep() was called.
+class OutputDir {
+ public:
+  explicit OutputDir(const std::filesystem::path& dir) : dir_(dir) {
+    std::error_code ec;
+    if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+      spx::fail("{}: --out: exists and is not a directory", dir.string());
+    made_ = std::filesystem::create_directories(dir, ec);
+    if (ec) spx::fail("{}: --out: cannot create ({})", dir.string(), ec.message());
+    if (::access(dir.c_str(), W_OK) != 0) {
+      drop();
+      spx::fail("{}: --out: not writable", dir.string());
+    }
+  }
+  ~OutputDir() {
+    if (!kept_) drop();
+  }
+  OutputDir(const OutputDir&) = delete;
+  OutputDir& operator=(const OutputDir&) = delete;
+  void keep() { kept_ = true; }
+
+ private:
+  void drop() {
+    std::error_code ec;
+    if (made_) std::filesystem::remove(dir_, ec);  // only when still empty
+  }
+  std::filesystem::path dir_;
+  bool made_ = false, kept_ = false;
+};
+
 int cmd_train(const std::string& config, const std::vector<std::string>& set, std::string out, int epochs, int threads,
               int limit) {
   namespace mlp = spx::mlp;
@@ -167,6 +198,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   if (threads <= 0) threads = cfg.train.threads;
   Eigen::setNbThreads(threads);
   if (out.empty()) out = (std::filesystem::path("out") / std::filesystem::path(config).stem()).string();
+  OutputDir out_dir(out);  // checked before any work; removed again if training does not finish
   auto t0 = std::chrono::steady_clock::now();
   mlp::Samples train_set = mlp::load_samples(cfg, mlp::Split::train, limit);
   mlp::Samples test_set = mlp::load_samples(cfg, mlp::Split::test, limit);
@@ -209,6 +241,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
     j["epochs"].push_back({{"epoch", l.epoch}, {"loss", l.loss}, {"train_accuracy", l.train_accuracy},
                            {"validation_accuracy", l.validation_accuracy}, {"seconds", l.seconds}});
   mlp::write_file_atomic(std::filesystem::path(out) / "training.json", j.dump(1) + "\n");
+  out_dir.keep();
   fmt::print("test accuracy {:.2f} % ({} images); {:.1f} s in all\n", 100 * test, test_set.y.size(), seconds);
   fmt::print("wrote {0}/model.json, {0}/W*.csv, B*.csv (IMAC-Sim layout), W*.npy, B*.npy, training.json\n", out);
   return 0;

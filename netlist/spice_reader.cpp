@@ -389,7 +389,7 @@ class Flattener {
     ExprScope es;
     es.param = [&](std::string_view n) { return scope.param(n); };
     const double v = evaluate_constant(bind_expr(raw, es, at), at);
-    if (!std::isfinite(v)) fail("{}: expression '{}' gives {}, not a finite number", at, clip(t), v);
+    if (!std::isfinite(v)) fail("{}: expression '{}' gives {}, not a finite number", at, clip(t), std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
     return v;
   }
 

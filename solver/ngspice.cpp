@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
@@ -138,8 +138,9 @@ namespace {
 bool is_error_line(const std::string& line) {
   if (line.rfind("stderr", 0) != 0) return false;
   std::string l = lower(line);
-  for (const char* key : {"error", "undefined", "cannot", "could not", "aborted", "fatal", "not enough",
-                          "no circuit", "unknown"})
+  // "timestep too small ... trouble with node" precedes its "simulation(s) aborted": it names the node.
+  for (const char* key : {"error", "undefined", "cannot", "could not", "too small", "trouble with", "aborted", "fatal",
+                          "not enough", "no circuit", "unknown"})
     if (l.find(key) != std::string::npos) return true;
   return false;
 }
@@ -148,6 +149,28 @@ std::string strip_prefix(const std::string& line) {
   if (line.rfind("stderr ", 0) == 0) return line.substr(7);
   if (line.rfind("stdout ", 0) == 0) return line.substr(7);
   return line;
+}
+
+/// N of the first "line N" or "line no. N" in an ngspice message (case-insensitive), or 0.
+int line_number(const std::string& message) {
+  const std::string low = lower(message);
+  for (size_t at = low.find("line"); at != std::string::npos; at = low.find("line", at + 4)) {
+    size_t i = at + 4;
+    auto spaces = [&] {
+      const size_t from = i;
+      while (i < low.size() && std::isspace(static_cast<unsigned char>(low[i]))) ++i;
+      return i > from;
+    };
+    if (!spaces()) continue;
+    if (low.compare(i, 3, "no.") == 0) {
+      i += 3;
+      if (!spaces()) continue;
+    }
+    int n = 0;
+    auto [p, ec] = std::from_chars(low.data() + i, low.data() + low.size(), n);
+    if (ec == std::errc() && p != low.data() + i && n > 0) return n;
+  }
+  return 0;
 }
 
 netlist::AnalysisKind kind_of_plot(const std::string& plot) {
@@ -314,10 +337,8 @@ NgspiceRun NgspiceSession::run(const netlist::Circuit& circuit) {
   }
   if (!r.ok) {
     // "line 12" in an ngspice message -> the element written there and its origin.
-    static const std::regex line_re(R"(line(?:\s+no\.)?\s+(\d+))", std::regex::icase);
-    std::smatch m;
-    if (std::regex_search(r.error, m, line_re)) {
-      r.error += " [" + text.describe_line(circuit, std::stoi(m[1].str())) + "]";
+    if (const int line = line_number(r.error); line > 0) {
+      r.error += " [" + text.describe_line(circuit, line) + "]";
     } else {
       for (size_t i = 0; i < circuit.elements.size(); ++i) {
         const std::string& name = circuit.elements[i].name;
