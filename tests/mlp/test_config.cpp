@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "errors.hpp"
 #include "mlp/config.hpp"
 #include "mlp/generate.hpp"
@@ -166,4 +167,63 @@ TEST_CASE("command-line overrides replace or add keys and are named in errors") 
   CHECK(error_of([] { mlp::load_config(kExample, {"resistance=false"}); }).find("expected section.key=value") !=
         std::string::npos);
   CHECK(error_of([] { mlp::load_config(kExample, {"run.threads=0"}); }) == "--set run.threads=0: run.threads: must be >= 1, got 0");
+}
+
+TEST_CASE("configuration values: 64-bit integers are range-checked before narrowing, numbers must be finite") {
+  auto err = [](const std::string& text, std::vector<std::string> set = {}) {
+    fs::path p = scratch("bad.toml", text);
+    std::string e = error_of([&] {
+      auto c = mlp::load_config(p, set);
+      mlp::load_network(c);
+    });
+    std::string dir = p.parent_path().string() + "/";
+    for (size_t k; (k = e.find(dir)) != std::string::npos;) e.erase(k, dir.size());
+    return e;
+  };
+  // 4294967312 = 2^32 + 16: read as 16 by a 32-bit cast.
+  CHECK(err("[network]\nsizes = [4294967312, 8, 4]\nweights = \".\"\n") ==
+        "bad.toml:2: network.sizes: must be <= 1000000, got 4294967312");
+  CHECK(err(kBase + "[partition]\ntile = [4294967300, 4]\n") == "bad.toml:7: partition.tile: must be <= 1000000 rows, got 4294967300");
+  CHECK(err(kBase + "first = 4294967296\n").find("input.first: must be <= 2147483647, got 4294967296") != std::string::npos);
+  CHECK(err(kBase + "[run]\nthreads = 4294967297\n") == "bad.toml:7: run.threads: must be <= 1024, got 4294967297");
+  CHECK(err("[network]\nsizes = [16, 8, 4]\nweights = \".\"\nlevels = 4294967298\n").find("network.levels: must be 2, 3, 5 or 11, got 4294967298") != std::string::npos);
+  CHECK(err(kBase.substr(0, kBase.find("[input]")) + "[input]\ndataset = \"test_data.csv\"\nhigh = nan\n") ==
+        "bad.toml:6: input.high: must be a finite number, got nan");
+  CHECK(err(kBase.substr(0, kBase.find("[input]")) + "[input]\ndataset = \"test_data.csv\"\nwindow = inf\n") ==
+        "bad.toml:6: input.window: must be a finite number, got inf");
+  CHECK(err(kBase + "[amplifier]\nr_in = inf\n") == "bad.toml:7: amplifier.r_in: must be a finite number, got inf");
+  CHECK(err("[network]\nsizes = [16, 8, 4]\nweights = \".\"\nvdd = inf\n") == "bad.toml:4: network.vdd: must be a finite number, got inf");
+  CHECK(err(kBase + "[mtj]\nra = \"1e308k\"\n") == "bad.toml:7: mtj.ra: '1e308k' is out of range");
+  // Work bounds: a neuron sweep of 3e12 points, a transient window of 2e9 steps.
+  CHECK(err(kBase + "[neuron]\nmodel = \"sot\"\nstep = 1e-12\n") ==
+        "bad.toml: neuron.step: 3e+12 points of the neuron characterization sweep (neuron.range / neuron.step), above the "
+        "limit of 1e+07 (raise it with --max-points)");
+  CHECK(err(kBase + "[run]\nstep = 1e-18\n") ==
+        "bad.toml: run.step: 2e+09 time points per image window (input.window / run.step), above the limit of 1e+07 "
+        "(raise it with --max-points)");
+  // Places: a section only --set gives, a directory given as the config.
+  CHECK(err(kBase, {"bogus.x=1"}).rfind("--set bogus.x=1: unknown section [bogus]", 0) == 0);
+  CHECK(error_of([] { mlp::load_config(kExample.parent_path()); }) == kExample.parent_path().string() +
+                                                                           ": not a config file (a directory?)");
+  CHECK(error_of([] { mlp::load_config("no/such.toml"); }) == "no/such.toml: cannot open");
+}
+
+TEST_CASE("a [train] section loads (its checks outlive the block that declares them)") {
+  auto c = mlp::load_config(scratch("train.toml", kBase + "[train]\nlearning_rate = 0.5\nbatch = 7\nepochs = 3\nseed = 4294967296\n"));
+  CHECK(c.train.options.learning_rate == 0.5);
+  CHECK(c.train.options.batch == 7);
+  CHECK(c.train.options.epochs == 3);
+  CHECK(c.train.options.seed == 4294967296ull);
+}
+
+TEST_CASE("the generated circuit's size is bounded before it is built") {
+  auto c = mlp::load_config(kExample);
+  mlp::load_network(c);
+  const double limit = spx::work_limits().elements;
+  spx::work_limits().elements = 100;
+  const std::string e = error_of([&] { mlp::generate(c, 1); });
+  spx::work_limits().elements = limit;
+  CHECK(e.rfind("network.sizes: ", 0) == 0);
+  CHECK(e.find("circuit elements (estimated from the sizes), above the limit of 100 (raise it with --max-elements)") !=
+        std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "mlp/dataset.hpp"
 
 using namespace spx::mlp;
@@ -150,4 +151,32 @@ TEST_CASE("preprocessing: centre crop, box resize, binarize or linear levels") {
   v = preprocess(img.data(), 6, 6, b);
   CHECK(v[25] == -1.0);
   CHECK(v[26] == 1.0);
+}
+
+TEST_CASE("IDX headers: sizes compared without overflow; inflated data bounded") {
+  auto d = tmp_dir();
+  std::vector<uint8_t> img = be32(0x803);
+  for (uint32_t v : {0xffffffffu, 0xffffffffu, 0xffffffffu}) {
+    auto b = be32(v);
+    img.insert(img.end(), b.begin(), b.end());
+  }
+  for (int k = 0; k < 12; ++k) img.push_back(1);
+  write(d / "huge", img);
+  const std::string huge = (d / "huge").string() + ": 4294967295 images of 4294967295x4294967295 need 7.923e+28 bytes "
+                                                    "of pixels, the file has 12";
+  CHECK_THROWS_WITH_AS(read_idx_images(d / "huge"), huge.c_str(), spx::InputError);
+  // 1 x 65536 x 65536: 2^32 bytes, past 32 bits.
+  img = be32(0x803);
+  for (uint32_t v : {1u, 65536u, 65536u}) {
+    auto b = be32(v);
+    img.insert(img.end(), b.begin(), b.end());
+  }
+  write(d / "big", img);
+  CHECK_THROWS_WITH_AS(read_idx_images(d / "big"), doctest::Contains("need 4294967296 bytes of pixels, the file has 0"),
+                       spx::InputError);
+  const spx::WorkLimits saved = spx::work_limits();
+  spx::work_limits().bytes = 10;  // the dynamic-block example inflates to 7 KB
+  CHECK_THROWS_WITH_AS(gunzip(kDynamic, "dynamic"), doctest::Contains("dynamic: gzip: inflates to more than 10 bytes"),
+                       spx::InputError);
+  spx::work_limits() = saved;
 }

@@ -8,6 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "devices/error.hpp"
 #include "errors.hpp"
 #include "mlp/generate.hpp"
@@ -300,4 +304,37 @@ TEST_CASE("labels files and bad runs") {
                            {"input.dataset=\"no-such-dir/\""}); })
             .find("no-such-dir") != std::string::npos);
   CHECK_FALSE(fs::exists(cfg.parent_path() / "o1"));  // nothing is written before the inputs are good
+}
+
+TEST_CASE("one writer per run directory; bad output paths; nothing left behind by a failing run") {
+  fs::path cfg = hand_network("lock");
+  const fs::path d = cfg.parent_path();
+  // Another process's run holds the lock (an flock on DIR/run.lock, as run_network takes it).
+  fs::create_directories(d / "held");
+  write(d / "held" / "run.lock", "pid 4242, started 2026-01-01 00:00:00\n");
+  {
+    const int fd = ::open((d / "held" / "run.lock").c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    // flock locks belong to the open file description: a second open in this process conflicts.
+    CHECK(error_of([&] { run(cfg, d / "held"); }) ==
+          (d / "held").string() + ": in use by another run (pid 4242, started 2026-01-01 00:00:00); wait for it to end or "
+                                  "choose another --out");
+    CHECK(error_of([&] { run(cfg, d / "held", mlp::Backend::native, -1, true); }).find("in use by another run") !=
+          std::string::npos);
+    ::close(fd);
+  }
+  CHECK(run(cfg, d / "held").complete);  // free again
+  CHECK(slurp(d / "held" / "run.lock").rfind("pid ", 0) == 0);
+
+  write(d / "afile", "x");
+  CHECK(error_of([&] { run(cfg, d / "afile"); }) == (d / "afile").string() + ": --out: exists and is not a directory");
+  CHECK(slurp(d / "afile") == "x");
+  // A failure after the directory was made (a numerically failing circuit is not input: a singular
+  // solve throws std::runtime_error) removes what the run made.
+  const std::string before = slurp(cfg);
+  write(cfg, before + "\n[neuron]\nslope = 1e-300\n");
+  CHECK_THROWS(run(cfg, d / "made" / "deeper"));
+  CHECK_FALSE(fs::exists(d / "made" / "deeper"));
+  write(cfg, before);
 }

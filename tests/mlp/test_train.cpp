@@ -81,7 +81,9 @@ TEST_CASE("gradients match finite differences: software model, every activation"
 
 TEST_CASE("gradients match finite differences: crossbar model, every readout and merge") {
   using R = netlist::Readout;
-  for (auto [readout, ideal] : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+  for (auto setup : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+    const R readout = setup.first;  // plain variables: CAPTURE's lambda cannot name structured bindings in clang 14
+    const bool ideal = setup.second;
     for (auto merge : {netlist::MergeMode::average, netlist::MergeMode::sum}) {
       CAPTURE(static_cast<int>(readout));
       CAPTURE(ideal);
@@ -105,7 +107,9 @@ TEST_CASE("gradients match finite differences: crossbar model, every readout and
 
 TEST_CASE("the crossbar model equals the native solve of the generated circuit without wire resistance") {
   using R = netlist::Readout;
-  for (auto [readout, ideal] : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+  for (auto setup : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+    const R readout = setup.first;  // plain variables: CAPTURE's lambda cannot name structured bindings in clang 14
+    const bool ideal = setup.second;
     for (int levels : {2, 3}) {
       CAPTURE(static_cast<int>(readout));
       CAPTURE(ideal);

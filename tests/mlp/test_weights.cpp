@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "devices/error.hpp"
+#include "devices/limits.hpp"
 #include "errors.hpp"
 #include "mlp/weights.hpp"
 
@@ -128,4 +129,25 @@ TEST_CASE("levels: values must be levels of the synapse map; NaN is named") {
   CHECK(to_levels(m, five)[3] == 1);
   m.data[1] = NAN;
   CHECK(error_of([&] { to_levels(m, five); }) == "W1.csv:1:2: value is NaN");
+}
+
+TEST_CASE(".npy headers: parsed without recursion, shapes checked in 64 bits") {
+  auto d = dir();
+  auto err = [&](const std::string& bytes) {
+    write(d / "h.npy", bytes);
+    return error_of([&] { read_npy(d / "h.npy"); });
+  };
+  // A 50 KB header with an unclosed descr string.
+  std::string h = "{'descr': '" + std::string(50000, 'f');
+  std::string v1("\x93NUMPY\x01\x00", 8);
+  v1 += static_cast<char>(h.size() & 0xff);
+  v1 += static_cast<char>(h.size() >> 8);
+  CHECK(err(v1 + h).find("h.npy: header: unclosed string at byte 11") == 0);
+  CHECK(err(npy("<f8", false, "(4294967312, 1)", "")) == "h.npy: shape dimension 4294967312 is too large");
+  CHECK(err(npy("<f8", false, "(99999999999999999999999, 1)", "")).find("h.npy: header: shape number out of range") == 0);
+  CHECK(err(npy("<f8", false, "(-2, 1)", "")).find("h.npy: header: a shape number expected") == 0);
+  CHECK(err(npy("<f99999999999", false, "(1, 1)", "")).find("h.npy: unsupported dtype '<f99999999999'") == 0);
+  CHECK(err(npy("<f8", false, "(2, 2)", raw<double>({1, 2, 3}))) == "h.npy: 4 values expected, file is too short");
+  CHECK(err(npy("<f8", false, "()", "")) == "h.npy: only 1-D and 2-D arrays are supported, got 0 dimensions");
+  CHECK(err(npy("<f8", false, "(2,)", raw<double>({1, 2}))) == "(no error)");
 }
