@@ -102,7 +102,8 @@ Matrix read_csv(const fs::path& path) {
       } else {
         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-          fail("{}:{}:{}: not a number: '{}'", m.source, line, col, s);
+          fail("{}:{}:{}: not a number: '{}'", m.source, line, col, clip(s));
+        if (std::isinf(v)) fail("{}:{}:{}: not a finite number: '{}'", m.source, line, col, clip(s));
       }
       values.push_back(v);
       pos = comma + 1;

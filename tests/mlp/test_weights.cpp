@@ -61,6 +61,10 @@ TEST_CASE("CSV errors name file:row:col") {
   write(dir() / "ragged.csv", "1,2,3\n4,5\n");
   CHECK(error_of([] { read_csv(dir() / "ragged.csv"); }) == "ragged.csv:2: expected 3 values like the rows above, got 2");
   CHECK(error_of([] { read_csv(dir() / "missing.csv"); }).find("missing.csv: cannot open") != std::string::npos);
+  write(dir() / "inf.csv", "1,2\n-inf,1\n");
+  CHECK(error_of([] { read_csv(dir() / "inf.csv"); }) == "inf.csv:2:1: not a finite number: '-inf'");
+  write(dir() / "big.csv", "1e400\n");
+  CHECK(error_of([] { read_csv(dir() / "big.csv"); }) == "big.csv:1:1: not a number: '1e400'");
 }
 
 TEST_CASE(".npy: float32, float64, int8, int32, Fortran order, 1-D") {
