@@ -379,6 +379,13 @@ CLI::Validator at_least(long long low) {
       fmt::format("INT >= {}", low));
 }
 
+/// A path option's check: an empty name is not "the default".
+CLI::Validator non_empty(const char* what) {
+  return CLI::Validator(
+      [what](std::string& text) -> std::string { return text.empty() ? fmt::format("empty {} name", what) : std::string(); },
+      "PATH");
+}
+
 /// A work limit option's check: a positive finite number.
 CLI::Validator positive_number() {
   return CLI::Validator(
@@ -420,7 +427,7 @@ int main(int argc, char** argv) {
   int nimages = 0;
   auto* net = app.add_subcommand("netlist", "Write the SPICE netlist of a crossbar network described by a TOML config");
   net->add_option("config", ncfg, "Configuration (.toml)")->required();
-  net->add_option("-o,--output", nout, "Netlist file (default: CONFIG's name with .cir, here)");
+  net->add_option("-o,--output", nout, "Netlist file (default: CONFIG's name with .cir, here)")->check(non_empty("file"));
   net->add_option("--dialect", dialect, "ngspice | hspice")->check(CLI::IsMember({"ngspice", "hspice"}));
   auto amplifier_keys = spx::devices::amplifier_table();
   std::erase_if(amplifier_keys, [](const auto& p) { return p.name == "gain"; });  // per layer: network.gains
@@ -439,7 +446,7 @@ int main(int argc, char** argv) {
   int tepochs = 0, tthreads = 0, tlimit = -1;
   auto* tr = app.add_subcommand("train", "Train a network (software or crossbar model) on an image dataset");
   tr->add_option("config", tcfg, "Configuration (.toml) with [network], [input] and [train]")->required();
-  tr->add_option("--out", tout, "Output directory (default: out/<config name>)");
+  tr->add_option("--out", tout, "Output directory (default: out/<config name>)")->check(non_empty("directory"));
   tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(at_least(1));
   tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(at_least(1));
   tr->add_option("--set", tset, set_help);
@@ -454,7 +461,7 @@ int main(int argc, char** argv) {
   run->add_option("--analysis", ranalysis, "op | tran (overrides run.analysis)")->check(CLI::IsMember({"op", "tran"}));
   run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(at_least(1));
   run->add_option("--first", ropt.first, "First image (default: input.first)")->check(at_least(0));
-  run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)");
+  run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)")->check(non_empty("directory"));
   run->add_option("--set", rset, set_help);
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
   run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(at_least(1));
@@ -470,9 +477,16 @@ int main(int argc, char** argv) {
   const std::string commands = "simulate, compare, netlist, train, run, agree";
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a.starts_with("--max-") && a.find('=') == std::string_view::npos) {
+    const std::string_view name = a.substr(0, a.find('='));
+    const bool global = name == "--max-elements" || name == "--max-points" || name == "--max-bytes";
+    if (global && name == a) {  // its value follows
       ++i;
       continue;
+    }
+    if (a.starts_with("-") && !global && a != "-h" && a != "--help" && a != "--version") {
+      fmt::print(stderr, "spinxbar: unknown option '{}' (options before the command: --help, --version, "
+                         "--max-elements, --max-points, --max-bytes)\n", spx::clip(a));
+      return 2;
     }
     if (a.starts_with("-")) continue;
     bool known = false;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 
 #include "devices/error.hpp"
@@ -14,7 +15,12 @@ namespace fs = std::filesystem;
 std::string unreadable(const fs::path& path) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) return "no such file";
+  if (!fs::exists(st) && (!ec || ec == std::errc::no_such_file_or_directory)) return "no such file";
+  if (ec) {  // e.g. a symbolic link loop, a path through a file
+    std::string why = ec.message();
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return why;
+  }
   if (fs::is_directory(st)) return "a directory";
   if (!fs::is_regular_file(st)) return "not a regular file";
   const std::uintmax_t size = fs::file_size(path, ec);

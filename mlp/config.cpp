@@ -184,7 +184,17 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     toml::table* t = root[section].as_table();
     if (!t) fail("{}: '{}' is not a section", where, section);
     t->insert_or_assign(key, *value.get("v"));
-    set_where[t->get(key)] = where;
+    // Every node of the value (the elements of an array too) names this override in messages.
+    std::vector<const toml::node*> todo{t->get(key)};
+    while (!todo.empty()) {
+      const toml::node* v = todo.back();
+      todo.pop_back();
+      set_where[v] = where;
+      if (const toml::array* a = v->as_array())
+        for (const auto& e : *a) todo.push_back(&e);
+      if (const toml::table* tt = v->as_table())
+        for (const auto& [kk, e] : *tt) todo.push_back(&e);
+    }
   }
   auto& s = cfg.spec;
   s.synapse.r_low = 0;  // 0 = from the MTJ
@@ -194,7 +204,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   int levels = 2;
   bool gains_given = false;
   std::filesystem::path curve_file;
-  int curve_line = 0;
+  std::string curve_at, step_at, values_at;  // where neuron.curve, neuron.step and input.values were given
   std::string neuron_model = "ideal";
   std::pair<double, double> sot_range{-1.5, 1.5};
   double sot_step = 2e-3, sot_tolerance = 0.2e-3;
@@ -297,6 +307,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["step"] = [&](const toml::node& n, std::string_view k) {
         sot_step = x.number(n, k);
         if (!(sot_step > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", sot_step));
+        step_at = x.where(n);
       };
       h["tolerance"] = [&](const toml::node& n, std::string_view k) {
         sot_tolerance = x.number(n, k);
@@ -309,11 +320,14 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["offset"] = [&](const toml::node& n, std::string_view k) { s.neuron.offset = x.number(n, k); };
       h["curve"] = [&](const toml::node& n, std::string_view k) {
         curve_file = relative_to(base, x.string(n, k));
-        curve_line = static_cast<int>(n.source().begin.line);
+        curve_at = x.where(n);
       };
     } else if (sec == "input") {
       auto& in = cfg.input;
-      h["values"] = [&](const toml::node& n, std::string_view k) { in.values = x.numbers(n, k); };
+      h["values"] = [&](const toml::node& n, std::string_view k) {
+        in.values = x.numbers(n, k);
+        values_at = x.where(n);
+      };
       h["dataset"] = [&](const toml::node& n, std::string_view k) {
         std::string v = x.string(n, k);
         if (v == "mnist" || v == "fashion-mnist") {
@@ -418,6 +432,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   }
 
   if (cfg.sizes.empty()) fail("{}: network.sizes: missing", name);
+  if (!cfg.input.values.empty() && (!cfg.input.dataset.empty() || !cfg.input.idx_dataset.empty()))
+    fail("{}: input.values: give values or a dataset, not both", values_at);
   size_t layers = cfg.sizes.size() - 1;
   if (!gains_given) cfg.gains.assign(layers, 30);
   if (cfg.gains.size() == 1 && layers > 1) cfg.gains.assign(layers, cfg.gains[0]);
@@ -436,6 +452,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
   if (neuron_model == "sot") {
+    if (sot_step >= sot_range.second - sot_range.first)
+      fail("{}: neuron.step: must be smaller than neuron.range [{}, {}] V, got {}", step_at.empty() ? name : step_at,
+           sot_range.first, sot_range.second, sot_step);
     check_points((sot_range.second - sot_range.first) / sot_step, name + ": neuron.step",
                  "points of the neuron characterization sweep (neuron.range / neuron.step)");
     // The macro-model of the transistor-level neuron, measured now in embedded ngspice.
@@ -453,10 +472,13 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     try {
       m = read_csv(curve_file);
     } catch (const InputError& e) {
-      fail("{}:{}: neuron.curve: {}", name, curve_line, e.what());
+      fail("{}: neuron.curve: {}", curve_at, e.what());
     }
-    if (m.cols != 2) fail("{}: neuron curve needs two columns (input, output), got {}", m.source, m.cols);
+    if (m.cols != 2) fail("{}: neuron.curve: {}: needs two columns (input, output), got {}", curve_at, m.source, m.cols);
     for (int r = 0; r < m.rows; ++r) {
+      for (int c = 0; c < 2; ++c)
+        if (!std::isfinite(m.at(r, c)))
+          fail("{}: neuron.curve: {}: value is {}", curve_at, m.where(r, c), std::isnan(m.at(r, c)) ? "NaN" : "inf");
       s.neuron.curve_in.push_back(m.at(r, 0));
       s.neuron.curve_out.push_back(m.at(r, 1));
     }
@@ -511,6 +533,43 @@ std::vector<int> read_labels(const fs::path& path, int classes) {
   return out;
 }
 
+namespace {
+
+/// Up to `limit` preprocessed images of a split from image `from` on; `named` is the first image the
+/// caller asked for (messages name it).
+Samples samples_from(const Config& cfg, Split split, int from, int limit, int named) {
+  const auto& in = cfg.input;
+  if (in.idx_dataset.empty())
+    fail("{}: input.dataset: training needs an image dataset (mnist, fashion-mnist or an IDX directory)", cfg.file.string());
+  LabeledImages set = load_idx_dataset(in.idx_dataset, split);
+  const int n = preprocessed_size(in.preprocess, set.images.rows, set.images.cols);
+  if (n != cfg.sizes.front())
+    fail("{}: input: {}x{} images preprocessed (crop {}, resize {}) give {} inputs, network.sizes starts with {}",
+         cfg.file.string(), set.images.rows, set.images.cols, in.preprocess.crop, in.preprocess.resize, n,
+         cfg.sizes.front());
+  // A label is an output index (a confusion-matrix row): it must name one of the network's outputs.
+  const int classes = cfg.sizes.back();
+  for (size_t k = 0; k < set.labels.size(); ++k)
+    if (set.labels[k] >= classes)
+      fail("{}: label {} is {}, expected 0..{} (the network's {} outputs)", set.labels_file, k, set.labels[k],
+           classes - 1, classes);
+  const int first = from;
+  int count = set.images.count - first;
+  if (limit >= 0) count = std::min(count, limit);
+  if (count <= 0) fail("{}: input.first: {} is past the {} images of {}", cfg.file.string(), named, set.images.count, set.name);
+  Samples s;
+  s.x.resize(count, n);
+  s.y.resize(count);
+  for (int k = 0; k < count; ++k) {
+    auto v = preprocess(set.images.image(first + k), set.images.rows, set.images.cols, in.preprocess);
+    for (int j = 0; j < n; ++j) s.x(k, j) = static_cast<float>(v[j]);
+    s.y[k] = set.labels[first + k];
+  }
+  return s;
+}
+
+}  // namespace
+
 InputSet load_input_set(const Config& cfg, int first, int count) {
   const auto& in = cfg.input;
   InputSet im;
@@ -531,11 +590,10 @@ InputSet load_input_set(const Config& cfg, int first, int count) {
   }
   if (!in.idx_dataset.empty()) {
     // The test split, from the image before the first (the transient's starting state) on.
-    Config c = cfg;
-    c.input.first = std::max(first - 1, 0);
-    Samples s = load_samples(c, Split::test, count < 0 ? -1 : count + (first > 0 ? 1 : 0));
+    Samples s = samples_from(cfg, Split::test, std::max(first - 1, 0), count < 0 ? -1 : count + (first > 0 ? 1 : 0), first);
     const int skip = first > 0 ? 1 : 0;
     const int got = static_cast<int>(s.y.size()) - skip;
+    if (got <= 0) fail("{}: input.first: {} is past the {} images of {} test", cfg.file.string(), first, first, in.idx_dataset);
     if (count >= 0 && got < count)
       fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, first + count - 1,
            got + first);
@@ -611,28 +669,8 @@ ModelSpec model_spec(const Config& cfg) {
 }
 
 Samples load_samples(const Config& cfg, Split split, int limit) {
-  const auto& in = cfg.input;
-  if (in.idx_dataset.empty())
-    fail("{}: input.dataset: training needs an image dataset (mnist, fashion-mnist or an IDX directory)", cfg.file.string());
-  LabeledImages set = load_idx_dataset(in.idx_dataset, split);
-  const int n = preprocessed_size(in.preprocess, set.images.rows, set.images.cols);
-  if (n != cfg.sizes.front())
-    fail("{}: input: {}x{} images preprocessed (crop {}, resize {}) give {} inputs, network.sizes starts with {}",
-         cfg.file.string(), set.images.rows, set.images.cols, in.preprocess.crop, in.preprocess.resize, n,
-         cfg.sizes.front());
-  const int first = split == Split::test ? in.first : 0;
-  int count = set.images.count - first;
-  if (limit >= 0) count = std::min(count, limit);
-  if (count <= 0) fail("{}: input.first: {} is past the {} images of {}", cfg.file.string(), first, set.images.count, set.name);
-  Samples s;
-  s.x.resize(count, n);
-  s.y.resize(count);
-  for (int k = 0; k < count; ++k) {
-    auto v = preprocess(set.images.image(first + k), set.images.rows, set.images.cols, in.preprocess);
-    for (int j = 0; j < n; ++j) s.x(k, j) = static_cast<float>(v[j]);
-    s.y[k] = set.labels[first + k];
-  }
-  return s;
+  const int first = split == Split::test ? cfg.input.first : 0;
+  return samples_from(cfg, split, first, limit, first);
 }
 
 }  // namespace spx::mlp

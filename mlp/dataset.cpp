@@ -331,7 +331,9 @@ LabeledImages load_idx_dataset(const std::string& name, Split split) {
   };
   LabeledImages out;
   out.images = read_idx_images(find(stem + "-images-idx3-ubyte"));
-  out.labels = read_idx_labels(find(stem + "-labels-idx1-ubyte"));
+  const fs::path labels = find(stem + "-labels-idx1-ubyte");
+  out.labels = read_idx_labels(labels);
+  out.labels_file = labels.string();
   out.name = fmt::format("{} {}", name, split == Split::train ? "train" : "test");
   if (out.labels.size() != static_cast<size_t>(out.images.count))
     fail("dataset '{}': {} images but {} labels", name, out.images.count, out.labels.size());

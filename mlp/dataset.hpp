@@ -40,7 +40,8 @@ std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path);
 struct LabeledImages {
   Images images;
   std::vector<uint8_t> labels;
-  std::string name;  ///< e.g. "mnist test"
+  std::string name;         ///< e.g. "mnist test"
+  std::string labels_file;  ///< where the labels came from, for messages
 };
 
 /// Which part of a dataset.

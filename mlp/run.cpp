@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <limits>
 
 #include "devices/error.hpp"
 #include "devices/interrupt.hpp"
@@ -360,13 +361,18 @@ std::string csv_row(const Row& r) {
 }
 
 /// Parses the complete rows of images.csv; a partly written last line is cut off the file.
-std::vector<Row> read_rows(const fs::path& path, int classes, int first) {
+std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool repair) {
   std::string text = read_file(path);
   const std::string header = csv_header(classes);
   if (text.compare(0, header.size(), header) != 0)
     fail("{}:1: not the header of this run's images.csv ({} outputs); use another --out", path.string(), classes);
   size_t end = text.rfind('\n') + 1;
-  if (end < text.size()) fs::resize_file(path, end);  // an interrupted write
+  if (end < text.size()) {  // an interrupted write
+    if (!repair)
+      fail("{}:{}: incomplete last row (an interrupted run; continue it with --resume)", path.string(),
+           std::count(text.begin(), text.end(), '\n') + 1);
+    fs::resize_file(path, end);
+  }
   std::vector<Row> rows;
   size_t pos = header.size();
   int line = 1;
@@ -392,15 +398,22 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first) {
         if (used == f[i].size()) return v;
       } catch (const std::exception&) {
       }
-      fail("{}:{}: field {}: '{}' is not a number", path.string(), line, i + 1, f[i]);
+      fail("{}:{}: field {}: '{}' is not a number", path.string(), line, i + 1, clip(f[i]));
+    };
+    // Integer fields: checked before the cast (a class indexes the confusion matrix).
+    auto integer = [&](size_t i, double lo, double hi, const char* what) {
+      const double v = num(i);
+      if (!(v >= lo && v <= hi && v == std::floor(v)))
+        fail("{}:{}: field {}: '{}' is not {}", path.string(), line, i + 1, clip(f[i]), what);
+      return static_cast<int>(v);
     };
     Row r;
-    r.index = static_cast<int>(num(0));
+    r.index = integer(0, 0, std::numeric_limits<int>::max(), "an image index");
     if (r.index != first + static_cast<int>(rows.size()))
       fail("{}:{}: image {} where {} was expected", path.string(), line, r.index, first + rows.size());
-    r.label = static_cast<int>(num(1));
-    r.prediction = static_cast<int>(num(2));
-    r.reference = static_cast<int>(num(3));
+    r.label = integer(1, -1, classes - 1, "a class or -1");
+    r.prediction = integer(2, -1, classes - 1, "a class or -1");
+    r.reference = integer(3, -1, classes - 1, "a class or -1");
     for (int j = 0; j < classes; ++j) r.outputs.push_back(num(4 + j));
     r.power = num(4 + classes);
     r.energy = num(5 + classes);
@@ -534,7 +547,11 @@ RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
     int classes = 0;
     while (header.find(fmt::format(",out_{},", classes)) != std::string::npos) ++classes;
     if (classes == 0) fail("{}:1: not an images.csv header", csv.string());
-    return read_rows(csv, classes, m.value("first", 0));
+    const nlohmann::json* first = m.is_object() && m.contains("first") ? &m["first"] : nullptr;
+    if (!first || !first->is_number_integer() || first->get<int64_t>() < 0 ||
+        first->get<int64_t>() > std::numeric_limits<int>::max())
+      fail("{}: first: not a run description (no valid first image)", man.string());
+    return read_rows(csv, classes, first->get<int>(), false);
   };
   std::vector<Row> ra = load(a), rb = load(b);
   RunAgreement g;
@@ -619,13 +636,15 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
       fail("{}: not a run description ({})", man.string(), e.what());
     }
     for (const auto& [key, value] : manifest.items())
-      if (key == "fingerprint" && old.value(key, "") != value)
+      if (!old.is_object())
+        fail("{}: not a run description (not a JSON object); use another --out", man.string());
+      else if (key == "fingerprint" && (!old.contains(key) || old[key] != value))
         fail("{}: fingerprint: the config, weight, data or label files changed since the run started; use another --out",
              man.string());
       else if (!old.contains(key) || old[key] != value)
         fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
              old.contains(key) ? old[key].dump() : "none", value.dump());
-    if (fs::exists(csv)) rows = read_rows(csv, classes, first);
+    if (fs::exists(csv)) rows = read_rows(csv, classes, first, true);
   } else {
     made.push_back(man);
     write_file_atomic(man, manifest.dump(1) + "\n");

@@ -374,11 +374,11 @@ class Flattener {
     }
     if (devices::looks_numeric(t)) {
       auto v = devices::parse_spice_number(t);
-      if (!v) fail("{}: bad number '{}' for {}", at, t, what);
+      if (!v) fail("{}: bad number '{}' for {}", at, clip(t), what);
       return *v;
     }
     if (auto p = scope.param(t)) return *p;
-    fail("{}: bad {} '{}' (not a number or parameter)", at, what, t);
+    fail("{}: bad {} '{}' (not a number or parameter)", at, what, clip(t));
   }
 
   double eval_param_expr(std::string_view text, const Scope& scope, const std::string& at) {
@@ -605,11 +605,14 @@ class Flattener {
   }
 
   /// Keyword arguments "k = v" from toks[from..]; returns the position of the first non-keyword.
-  std::map<std::string, std::string> keywords(const Tokens& toks, size_t from, const std::string& at) {
+  std::map<std::string, std::string> keywords(const Tokens& toks, size_t from, const std::string& at, ElementKind kind) {
     std::map<std::string, std::string> kv;
     for (size_t i = from; i < toks.size(); i += 3) {
       if (i + 2 >= toks.size() || toks[i + 1].text != "=")
-        fail("{}: unexpected '{}'", at, toks[i].text);
+        fail("{}: unexpected '{}'", at, clip(toks[i].text));
+      const char c0 = toks[i].text[0];
+      if (!std::isalpha(static_cast<unsigned char>(c0)) && c0 != '_')  // "1k = 2": a value, not a name
+        fail("{}: unexpected '=' on {} '{}'", at, kind_name(kind), clip(toks[0].text));
       kv[toks[i].text] = toks[i + 2].text;
     }
     return kv;
@@ -632,7 +635,7 @@ class Flattener {
           e.value = value_of(toks[i].text, scope, at, "value");
           ++i;
         }
-        kv = keywords(toks, i, at);
+        kv = keywords(toks, i, at, kind);
         std::string key = name[0] == 'r' ? "r" : (name[0] == 'c' ? "c" : "l");
         if (kv.count(key)) {
           e.value = value_of(kv[key], scope, at, "value");
@@ -734,7 +737,7 @@ class Flattener {
         Element e = base(card, toks, scope, ElementKind::mosfet, 4);
         if (toks.size() < 6 || toks[5].text == "=") fail("{}: mosfet '{}' needs d g s b and a model", at, name);
         e.model = toks[5].text;
-        auto kv = keywords(toks, 6, at);
+        auto kv = keywords(toks, 6, at, ElementKind::mosfet);
         if (kv.count("w")) { e.w = value_of(kv["w"], scope, at, "w"); kv.erase("w"); }
         if (kv.count("l")) { e.l = value_of(kv["l"], scope, at, "l"); kv.erase("l"); }
         if (!kv.empty()) fail("{}: unsupported parameter '{}' on mosfet '{}'", at, kv.begin()->first, name);
