@@ -643,6 +643,9 @@ std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
 }
 
 ModelSpec model_spec(const Config& cfg) {
+  double weights = 0;
+  for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) weights += (cfg.sizes[k] + 1.0) * cfg.sizes[k + 1];
+  check_elements(weights, cfg.file.string() + ": network.sizes", "weights and biases to train");
   ModelSpec m;
   m.sizes = cfg.sizes;
   m.model = cfg.train.model;
