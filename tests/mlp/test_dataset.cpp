@@ -50,6 +50,16 @@ std::vector<uint8_t> be32(uint32_t v) {
   return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
 }
 
+/// An IDX image header: magic 0x803, then count, rows and columns (big-endian).
+std::vector<uint8_t> idx_header(uint32_t count, uint32_t rows, uint32_t cols) {
+  std::vector<uint8_t> h = be32(0x803);
+  for (uint32_t v : {count, rows, cols}) {
+    auto b = be32(v);
+    h.insert(h.end(), b.begin(), b.end());
+  }
+  return h;
+}
+
 }  // namespace
 
 TEST_CASE("gunzip decodes stored, fixed and dynamic Huffman blocks") {
@@ -83,11 +93,7 @@ TEST_CASE("gunzip rejects corrupt data with the file's name") {
 
 TEST_CASE("IDX files: images, labels, shape errors") {
   auto d = tmp_dir();
-  std::vector<uint8_t> img = be32(0x803);
-  for (uint32_t v : {2u, 3u, 2u}) {
-    auto b = be32(v);
-    img.insert(img.end(), b.begin(), b.end());
-  }
+  std::vector<uint8_t> img = idx_header(2, 3, 2);
   for (int k = 0; k < 12; ++k) img.push_back(static_cast<uint8_t>(k * 20));
   write(d / "img", img);
   Images im = read_idx_images(d / "img");
@@ -155,22 +161,14 @@ TEST_CASE("preprocessing: centre crop, box resize, binarize or linear levels") {
 
 TEST_CASE("IDX headers: sizes compared without overflow; inflated data bounded") {
   auto d = tmp_dir();
-  std::vector<uint8_t> img = be32(0x803);
-  for (uint32_t v : {0xffffffffu, 0xffffffffu, 0xffffffffu}) {
-    auto b = be32(v);
-    img.insert(img.end(), b.begin(), b.end());
-  }
+  std::vector<uint8_t> img = idx_header(0xffffffffu, 0xffffffffu, 0xffffffffu);
   for (int k = 0; k < 12; ++k) img.push_back(1);
   write(d / "huge", img);
   const std::string huge = (d / "huge").string() + ": 4294967295 images of 4294967295x4294967295 need 7.923e+28 bytes "
                                                     "of pixels, the file has 12";
   CHECK_THROWS_WITH_AS(read_idx_images(d / "huge"), huge.c_str(), spx::InputError);
   // 1 x 65536 x 65536: 2^32 bytes, past 32 bits.
-  img = be32(0x803);
-  for (uint32_t v : {1u, 65536u, 65536u}) {
-    auto b = be32(v);
-    img.insert(img.end(), b.begin(), b.end());
-  }
+  img = idx_header(1, 65536, 65536);
   write(d / "big", img);
   CHECK_THROWS_WITH_AS(read_idx_images(d / "big"), doctest::Contains("need 4294967296 bytes of pixels, the file has 0"),
                        spx::InputError);
