@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
 #include "devices/interrupt.hpp"
 #include "devices/limits.hpp"
 #include "devices/units.hpp"
@@ -161,12 +162,7 @@ int cmd_netlist(const std::string& config, const std::vector<std::string>& set, 
 /// before any work starts; removed again, if this process made it, unless keep() was called.
 class OutputDir {
  public:
-  explicit OutputDir(const std::filesystem::path& dir) : dir_(dir) {
-    std::error_code ec;
-    if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
-      spx::fail("{}: --out: exists and is not a directory", dir.string());
-    made_ = std::filesystem::create_directories(dir, ec);
-    if (ec) spx::fail("{}: --out: cannot create ({})", dir.string(), ec.message());
+  explicit OutputDir(const std::filesystem::path& dir) : dir_(dir), top_(spx::make_output_dir(dir, "--out")) {
     if (::access(dir.c_str(), W_OK) != 0) {
       drop();
       spx::fail("{}: --out: not writable", dir.string());
@@ -180,12 +176,9 @@ class OutputDir {
   void keep() { kept_ = true; }
 
  private:
-  void drop() {
-    std::error_code ec;
-    if (made_) std::filesystem::remove(dir_, ec);  // only when still empty
-  }
-  std::filesystem::path dir_;
-  bool made_ = false, kept_ = false;
+  void drop() { spx::remove_made_dirs(dir_, top_); }
+  std::filesystem::path dir_, top_;  // top_: the topmost directory made here ("" if none)
+  bool kept_ = false;
 };
 
 int cmd_train(const std::string& config, const std::vector<std::string>& set, std::string out, int epochs, int threads,
@@ -365,15 +358,15 @@ int cmd_agree(const std::string& a, const std::string& b) {
   return 0;
 }
 
-/// An integer option's check: at least `low`, with a plain message ("must be >= 1, got 0").
-CLI::Validator at_least(long long low) {
+/// An integer option's check: in [low, high], with a plain message ("must be >= 1, got 0").
+CLI::Validator at_least(long long low, long long high = std::numeric_limits<int>::max()) {
   return CLI::Validator(
-      [low](std::string& text) -> std::string {
+      [low, high](std::string& text) -> std::string {
         long long v = 0;
         auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (ec != std::errc() || p != text.data() + text.size()) return fmt::format("'{}' is not an integer", spx::clip(text));
         if (v < low) return fmt::format("must be >= {}, got {}", low, v);
-        if (v > std::numeric_limits<int>::max()) return fmt::format("must be <= {}, got {}", std::numeric_limits<int>::max(), v);
+        if (v > high) return fmt::format("must be <= {}, got {}", high, v);
         return {};
       },
       fmt::format("INT >= {}", low));
@@ -391,11 +384,11 @@ CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         auto v = spx::devices::parse_spice_number(text);
-        if (!v || !(*v > 0)) return fmt::format("must be a number > 0, got '{}'", spx::clip(text));
+        if (!v || !(*v >= 1)) return fmt::format("must be a number >= 1, got '{}'", spx::clip(text));
         text = fmt::format("{:.17g}", std::floor(*v));  // engineering notation in, a plain number for the option
         return {};
       },
-      "NUMBER > 0");
+      "NUMBER >= 1");
 }
 
 }  // namespace
@@ -448,7 +441,7 @@ int main(int argc, char** argv) {
   tr->add_option("config", tcfg, "Configuration (.toml) with [network], [input] and [train]")->required();
   tr->add_option("--out", tout, "Output directory (default: out/<config name>)")->check(non_empty("directory"));
   tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(at_least(1));
-  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(at_least(1));
+  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(at_least(1, 1024));
   tr->add_option("--set", tset, set_help);
   tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(at_least(1));
 
@@ -464,7 +457,7 @@ int main(int argc, char** argv) {
   run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)")->check(non_empty("directory"));
   run->add_option("--set", rset, set_help);
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
-  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(at_least(1));
+  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(at_least(1, 1024));
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
       ->check(at_least(0));
 
@@ -499,7 +492,8 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(argc, argv);
-    limits.bytes = static_cast<std::uintmax_t>(max_bytes);
+    // Clamped: a double at or above 2^64 has no uintmax_t value.
+    limits.bytes = max_bytes >= 0x1p64 ? UINTMAX_MAX : static_cast<std::uintmax_t>(max_bytes);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {

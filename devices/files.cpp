@@ -32,6 +32,31 @@ std::string unreadable(const fs::path& path) {
   return {};
 }
 
+fs::path make_output_dir(const fs::path& dir, std::string_view option) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) fail("{}: {}: exists and is not a directory", dir.string(), option);
+    return {};
+  }
+  fs::path top = fs::absolute(dir, ec).lexically_normal();
+  if (!top.has_filename()) top = top.parent_path();  // "dir/"
+  while (top.has_parent_path() && top.parent_path() != top && !fs::exists(top.parent_path(), ec)) top = top.parent_path();
+  fs::create_directories(dir, ec);
+  if (ec) fail("{}: {}: cannot create ({})", dir.string(), option, ec.message());
+  return top;
+}
+
+void remove_made_dirs(const fs::path& dir, const fs::path& top) {
+  if (top.empty()) return;
+  std::error_code ec;
+  fs::path p = fs::absolute(dir, ec).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();
+  for (;;) {
+    if (!fs::remove(p, ec) || p == top || !p.has_parent_path() || p.parent_path() == p) return;  // not empty, or done
+    p = p.parent_path();
+  }
+}
+
 std::string read_input_file(const fs::path& path) {
   if (std::string why = unreadable(path); !why.empty()) fail("{}: cannot open ({})", path.string(), why);
   std::error_code ec;

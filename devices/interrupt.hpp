@@ -5,14 +5,15 @@
 #pragma once
 
 #include <atomic>
-#include <stdexcept>
+#include <exception>
 
 namespace spx {
 
-/// The work was stopped by an interrupt (the CLI exits 130).
-class Interrupted : public std::runtime_error {
+/// The work was stopped by an interrupt (the CLI exits 130). Not a runtime_error, so handlers that
+/// turn failures into messages do not catch it by accident.
+class Interrupted : public std::exception {
  public:
-  Interrupted() : std::runtime_error("interrupted") {}
+  const char* what() const noexcept override { return "interrupted"; }
 };
 
 /// The process-wide interrupt flag (lock-free, so a signal handler may set it).

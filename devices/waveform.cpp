@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "devices/limits.hpp"
+
 namespace spx::devices {
 namespace {
 
@@ -105,12 +107,14 @@ std::vector<double> Waveform::breakpoints(const TimeAxis& axis) const {
     case WaveKind::dc: break;
     case WaveKind::pulse: {
       Pulse p(args, axis);
+      // Four corners a period: bounded like any time axis (a period of 1e-20 s over 1 s would be 4e20).
+      check_points(4 * (axis.tstop - p.td) / p.per, "pulse", "breakpoints (four corners per period)");
       for (double start = p.td; start < axis.tstop; start += p.per) {
         push(start);
         push(start + p.tr);
         push(start + p.tr + p.pw);
         push(start + p.tr + p.pw + p.tf);
-        if (p.per <= 0) break;
+        if (p.per <= 0 || start + p.per == start) break;
       }
       break;
     }

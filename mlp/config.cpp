@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
 #include "devices/limits.hpp"
 #include "devices/units.hpp"
 #include "mlp/neuron_curve.hpp"
@@ -155,7 +156,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) fail("{}: {}", name, fs::exists(file, ec) ? "not a config file (a directory?)" : "cannot open");
   try {
-    root = toml::parse_file(name);
+    root = toml::parse(read_input_file(file), name);
   } catch (const toml::parse_error& e) {
     fail("{}:{}: {}", name, e.source().begin.line, e.description());
   }
@@ -441,8 +442,6 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     fail("{}: network.gains: needs one gain per layer ({}), got {}", name, layers, cfg.gains.size());
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
-  check_points(cfg.input.window / time_step(cfg.run, cfg.input), name + ": run.step",
-               "time points per image window (input.window / run.step)");
   s.synapse.levels = levels;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
@@ -582,7 +581,7 @@ InputSet load_input_set(const Config& cfg, int first, int count) {
       fail("{}: input.values: the network has {} inputs, got {} values", cfg.file.string(), n, in.values.size());
     if (first != 0 || count > 1)
       fail("{}: input.values gives one image; use input.dataset for images {}..{}", cfg.file.string(), first,
-           first + std::max(count, 1) - 1);
+           int64_t{first} + std::max(count, 1) - 1);
     im.x = in.values;
     im.labels = {-1};
     im.source = "input.values";
@@ -590,12 +589,14 @@ InputSet load_input_set(const Config& cfg, int first, int count) {
   }
   if (!in.idx_dataset.empty()) {
     // The test split, from the image before the first (the transient's starting state) on.
-    Samples s = samples_from(cfg, Split::test, std::max(first - 1, 0), count < 0 ? -1 : count + (first > 0 ? 1 : 0), first);
+    // One image more (the one before the first), without passing INT_MAX.
+    const int limit = count < 0 ? -1 : static_cast<int>(std::min<int64_t>(int64_t{count} + (first > 0 ? 1 : 0), INT32_MAX));
+    Samples s = samples_from(cfg, Split::test, std::max(first - 1, 0), limit, first);
     const int skip = first > 0 ? 1 : 0;
     const int got = static_cast<int>(s.y.size()) - skip;
     if (got <= 0) fail("{}: input.first: {} is past the {} images of {} test", cfg.file.string(), first, first, in.idx_dataset);
     if (count >= 0 && got < count)
-      fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, first + count - 1,
+      fail("{}: input: images {}..{} requested, the test set has {}", cfg.file.string(), first, int64_t{first} + count - 1,
            got + first);
     if (skip)
       for (int k = 0; k < n; ++k) im.before[k] = s.x(0, k);
@@ -616,8 +617,9 @@ InputSet load_input_set(const Config& cfg, int first, int count) {
       fail("{}: {} labels for the {} images of {}", in.labels.string(), labels.size(), data.rows, data.source);
   }
   if (count < 0) count = data.rows - first;
-  if (count <= 0 || first + count > data.rows)
-    fail("{}: images {}..{} requested, the file has {}", data.source, first, first + std::max(count, 1) - 1, data.rows);
+  if (count <= 0 || first > data.rows || count > data.rows - first)
+    fail("{}: images {}..{} requested, the file has {}", data.source, first, int64_t{first} + std::max(count, 1) - 1,
+         data.rows);
   const Preprocess& p = in.preprocess;
   auto value = [&](int img, int k) {
     double v = data.at(img, k);

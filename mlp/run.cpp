@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cerrno>
@@ -18,6 +19,8 @@
 #include <limits>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
+#include "devices/limits.hpp"
 #include "devices/interrupt.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/weights.hpp"
@@ -49,7 +52,7 @@ class RunLock {
     for (int attempt = 0;; ++attempt) {
       fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
       created_ = fd_ >= 0;
-      if (fd_ < 0 && errno == EEXIST) fd_ = ::open(file_.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd_ < 0 && errno == EEXIST) fd_ = ::open(file_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
       if (fd_ < 0) fail("{}: cannot lock the run directory ({})", dir.string(), std::strerror(errno));
       if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         char buf[200] = {};
@@ -392,12 +395,9 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool re
     if (f.size() != want) fail("{}:{}: {} fields, expected {}", path.string(), line, f.size(), want);
     auto num = [&](size_t i) {
       if (f[i].empty()) return static_cast<double>(NAN);
-      try {
-        size_t used = 0;
-        double v = std::stod(f[i], &used);
-        if (used == f[i].size()) return v;
-      } catch (const std::exception&) {
-      }
+      double v = 0;
+      auto [p, ec] = std::from_chars(f[i].data(), f[i].data() + f[i].size(), v);
+      if (ec == std::errc() && p == f[i].data() + f[i].size()) return v;
       fail("{}:{}: field {}: '{}' is not a number", path.string(), line, i + 1, clip(f[i]));
     };
     // Integer fields: checked before the cast (a class indexes the confusion matrix).
@@ -595,6 +595,8 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
                              {"images", total},
                              {"window", cfg.input.window}};
   if (transient) {
+    check_points(cfg.input.window / time_step(cfg), cfg.file.string() + ": run.step",
+                 "time points per image window (input.window / run.step)");
     manifest["edge"] = cfg.input.edge;
     manifest["step"] = time_step(cfg);
     manifest["tolerance"] = cfg.run.tolerance;
@@ -602,31 +604,28 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
   // --out: a directory (made here when missing), locked for the whole run. Until the first rows are
   // on disk, a failure removes whatever this call made, so a bad input leaves nothing behind.
-  std::error_code ec;
-  if (fs::exists(opt.out, ec) && !fs::is_directory(opt.out, ec))
-    fail("{}: --out: exists and is not a directory", opt.out.string());
-  const bool made_dir = fs::create_directories(opt.out, ec);
-  if (ec) fail("{}: --out: cannot create ({})", opt.out.string(), ec.message());
+  const fs::path made_top = make_output_dir(opt.out, "--out");
   std::vector<fs::path> made;  // files this call created, oldest first
   bool keep = false;           // rows of this call are on disk: the run stays, resumable
+  std::optional<RunLock> lock;
+  // Declared after the lock, so it runs first: files are removed while the lock is still held.
   struct Cleanup {
     const fs::path& dir;
+    const fs::path& top;
     const std::vector<fs::path>& made;
-    const bool& made_dir;
     const bool& keep;
     ~Cleanup() {
       if (keep || !std::uncaught_exceptions()) return;
       std::error_code e;
       for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, e);
-      if (made_dir) fs::remove(dir, e);  // only when empty again
+      remove_made_dirs(dir, top);
     }
-  } cleanup{opt.out, made, made_dir, keep};
-  std::optional<RunLock> lock;  // destroyed (unlocked) before the cleanup runs
+  } cleanup{opt.out, made_top, made, keep};
   lock.emplace(opt.out);
   if (lock->created()) made.push_back(lock->file());
 
   std::vector<Row> rows;
-  if (fs::exists(man) || fs::exists(csv)) {
+  if (fs::exists(man) || fs::exists(csv) || fs::exists(sum)) {
     if (!opt.resume)
       fail("{}: holds an earlier run; pass --resume to continue it, or choose another --out", opt.out.string());
     nlohmann::json old;
@@ -645,11 +644,11 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
         fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
              old.contains(key) ? old[key].dump() : "none", value.dump());
     if (fs::exists(csv)) rows = read_rows(csv, classes, first, true);
+    fs::remove(sum);  // rewritten when the run is complete
   } else {
     made.push_back(man);
     write_file_atomic(man, manifest.dump(1) + "\n");
   }
-  fs::remove(sum);  // rewritten when the run is complete
   if (static_cast<int>(rows.size()) > total)
     fail("{}: {} rows for a run of {} images", csv.string(), rows.size(), total);
 

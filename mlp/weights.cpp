@@ -5,6 +5,7 @@
 #include "mlp/weights.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -53,7 +54,7 @@ void write_files_atomic(const std::vector<std::pair<fs::path, std::string>>& fil
     std::error_code ec;
     if (fs::is_directory(p, ec)) give_up(p, "a directory");
     fs::path tmp = p;
-    tmp += ".tmp";
+    tmp += fmt::format(".{}.tmp", ::getpid());  // not a name a user's file is likely to have
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) give_up(p, std::strerror(errno));
     temps.push_back(tmp);

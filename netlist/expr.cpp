@@ -96,6 +96,15 @@ double apply(Func f, std::span<const double> a, ExprContext ctx, double* d) {
   return 0;
 }
 
+/// The left operand of a left-associative chain of one precedence is written without its own
+/// parentheses: ((a+b)-c) as (a+b-c), which reads back as the same tree. A sum of a million terms
+/// thus nests one level deep in text, not a million.
+bool bare_left(const ExprNode& parent, const ExprNode& left) {
+  auto additive = [](ExprOp o) { return o == ExprOp::add || o == ExprOp::sub; };
+  auto multiplicative = [](ExprOp o) { return o == ExprOp::mul || o == ExprOp::div; };
+  return (additive(parent.op) && additive(left.op)) || (multiplicative(parent.op) && multiplicative(left.op));
+}
+
 /// Value of a non-call operation given its operand values; fills partials when d is non-null.
 double apply_op(ExprOp op, double x, double y, double* d) {
   switch (op) {
@@ -124,11 +133,16 @@ class Parser {
     sum();
     skip();
     if (pos_ < s_.size()) error(fmt::format("unexpected '{}'", s_.substr(pos_, 12)));
+    // Each level of the written text costs the parser at most two levels (a sign inside parentheses),
+    // so a tree nesting at most max_written levels is written as text that reads back.
+    if (written_nesting(out_) > max_written)
+      error(fmt::format("nesting deeper than {} levels", max_written));
     return std::move(out_);
   }
 
  private:
   static constexpr int max_depth = 500;  ///< parentheses, signs, powers and calls inside each other
+  static constexpr int max_written = (max_depth - 4) / 2;  ///< levels of the tree as written
   std::string_view s_;
   std::string_view where_;
   size_t pos_ = 0;
@@ -448,28 +462,49 @@ std::string to_string(const Expr& e, const std::function<std::string(int32_t)>& 
   struct Frame {
     int32_t node;
     size_t next;  // next operand to write
+    bool bare;    // the left operand of a chain: written without its own parentheses
   };
-  std::vector<Frame> stack{{e.root(), 0}};
+  std::vector<Frame> stack{{e.root(), 0, false}};
   while (!stack.empty()) {
-    const int32_t id = stack.back().node;
-    const size_t k = stack.back().next;
-    const ExprNode& n = e.nodes[id];
-    if (k == 0 && leaf(n)) {
+    const Frame f = stack.back();
+    const ExprNode& n = e.nodes[f.node];
+    if (f.next == 0 && leaf(n)) {
       stack.pop_back();
       continue;
     }
     const Affixes a = affixes(n);
-    if (k == n.kids.size()) {
-      if (k == 0) out += a.open;
-      out += a.close;
+    if (f.next == n.kids.size()) {
+      if (f.next == 0) out += a.open;
+      if (!f.bare) out += a.close;
       stack.pop_back();
       continue;
     }
-    out += k == 0 ? std::string_view(a.open) : std::string_view(a.between);
-    stack.back().next = k + 1;
-    stack.push_back({n.kids[k], 0});
+    if (f.next > 0) out += a.between;
+    else if (!f.bare) out += a.open;
+    stack.back().next = f.next + 1;
+    const int32_t kid = n.kids[f.next];
+    stack.push_back({kid, 0, f.next == 0 && bare_left(n, e.nodes[kid])});
   }
   return out;
+}
+
+int32_t written_nesting(const Expr& e) {
+  // Levels of parentheses (or calls) the text of each subtree opens, bottom up.
+  std::vector<int32_t> level(e.nodes.size(), 0);
+  int32_t deepest = 0;
+  for (size_t i = 0; i < e.nodes.size(); ++i) {
+    const ExprNode& n = e.nodes[i];
+    if (n.kids.empty()) {
+      level[i] = n.op == ExprOp::number && n.number < 0 ? 1 : 0;  // "(-1)"
+    } else {
+      int32_t inner = 0;
+      for (size_t k = 0; k < n.kids.size(); ++k)
+        inner = std::max(inner, level[n.kids[k]] - (k == 0 && bare_left(n, e.nodes[n.kids[k]]) ? 1 : 0));
+      level[i] = inner + 1;
+    }
+    deepest = std::max(deepest, level[i]);
+  }
+  return deepest;
 }
 
 ExprEvaluator::ExprEvaluator(const Expr& bound) : expr_(bound) {

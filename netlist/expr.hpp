@@ -79,6 +79,10 @@ double evaluate_constant(const Expr& bound, std::string_view where);
 std::string to_string(const Expr& expr, const std::function<std::string(int32_t)>& node_name = {},
                       const std::function<std::string(int32_t)>& source_name = {}, bool hspice = false);
 
+/// Levels of parentheses and calls that to_string(expr) nests. parse_expr refuses trees deeper than
+/// it can read back, so everything it accepts is written as text that parses again.
+int32_t written_nesting(const Expr& expr);
+
 /// A variable a bound expression depends on.
 struct ExprVar {
   ExprOp kind = ExprOp::voltage;  ///< voltage, current or time

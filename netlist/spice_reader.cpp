@@ -81,6 +81,8 @@ class CardLoader {
 
  private:
   Circuit& circuit_;
+  int reads_ = 0;
+  std::uintmax_t bytes_ = 0;
 
   int32_t add_file(std::string name) {
     circuit_.files.push_back(std::move(name));
@@ -114,9 +116,21 @@ class CardLoader {
     return p;
   }
 
+  /// Files read for .include and .lib: a netlist of ordinary size needs a handful. Each read is
+  /// counted, so an include tree that fans out (each file including the next twice) stops early.
+  static constexpr int max_reads = 10'000;
+
   std::string read_file(const fs::path& p, const std::string& at, const char* what) {
+    check_interrupt();
+    if (++reads_ > max_reads)
+      fail("{}: more than {} .include/.lib files read (files that include each other repeatedly?)", at, max_reads);
     if (std::string why = unreadable(p); !why.empty()) fail("{}: cannot open {} '{}' ({})", at, what, clip(p.string()), why);
-    return read_input_file(p);
+    std::string text = read_input_file(p);
+    bytes_ += text.size();
+    if (bytes_ > work_limits().bytes)
+      fail("{}: the included files add up to {} bytes, above the limit of {} (raise it with --max-bytes)", at, bytes_,
+           work_limits().bytes);
+    return text;
   }
 
   /// Joins continuation lines into cards with comments removed.
@@ -361,7 +375,8 @@ class Flattener {
   Circuit& c_;
   std::set<std::string> globals_;
   std::vector<std::function<void()>> fixups_;
-  std::map<const SubcktDef*, double> expanded_;  ///< elements per instance of a definition; -1 while counting
+  /// Elements per instance of a definition, by the definition's file and line; -1 while counting.
+  std::map<std::pair<int32_t, int32_t>, double> expanded_;
 
   std::string where(const Card& card) const { return fmt::format("{}:{}", c_.files[card.file], card.line); }
 
@@ -470,7 +485,8 @@ class Flattener {
   /// Elements of one instance of `def` made in `scope` (memoized per definition).
   double expansion_of(const std::shared_ptr<SubcktDef>& def, const Scope& scope, int depth, const std::string& at,
                       const std::string& instance) {
-    auto [it, fresh] = expanded_.try_emplace(def.get(), -1.0);
+    const std::pair<int32_t, int32_t> key{def->file, def->line};
+    auto [it, fresh] = expanded_.try_emplace(key, -1.0);
     if (!fresh) {
       if (it->second < 0)
         fail("{}: '{}' makes subcircuit '{}' contain itself (a recursive .subckt)", at, clip(instance), clip(def->name));
@@ -481,7 +497,7 @@ class Flattener {
     inner.parent = &scope;
     std::vector<Card> rest = collect_subckts(def->body, inner);
     const double n = expansion(rest, inner, depth, false);
-    expanded_[def.get()] = n;
+    expanded_[key] = n;
     return n;
   }
 
@@ -798,6 +814,14 @@ class Flattener {
             if (w.args[k] < w.args[k - 2]) fail("{}: pwl times must not decrease on '{}'", at, toks[0].text);
         } else if (w.args.size() < 2) {
           fail("{}: {} needs at least 2 arguments on '{}'", at, t, toks[0].text);
+        }
+        if (w.kind == devices::WaveKind::pulse && w.args.size() >= 7 && w.args[6] > 0) {
+          // Four corners a period, over every transient: checked here to name this line.
+          const double td = w.args[2], per = w.args[6];
+          fixups_.push_back([this, td, per, at] {
+            for (const auto& a : c_.analyses)
+              if (a.kind == AnalysisKind::tran) check_points(4 * (a.tstop - td) / per, at, "pulse corners (4 per period)");
+          });
         }
       } else if (t == "=" || t == "(" || t == ")") {
         fail("{}: unexpected '{}' on '{}'", at, t, toks[0].text);

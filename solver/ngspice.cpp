@@ -268,7 +268,9 @@ NgspiceRun NgspiceSession::run_text(std::string_view netlist, int expected) {
   // and, within a kind, by the number ngspice appends (tran1 before tran2).
   auto plot_number = [](const std::string& p) {
     size_t k = p.find_first_of("0123456789");
-    return k == std::string::npos ? 0 : std::stoi(p.substr(k));
+    long n = 0;
+    if (k != std::string::npos) std::from_chars(p.data() + k, p.data() + p.size(), n);
+    return n;
   };
   std::sort(fresh.begin(), fresh.end(), [&](const std::string& a, const std::string& b) {
     auto ka = kind_of_plot(a), kb = kind_of_plot(b);

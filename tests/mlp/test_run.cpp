@@ -327,6 +327,11 @@ TEST_CASE("one writer per run directory; bad output paths; nothing left behind b
   CHECK(run(cfg, d / "held").complete);  // free again
   CHECK(slurp(d / "held" / "run.lock").rfind("pid ", 0) == 0);
 
+  // A transient window of 2e9 steps is refused before anything is written.
+  CHECK(error_of([&] { run(cfg, d / "steps", mlp::Backend::native, -1, false, true, {"run.step=1e-18"}); }) ==
+        cfg.string() + ": run.step: 2e+09 time points per image window (input.window / run.step), above the limit of "
+                       "1e+07 (raise it with --max-points)");
+  CHECK_FALSE(fs::exists(d / "steps"));
   write(d / "afile", "x");
   CHECK(error_of([&] { run(cfg, d / "afile"); }) == (d / "afile").string() + ": --out: exists and is not a directory");
   CHECK(slurp(d / "afile") == "x");

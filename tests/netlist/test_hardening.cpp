@@ -10,6 +10,7 @@
 #include "devices/limits.hpp"
 #include "netlist/expr.hpp"
 #include "netlist/spice_reader.hpp"
+#include "netlist/spice_writer.hpp"
 
 using namespace spx::netlist;
 namespace fs = std::filesystem;
@@ -61,13 +62,22 @@ TEST_CASE("expressions nest at most 500 levels; longer flat expressions are fine
         std::string::npos);
   const std::string nested = std::string(400, '(') + "2" + std::string(400, ')');
   CHECK(read_spice_text("t\n.param p={" + nested + "}\nr1 a 0 p\n", "net.cir").elements[0].value == 2);
-  // A sum of 100,000 terms parses, folds and prints (linear time; the tree is 100,000 levels deep).
+  // A sum of 100,000 terms parses and prints in linear time (the tree is 100,000 levels deep), as
+  // one level of parentheses, so the written netlist reads back.
   std::string sum = "v(a)";
   for (int k = 0; k < 100000; ++k) sum += "+1";
   Circuit c = read_spice_text("t\nv1 a 0 1\nb1 b 0 v={" + sum + "}\n", "net.cir");
-  const std::string printed = to_string(c.elements[1].expr);
-  CHECK(printed.size() > 300000);
-  CHECK(printed.rfind(std::string(100000, '('), 0) == 0);
+  auto text = [](const Circuit& k) { return to_string(k.elements[1].expr, [&](int32_t n) { return k.node_name(n); }); };
+  CHECK(text(c) == "(" + sum + ")");
+  CHECK(text(read_spice_text(write_spice(c, Dialect::ngspice).text, "again.cir")) == "(" + sum + ")");
+  // What the reader accepts, the writer writes as text the reader accepts: signs nest 248 levels.
+  const std::string signs = "t\nv1 a 0 1\nb1 b 0 v={" + std::string(248, '-') + "v(a)}\n";
+  Circuit negs = read_spice_text(signs, "net.cir");
+  CHECK(to_string(read_spice_text(write_spice(negs, Dialect::ngspice).text, "again.cir").elements[1].expr) ==
+        to_string(negs.elements[1].expr));
+  CHECK(error_of("t\nv1 a 0 1\nb1 b 0 v={" + std::string(249, '-') + "v(a)}\n") ==
+        "net.cir:3: nesting deeper than 248 levels in expression '" + std::string(80, '-') + "...'");
+  CHECK(to_string(parse_expr("((a+b)-c)*d/(e*f)-(g-h)", ExprContext::param, "x")) == "(((a+b-c)*d/(e*f))-(g-h))");
 }
 
 TEST_CASE("parameters and values must be finite") {
@@ -102,6 +112,40 @@ TEST_CASE("work is bounded before it starts: time points, sweep points, expanded
   CHECK(error_of(tower(2)) == "net.cir:38: 1000 elements in 'x1' after expansion, above the limit of 999 (raise it with --max-elements)");
   spx::work_limits().points = 1e20;
   CHECK(error_of("t\nr1 a 0 1k\nv1 a 0 1\n.tran 1f 10\n") == "(no error)");
+}
+
+TEST_CASE("pulse periods and include trees are bounded too") {
+  CHECK(error_of("t\nv1 1 0 pulse(0 1 0.5 1n 1n 1n 1e-20)\nr1 1 0 1k\n.tran 1u 1\n") ==
+        "net.cir:2: 2e+20 pulse corners (4 per period), above the limit of 1e+07 (raise it with --max-points)");
+  CHECK(error_of("t\nv1 1 0 pulse(0 1 0 1n 1n 1n 2n)\nr1 1 0 1k\n.tran 1n 1u\n") == "(no error)");
+  // Each file includes the next one twice: 2^30 reads if nothing counted them.
+  const fs::path dir = fs::temp_directory_path() / "spx_hardening_fan";
+  fs::create_directories(dir);
+  for (int k = 0; k < 30; ++k)
+    std::ofstream(dir / ("f" + std::to_string(k) + ".inc"))
+        << ".include f" << k + 1 << ".inc\n.include f" << k + 1 << ".inc\n";
+  std::ofstream(dir / "f30.inc") << "* leaf\n";
+  const std::string e = [&] {
+    try {
+      read_spice_text("t\n.include f0.inc\n", "net.cir", dir);
+    } catch (const spx::InputError& x) {
+      return std::string(x.what());
+    }
+    return std::string("(no error)");
+  }();
+  CHECK(e.find(": more than 10000 .include/.lib files read (files that include each other repeatedly?)") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("subcircuit sizes are counted per definition, nested ones included") {
+  // Two subcircuits with nested definitions of different sizes: 5 + 1 elements, plus the source and
+  // the resistor at the top, make 8.
+  const std::string text =
+      "t\n.subckt a p\n.subckt n1 q\nr1 q 0 1\nr2 q 0 1\nr3 q 0 1\nr4 q 0 1\nr5 q 0 1\n.ends\nx1 p n1\n.ends\n"
+      ".subckt b p\n.subckt n2 q\nr1 q 0 1\n.ends\nx1 p n2\n.ends\nxa 1 a\nxb 1 b\nv1 1 0 1\nr9 1 0 1\n";
+  LimitGuard guard;
+  spx::work_limits().elements = 8;
+  CHECK(read_spice_text(text, "net.cir").elements.size() == 8);
 }
 
 TEST_CASE("recursive subcircuits are named with the instance's file:line") {
