@@ -46,7 +46,8 @@ std::string strip_quotes(std::string_view s) {
   return std::string(s);
 }
 
-/// Removes inline comments: ';' anywhere, '$' at the start or after whitespace (outside quotes/braces).
+/// Removes inline comments: ';' anywhere, '$' at the start or after whitespace or a ',' (which
+/// separates like whitespace) outside quotes/braces.
 std::string strip_inline_comment(std::string_view s) {
   int depth = 0;
   bool quote = false;
@@ -55,7 +56,8 @@ std::string strip_inline_comment(std::string_view s) {
     if (c == '\'' && depth == 0) quote = !quote;
     else if (c == '{' && !quote) ++depth;
     else if (c == '}' && !quote && depth > 0) --depth;
-    else if (!quote && depth == 0 && (c == ';' || (c == '$' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1]))))))
+    else if (!quote && depth == 0 &&
+             (c == ';' || (c == '$' && (i == 0 || s[i - 1] == ',' || std::isspace(static_cast<unsigned char>(s[i - 1]))))))
       return std::string(s.substr(0, i));
   }
   return std::string(s);
@@ -111,7 +113,8 @@ class CardLoader {
     fs::path p(name);
     if (p.is_relative()) {
       fs::path q = base_dir / p;
-      if (fs::exists(q)) return q;
+      std::error_code ec;  // a name too long for the file system is reported when it is opened
+      if (fs::exists(q, ec)) return q;
     }
     return p;
   }
@@ -143,7 +146,8 @@ class CardLoader {
       if (trim(text).empty()) continue;
       if (text[0] == '+') {
         if (cards.empty()) fail("{}: continuation line with nothing to continue", where(file, static_cast<int32_t>(i + 1)));
-        cards.back().text += " " + std::string(trim(std::string_view(text).substr(1)));
+        const std::string_view more = trim(std::string_view(text).substr(1));
+        if (!more.empty()) cards.back().text += " " + std::string(more);
         continue;
       }
       cards.push_back(Card{std::string(trim(text)), file, static_cast<int32_t>(i + 1)});
