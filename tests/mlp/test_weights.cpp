@@ -154,4 +154,5 @@ TEST_CASE(".npy headers: parsed without recursion, shapes checked in 64 bits") {
   CHECK(err(npy("<f8", false, "(2, 2)", raw<double>({1, 2, 3}))) == "h.npy: 4 values expected, file is too short");
   CHECK(err(npy("<f8", false, "()", "")) == "h.npy: only 1-D and 2-D arrays are supported, got 0 dimensions");
   CHECK(err(npy("<f8", false, "(2,)", raw<double>({1, 2}))) == "(no error)");
+  CHECK(err(npy("<f8", false, "(1, 2)", raw<double>({1, -INFINITY}))) == "h.npy[0,1]: not a finite number: -inf");
 }
