@@ -1,5 +1,6 @@
 // libFuzzer harness of the weight readers: the input is written once as a .csv and once as a .npy
-// file and read by read_csv() and read_npy(). A matrix that reads is mapped by to_levels() for every
+// file and read by read_csv() and read_npy(). A matrix that reads holds no infinite values (both
+// formats follow read_csv's rule: NaN is kept, +-inf rejected), is mapped by to_levels() for every
 // supported level count, and must survive its writers: write_csv() (unless it is empty) and
 // write_npy() give files that read back into the same shape and values (NaN reads back as NaN).
 #include <fmt/format.h>
@@ -34,6 +35,10 @@ void exercise(const Matrix& m, const fs::path& dir) {
   if (m.rows < 0 || m.cols < 0 || m.data.size() != static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols))
     spx::fuzz::broken("a matrix that reads has rows x cols values",
                       fmt::format("{}x{} with {} values", m.rows, m.cols, m.data.size()));
+  for (size_t k = 0; k < m.data.size(); ++k)
+    if (std::isinf(m.data[k]))
+      spx::fuzz::broken("weight values are finite or NaN (as read_csv requires)",
+                        fmt::format("value {} is {}", k, m.data[k]));
   for (int levels : {2, 3, 5, 11}) {
     spx::devices::SynapseMap map;
     map.levels = levels;
