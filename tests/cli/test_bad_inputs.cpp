@@ -48,6 +48,19 @@
 
 extern char** environ;
 
+// Built with AddressSanitizer (scripts/sanitize builds spinxbar the same way): no address-space limit.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -383,7 +396,7 @@ Outcome run(const fs::path& cwd, const std::vector<std::string>& args, double ti
     mem.rlim_cur = mem.rlim_max = 3ull << 30;
     cpu.rlim_cur = cpu.rlim_max = static_cast<rlim_t>(timeout) + 5;
     ::setrlimit(RLIMIT_CORE, &core);
-    ::setrlimit(RLIMIT_AS, &mem);
+    if (!kAddressSanitizer) ::setrlimit(RLIMIT_AS, &mem);  // ASan reserves terabytes of shadow address space
     ::setrlimit(RLIMIT_CPU, &cpu);
     ::setrlimit(RLIMIT_FSIZE, &fsize);
     ::execve(argv[0], argv.data(), environ);
