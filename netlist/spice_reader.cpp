@@ -5,6 +5,7 @@
 // instances. References to controlling sources (F, H, i() in B) are resolved after all elements exist.
 #include "netlist/spice_reader.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -321,10 +322,13 @@ size_t first_assignment(std::string_view s) {
   return std::string_view::npos;
 }
 
-/// The words of an instance card before its parameters: name, nodes..., subcircuit name.
+/// The words of an instance card before its parameters: name, nodes..., subcircuit name. A ','
+/// separates like whitespace, as on every other card.
 std::vector<std::string> instance_words(std::string_view text) {
   size_t assign = first_assignment(text);
-  std::istringstream hs{std::string(assign == std::string_view::npos ? text : text.substr(0, assign))};
+  std::string head(assign == std::string_view::npos ? text : text.substr(0, assign));
+  std::replace(head.begin(), head.end(), ',', ' ');
+  std::istringstream hs{head};
   std::vector<std::string> words;
   std::string w;
   while (hs >> w)
@@ -601,9 +605,12 @@ class Flattener {
   Element base(const Card& card, const Tokens& toks, Scope& scope, ElementKind kind, size_t nodes) {
     std::string at = where(card);
     if (toks.size() < 1 + nodes) fail("{}: {} '{}' needs {} nodes", at, kind_name(kind), toks[0].text, nodes);
-    for (size_t i = 1; i <= nodes; ++i)
+    for (size_t i = 1; i <= nodes; ++i) {
       if (toks[i].text == "=" || toks[i].text == "(" || toks[i].text == ")")
         fail("{}: {} '{}' needs {} nodes", at, kind_name(kind), toks[0].text, nodes);
+      if (toks[i].text[0] == '{' || toks[i].text[0] == '\'')  // an expression where a node belongs
+        fail("{}: '{}' is not a node name on {} '{}'", at, clip(toks[i].text), kind_name(kind), toks[0].text);
+    }
     Element e;
     e.kind = kind;
     e.name = element_name(toks[0].text, scope);
