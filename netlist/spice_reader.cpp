@@ -145,9 +145,17 @@ class CardLoader {
       if (raw.empty() || raw[0] == '*') continue;
       std::string text = strip_inline_comment(raw);
       if (trim(text).empty()) continue;
+      // Control characters (other than tab) have no meaning in SPICE text and would not survive
+      // being written and read again inside a name.
+      for (char ch : text)
+        if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f)
+          fail("{}: control character 0x{:02x} in the line", where(file, static_cast<int32_t>(i + 1)),
+               static_cast<unsigned char>(ch));
       if (text[0] == '+') {
         if (cards.empty()) fail("{}: continuation line with nothing to continue", where(file, static_cast<int32_t>(i + 1)));
-        const std::string_view more = trim(std::string_view(text).substr(1));
+        // What follows '+' starts a word, so a '$' there starts a comment, as it will once joined.
+        const std::string rest = strip_inline_comment(trim(std::string_view(text).substr(1)));
+        const std::string_view more = trim(rest);
         if (!more.empty()) cards.back().text += " " + std::string(more);
         continue;
       }
@@ -737,6 +745,9 @@ class Flattener {
         es.source = [](std::string_view) -> std::optional<int32_t> { return -2; };
         es.allow_time = true;
         Expr half = bind_expr(raw, es, at);
+        for (const auto& n : half.nodes)  // a constant part folded to inf or NaN has no SPICE text
+          if (n.op == ExprOp::number && !std::isfinite(n.number))
+            fail("{}: expression '{}' has a constant part that is not a finite number", at, clip(text));
         // Keep the source names of i() nodes for the second binding step.
         size_t k = 0;
         std::vector<std::string> names;
@@ -852,6 +863,10 @@ class Flattener {
     size_t assign = first_assignment(text);
     std::vector<std::string> words = instance_words(text);
     if (words.size() < 2) fail("{}: instance '{}' needs nodes and a subcircuit name", at, clip(toks[0].text));
+    for (size_t k = 1; k + 1 < words.size(); ++k)
+      if (words[k] == "(" || words[k] == ")" || words[k][0] == '{' || words[k][0] == '\'' ||
+          words[k].find_first_of("()") != std::string::npos)
+        fail("{}: '{}' is not a node name on instance '{}'", at, clip(words[k]), clip(words[0]));
     std::string sub = words.back();
     auto def = scope.subckt(sub);
     if (!def) fail("{}: unknown subcircuit '{}' in '{}'", at, sub, words[0]);
