@@ -335,7 +335,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
           in.idx_dataset = v;
         } else {
           fs::path p = relative_to(base, v);
-          if (fs::is_directory(p)) in.idx_dataset = p.string();
+          if (std::error_code ec; fs::is_directory(p, ec)) in.idx_dataset = p.string();
           else in.dataset = p;
         }
       };

@@ -297,7 +297,7 @@ fs::path dataset_dir(const std::string& name) {
   if (name == "fashion-mnist") {
     fs::path d = "/usr/share/datasets/fashion-mnist";
     if (const char* env = std::getenv("SPINXBAR_FASHION_MNIST")) d = env;
-    if (!fs::is_directory(d))
+    if (std::error_code ec; !fs::is_directory(d, ec))
       fail("dataset fashion-mnist: {} not found (install the Debian package dataset-fashion-mnist; scripts/setup does)",
            d.string());
     return d;
@@ -310,12 +310,12 @@ fs::path dataset_dir(const std::string& name) {
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) tried.push_back(exe.parent_path() / ".." / ".." / "data" / "mnist");  // build/<dir>/exe
     for (const auto& d : tried)
-      if (fs::exists(d / "t10k-images-idx3-ubyte")) return d;
+      if (std::error_code ec; fs::exists(d / "t10k-images-idx3-ubyte", ec)) return d;
     std::string where;
     for (const auto& d : tried) where += (where.empty() ? "" : ", ") + d.string();
     fail("dataset mnist: not found in {} (scripts/setup fetches it; or set SPINXBAR_DATA)", where);
   }
-  if (!fs::is_directory(name)) fail("dataset '{}': not a directory with IDX files, nor mnist or fashion-mnist", name);
+  if (std::error_code ec; !fs::is_directory(name, ec)) fail("dataset '{}': not a directory with IDX files, nor mnist or fashion-mnist", name);
   return name;
 }
 
@@ -325,7 +325,7 @@ LabeledImages load_idx_dataset(const std::string& name, Split split) {
   auto find = [&](const std::string& base) {
     for (const char* ext : {"", ".gz"}) {
       fs::path p = dir / (base + ext);
-      if (fs::exists(p)) return p;
+      if (std::error_code ec; fs::exists(p, ec)) return p;
     }
     fail("dataset '{}': {} missing in {}", name, base, dir.string());
   };
