@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -158,29 +159,6 @@ int cmd_netlist(const std::string& config, const std::vector<std::string>& set, 
   return 0;
 }
 
-/// An output directory given on the command line: made (with its parents) and checked for writing
-/// before any work starts; removed again, if this process made it, unless keep() was called.
-class OutputDir {
- public:
-  explicit OutputDir(const std::filesystem::path& dir) : dir_(dir), top_(spx::make_output_dir(dir, "--out")) {
-    if (::access(dir.c_str(), W_OK) != 0) {
-      drop();
-      spx::fail("{}: --out: not writable", dir.string());
-    }
-  }
-  ~OutputDir() {
-    if (!kept_) drop();
-  }
-  OutputDir(const OutputDir&) = delete;
-  OutputDir& operator=(const OutputDir&) = delete;
-  void keep() { kept_ = true; }
-
- private:
-  void drop() { spx::remove_made_dirs(dir_, top_); }
-  std::filesystem::path dir_, top_;  // top_: the topmost directory made here ("" if none)
-  bool kept_ = false;
-};
-
 int cmd_train(const std::string& config, const std::vector<std::string>& set, std::string out, int epochs, int threads,
               int limit) {
   namespace mlp = spx::mlp;
@@ -191,7 +169,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   if (threads <= 0) threads = cfg.train.threads;
   Eigen::setNbThreads(threads);
   if (out.empty()) out = (std::filesystem::path("out") / std::filesystem::path(config).stem()).string();
-  OutputDir out_dir(out);  // checked before any work; removed again if training does not finish
+  spx::OutputDir out_dir(out, "--out");  // checked before any work; taken back if training does not finish
   auto t0 = std::chrono::steady_clock::now();
   mlp::Samples train_set = mlp::load_samples(cfg, mlp::Split::train, limit);
   mlp::Samples test_set = mlp::load_samples(cfg, mlp::Split::test, limit);
@@ -359,7 +337,7 @@ int cmd_agree(const std::string& a, const std::string& b) {
 }
 
 /// An integer option's check: in [low, high], with a plain message ("must be >= 1, got 0").
-CLI::Validator at_least(long long low, long long high = std::numeric_limits<int>::max()) {
+CLI::Validator int_in(long long low, long long high = std::numeric_limits<int>::max()) {
   return CLI::Validator(
       [low, high](std::string& text) -> std::string {
         long long v = 0;
@@ -369,7 +347,7 @@ CLI::Validator at_least(long long low, long long high = std::numeric_limits<int>
         if (v > high) return fmt::format("must be <= {}, got {}", high, v);
         return {};
       },
-      fmt::format("INT >= {}", low));
+      high == std::numeric_limits<int>::max() ? fmt::format("INT >= {}", low) : fmt::format("INT in [{}, {}]", low, high));
 }
 
 /// A path option's check: an empty name is not "the default".
@@ -427,7 +405,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> nset, tset;
   const char* set_help = "Override a config key: section.key=value (repeatable), e.g. interconnect.resistance=false";
   net->add_option("--set", nset, set_help);
-  net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(at_least(1));
+  net->add_option("--images", nimages, "Images (more than one: one PWL time window per image)")->check(int_in(1));
   net->footer("\nPhysical configuration keys (SI units; strings like \"8.49k\" accepted), with defaults:\n" +
               spx::devices::describe(spx::devices::mtj_table(), spx::devices::MtjParams{}, "mtj") +
               spx::devices::describe(spx::devices::wire_table(), spx::devices::WireTech{}, "interconnect") +
@@ -440,10 +418,10 @@ int main(int argc, char** argv) {
   auto* tr = app.add_subcommand("train", "Train a network (software or crossbar model) on an image dataset");
   tr->add_option("config", tcfg, "Configuration (.toml) with [network], [input] and [train]")->required();
   tr->add_option("--out", tout, "Output directory (default: out/<config name>)")->check(non_empty("directory"));
-  tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(at_least(1));
-  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(at_least(1, 1024));
+  tr->add_option("--epochs", tepochs, "Epochs (overrides train.epochs)")->check(int_in(1));
+  tr->add_option("--threads", tthreads, "Threads (overrides train.threads)")->check(int_in(1, 1024));
   tr->add_option("--set", tset, set_help);
-  tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(at_least(1));
+  tr->add_option("--limit", tlimit, "Use at most N training and N test images")->check(int_in(1));
 
   std::string rcfg, ranalysis, rbackend = "native";
   spx::mlp::RunOptions ropt;
@@ -452,14 +430,14 @@ int main(int argc, char** argv) {
   run->add_option("config", rcfg, "Configuration (.toml) with [network] weights and [input]")->required();
   run->add_option("--backend", rbackend, "native | ngspice")->check(CLI::IsMember({"native", "ngspice"}));
   run->add_option("--analysis", ranalysis, "op | tran (overrides run.analysis)")->check(CLI::IsMember({"op", "tran"}));
-  run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(at_least(1));
-  run->add_option("--first", ropt.first, "First image (default: input.first)")->check(at_least(0));
+  run->add_option("--images", ropt.images, "Images (default: all from --first on)")->check(int_in(1));
+  run->add_option("--first", ropt.first, "First image (default: input.first)")->check(int_in(0));
   run->add_option("--out", ropt.out, "Results directory (default: out/<config name>-run)")->check(non_empty("directory"));
   run->add_option("--set", rset, set_help);
   run->add_flag("--resume", ropt.resume, "Continue the run in --out where it stopped");
-  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(at_least(1, 1024));
+  run->add_option("--threads", ropt.threads, "Threads (overrides run.threads)")->check(int_in(1, 1024));
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
-      ->check(at_least(0));
+      ->check(int_in(0));
 
   std::string agree_a, agree_b;
   auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
@@ -467,7 +445,9 @@ int main(int argc, char** argv) {
   agree->add_option("b", agree_b, "Results directory")->required();
 
   // The command is the first word that is not an option (or an option's value).
-  const std::string commands = "simulate, compare, netlist, train, run, agree";
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  const std::string commands = fmt::format("{}", fmt::join(names, ", "));
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const std::string_view name = a.substr(0, a.find('='));
@@ -482,9 +462,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (a.starts_with("-")) continue;
-    bool known = false;
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) known = known || sub->get_name() == a;
-    if (!known) {
+    if (std::find(names.begin(), names.end(), a) == names.end()) {
       fmt::print(stderr, "spinxbar: unknown command '{}' (commands: {})\n", spx::clip(a), commands);
       return 2;
     }

@@ -2,6 +2,7 @@
 #include "devices/files.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <fstream>
@@ -32,29 +33,40 @@ std::string unreadable(const fs::path& path) {
   return {};
 }
 
-fs::path make_output_dir(const fs::path& dir, std::string_view option) {
+OutputDir::OutputDir(const fs::path& dir, std::string_view option) : dir_(dir) {
   std::error_code ec;
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) fail("{}: {}: exists and is not a directory", dir.string(), option);
-    return {};
+  } else {
+    top_ = fs::absolute(dir, ec).lexically_normal();
+    if (!top_.has_filename()) top_ = top_.parent_path();  // "dir/"
+    while (top_.has_parent_path() && top_.parent_path() != top_ && !fs::exists(top_.parent_path(), ec))
+      top_ = top_.parent_path();
+    fs::create_directories(dir, ec);
+    if (ec) fail("{}: {}: cannot create ({})", dir.string(), option, ec.message());
   }
-  fs::path top = fs::absolute(dir, ec).lexically_normal();
-  if (!top.has_filename()) top = top.parent_path();  // "dir/"
-  while (top.has_parent_path() && top.parent_path() != top && !fs::exists(top.parent_path(), ec)) top = top.parent_path();
-  fs::create_directories(dir, ec);
-  if (ec) fail("{}: {}: cannot create ({})", dir.string(), option, ec.message());
-  return top;
+  if (::access(dir.c_str(), W_OK) != 0) {
+    take_back();
+    fail("{}: {}: not writable", dir.string(), option);
+  }
 }
 
-void remove_made_dirs(const fs::path& dir, const fs::path& top) {
-  if (top.empty()) return;
+OutputDir::~OutputDir() {
+  if (!kept_) take_back();
+}
+
+void OutputDir::take_back() {
   std::error_code ec;
-  fs::path p = fs::absolute(dir, ec).lexically_normal();
+  for (auto it = files_.rbegin(); it != files_.rend(); ++it) fs::remove(*it, ec);
+  files_.clear();
+  if (top_.empty()) return;
+  fs::path p = fs::absolute(dir_, ec).lexically_normal();
   if (!p.has_filename()) p = p.parent_path();
-  for (;;) {
-    if (!fs::remove(p, ec) || p == top || !p.has_parent_path() || p.parent_path() == p) return;  // not empty, or done
+  for (;;) {  // the directory, then its parents up to top_, while each is empty
+    if (!fs::remove(p, ec) || p == top_ || !p.has_parent_path() || p.parent_path() == p) break;
     p = p.parent_path();
   }
+  top_.clear();
 }
 
 std::string read_input_file(const fs::path& path) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spx {
 
@@ -13,13 +14,28 @@ namespace spx {
 /// "not a regular file", "permission denied", or its size above the limit.
 std::string unreadable(const std::filesystem::path& path);
 
-/// Makes the output directory `dir` with its missing parents; returns the topmost directory it made
-/// ("" when `dir` existed). Throws InputError "`dir`: `option`: exists and is not a directory" or
-/// "...: cannot create (why)".
-std::filesystem::path make_output_dir(const std::filesystem::path& dir, std::string_view option);
+/// An output directory named by the user (`option`, e.g. "--out"): made with its missing parents
+/// before any work, or refused with an InputError ("`dir`: --out: exists and is not a directory",
+/// "...: cannot create (why)", "...: not writable"). Unless keep() is called, the destructor takes
+/// back what this made: the files given to made(), newest first, then the directories, each
+/// only while empty. So a command that fails leaves nothing behind.
+class OutputDir {
+ public:
+  OutputDir(const std::filesystem::path& dir, std::string_view option);
+  ~OutputDir();
+  OutputDir(const OutputDir&) = delete;
+  OutputDir& operator=(const OutputDir&) = delete;
+  /// `file` was created for this output (removed again unless kept).
+  void made(const std::filesystem::path& file) { files_.push_back(file); }
+  /// The output stays, whatever happens next.
+  void keep() { kept_ = true; }
 
-/// Takes back what make_output_dir made: `dir`, then its parents up to `top`, each only while empty.
-void remove_made_dirs(const std::filesystem::path& dir, const std::filesystem::path& top);
+ private:
+  void take_back();
+  std::filesystem::path dir_, top_;  // top_: the topmost directory made here ("" if none)
+  std::vector<std::filesystem::path> files_;
+  bool kept_ = false;
+};
 
 /// The bytes of `path`; throws InputError "`path`: cannot open (why)" when unreadable() objects or
 /// the read fails.

@@ -604,25 +604,10 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
   // --out: a directory (made here when missing), locked for the whole run. Until the first rows are
   // on disk, a failure removes whatever this call made, so a bad input leaves nothing behind.
-  const fs::path made_top = make_output_dir(opt.out, "--out");
-  std::vector<fs::path> made;  // files this call created, oldest first
-  bool keep = false;           // rows of this call are on disk: the run stays, resumable
   std::optional<RunLock> lock;
-  // Declared after the lock, so it runs first: files are removed while the lock is still held.
-  struct Cleanup {
-    const fs::path& dir;
-    const fs::path& top;
-    const std::vector<fs::path>& made;
-    const bool& keep;
-    ~Cleanup() {
-      if (keep || !std::uncaught_exceptions()) return;
-      std::error_code e;
-      for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, e);
-      remove_made_dirs(dir, top);
-    }
-  } cleanup{opt.out, made_top, made, keep};
+  OutputDir out(opt.out, "--out");  // destroyed first: takes back what it made while the lock is held
   lock.emplace(opt.out);
-  if (lock->created()) made.push_back(lock->file());
+  if (lock->created()) out.made(lock->file());
 
   std::vector<Row> rows;
   if (fs::exists(man) || fs::exists(csv) || fs::exists(sum)) {
@@ -646,7 +631,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     if (fs::exists(csv)) rows = read_rows(csv, classes, first, true);
     fs::remove(sum);  // rewritten when the run is complete
   } else {
-    made.push_back(man);
+    out.made(man);
     write_file_atomic(man, manifest.dump(1) + "\n");
   }
   if (static_cast<int>(rows.size()) > total)
@@ -674,7 +659,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   if (done < total) try {
     Simulator sim(cfg, im, opt.backend, transient, threads);
     setup = sim.setup_seconds();
-    if (!fs::exists(csv)) made.push_back(csv);
+    if (!fs::exists(csv)) out.made(csv);
     std::FILE* f = std::fopen(csv.c_str(), "ab");
     if (!f) fail("{}: cannot write ({})", csv.string(), std::strerror(errno));
     auto put = [&](const std::string& s) {
@@ -707,7 +692,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
         put(text);
         std::fflush(f);
         ::fsync(::fileno(f));
-        keep = true;
+        out.keep();  // rows on disk: the run stays, resumable, whatever happens next
         done += n;
         outcome.simulated += n;
         if (opt.progress)
@@ -719,8 +704,9 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     }
     std::fclose(f);
   } catch (const Interrupted&) {
-    keep = true;  // an interrupt is a stop, not a failure: the run stays, resumable
+    // An interrupt is a stop, not a failure: the run stays, resumable.
   }
+  out.keep();
   outcome.done = done;
   if (done < total) return outcome;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -255,12 +255,12 @@ Matrix read_npy(const fs::path& path) {
   }
   m.data.resize(n);
   for (int r = 0; r < m.rows; ++r)
-    for (int c = 0; c < m.cols; ++c)
-      m.data[static_cast<size_t>(r) * m.cols + c] = fortran ? flat[static_cast<size_t>(c) * m.rows + r] : flat[static_cast<size_t>(r) * m.cols + c];
-  // As in CSV files: NaN is kept (its user names the place), an infinite value is refused here.
-  for (int r = 0; r < m.rows; ++r)
-    for (int c = 0; c < m.cols; ++c)
-      if (std::isinf(m.at(r, c))) fail("{}: not a finite number: {}", m.where(r, c), m.at(r, c));
+    for (int c = 0; c < m.cols; ++c) {
+      const double v = fortran ? flat[static_cast<size_t>(c) * m.rows + r] : flat[static_cast<size_t>(r) * m.cols + c];
+      // As in CSV files: NaN is kept (its user names the place), an infinite value is refused here.
+      if (std::isinf(v)) fail("{}: not a finite number: {}", m.where(r, c), v);
+      m.data[static_cast<size_t>(r) * m.cols + c] = v;
+    }
   return m;
 }
 
