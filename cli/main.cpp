@@ -34,6 +34,8 @@
 #include "devices/units.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/run.hpp"
+#include "sc/model.hpp"
+#include "sc/run.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
 #include "solver/compare.hpp"
@@ -193,6 +195,16 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
     std::fflush(stdout);
   });
   double test = mlp::accuracy(net, test_set);
+  double sc_test = -1;
+  if (cfg.sc.enabled) {  // the trained network on the SC engine, clock by clock
+    const auto model = spx::sc::build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
+    const auto st = spx::sc::settings_of(cfg.sc);
+    std::vector<float> x(test_set.x.data(), test_set.x.data() + test_set.x.size());
+    auto res = spx::sc::run_sc(model, st, x.data(), static_cast<int>(test_set.y.size()), cfg.input.first, threads);
+    int ok = 0;
+    for (size_t k = 0; k < res.size(); ++k) ok += res[k].predicted == test_set.y[k];
+    sc_test = static_cast<double>(ok) / static_cast<double>(res.size());
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   mlp::export_network(net, out);
   nlohmann::json j;
@@ -204,6 +216,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   j["train_images"] = train_set.y.size();
   j["test_images"] = test_set.y.size();
   j["test_accuracy"] = test;
+  if (sc_test >= 0) j["sc_test_accuracy"] = sc_test;
   j["seed"] = opt.seed;
   j["threads"] = threads;
   j["seconds"] = seconds;
@@ -214,6 +227,8 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   mlp::write_file_atomic(std::filesystem::path(out) / "training.json", j.dump(1) + "\n");
   out_dir.keep();
   fmt::print("test accuracy {:.2f} % ({} images); {:.1f} s in all\n", 100 * test, test_set.y.size(), seconds);
+  if (sc_test >= 0)
+    fmt::print("SC engine test accuracy {:.2f} % (L = {} clocks, {} activation states)\n", 100 * sc_test, cfg.sc.length, cfg.sc.states);
   fmt::print("wrote {0}/model.json, {0}/W*.csv, B*.csv (IMAC-Sim layout), W*.npy, B*.npy, training.json\n", out);
   return 0;
 }
@@ -281,10 +296,51 @@ std::string stat_line(const nlohmann::json& s, const char* unit) {
                      si(s["p95"].get<double>(), unit), si(s["max"].get<double>(), unit));
 }
 
+/// `spinxbar run` on a stochastic-computing configuration.
+int cmd_run_sc(const spx::mlp::Config& cfg, const std::string& config, spx::mlp::RunOptions opt, const std::string& analysis) {
+  namespace mlp = spx::mlp;
+  if (analysis == "tran")
+    spx::fail("{}: --analysis tran: a stochastic-computing network runs clock by clock, not as a transient", config);
+  if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");
+  opt.version = SPX_VERSION;
+  opt.interrupt = &spx::interrupt_flag();
+  ProgressPrinter progress;
+  opt.progress = [&](int done, int total, int simulated, double seconds) { progress(done, total, simulated, seconds); };
+  mlp::RunOutcome o = spx::sc::run_sc_network(cfg, opt);
+  if (!o.complete) {
+    progress.end_line();
+    fmt::print(stderr, "stopped after {} of {} images; {} holds the run. Continue with --resume.\n", o.done, o.total,
+               opt.out.string());
+    return spx::interrupt_flag().load() ? 130 : 3;
+  }
+  const auto& s = o.summary;
+  const auto& sc = s["sc"];
+  fmt::print("{} images of {} ({}), stochastic computing: L = {} clocks, {} activation states, {} streams, {} readout\n",
+             s["images"].get<int>(), s["run"]["dataset"].get<std::string>(), config, sc["length"].get<int>(),
+             sc["states"].get<int>(), sc["stream"].get<std::string>(), sc["readout"].get<std::string>());
+  if (!s["accuracy"].is_null())
+    fmt::print("accuracy {:.2f} % ({} of {} correct, {} ties)\n", 100 * s["accuracy"].get<double>(), s["correct"].get<int>(),
+               s["labelled"].get<int>(), s["ties"].get<int>());
+  const auto& pb = s["pbit"];
+  fmt::print("p-bit   clock {}, correlation time {} (rho {:.3f}), {} per bit at p = 0.5\n", si(pb["clock_s"].get<double>(), "s"),
+             si(pb["tau_corr_p50_s"].get<double>(), "s"), pb["rho_p50"].get<double>(), si(pb["energy_per_bit_p50_j"].get<double>(), "J"));
+  std::string parts;
+  for (const auto& [k, v] : s["energy_by_part_j"].items()) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", k, si(v.get<double>(), "J"));
+  fmt::print("energy  {} per inference ({})\n", si(s["energy_j"]["mean"].get<double>(), "J"), parts);
+  fmt::print("latency {} per inference\n", si(s["latency_s"].get<double>(), "s"));
+  const auto& b = s["baseline"];
+  fmt::print("analog-activation baseline: {} and {} per inference ({:.2f}x the energy, {:.2f}x the latency)\n",
+             si(b["energy_j"].get<double>(), "J"), si(b["latency_s"].get<double>(), "s"), b["energy_ratio"].get<double>(),
+             b["latency_ratio"].get<double>());
+  fmt::print("wall time {:.2f} s; wrote {}/images.csv, summary.json\n", s["wall_seconds"].get<double>(), opt.out.string());
+  return 0;
+}
+
 int cmd_run(const std::string& config, const std::vector<std::string>& set, spx::mlp::RunOptions opt,
             const std::string& analysis) {
   namespace mlp = spx::mlp;
   auto cfg = mlp::load_config(config, set);
+  if (cfg.sc.enabled) return cmd_run_sc(cfg, config, opt, analysis);
   mlp::load_network(cfg);
   if (!analysis.empty()) opt.transient = analysis == "tran";
   if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");

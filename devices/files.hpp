@@ -37,6 +37,26 @@ class OutputDir {
   bool kept_ = false;
 };
 
+/// One writer per run directory: an advisory lock (flock) on DIR/run.lock, held for the whole
+/// run and released by the kernel when the process ends, however it ends. The file names its
+/// holder (pid, start time) for the message a second writer gets. A lock file that a failing run
+/// removes is detected (the locked file is no longer the one at the path) and taken again.
+class RunLock {
+ public:
+  explicit RunLock(const std::filesystem::path& dir);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  /// The lock file did not exist before.
+  bool created() const { return created_; }
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  std::filesystem::path file_;
+  int fd_ = -1;
+  bool created_ = false;
+};
+
 /// The bytes of `path`; throws InputError "`path`: cannot open (why)" when unreadable() objects or
 /// the read fails.
 std::string read_input_file(const std::filesystem::path& path);

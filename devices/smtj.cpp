@@ -38,10 +38,13 @@ double Telegraph::fraction_ap() const {
 }
 
 Telegraph sample_telegraph(const SmtjParams& p, double i, double duration, CellRng& rng) {
+  return sample_telegraph_dwells(p.dwell_ap(i), p.dwell_p(i), duration, rng);
+}
+
+Telegraph sample_telegraph_dwells(double mean_ap, double mean_p, double duration, CellRng& rng) {
   Telegraph out;
   out.duration = duration;
-  out.initial_ap = rng.uniform() < p.p_ap(i);
-  double mean_ap = p.dwell_ap(i), mean_p = p.dwell_p(i);
+  out.initial_ap = rng.uniform() < mean_ap / (mean_ap + mean_p);
   // The first dwell is also exponential: the exponential is memoryless, so starting in the
   // stationary state at t = 0 needs no special first interval.
   double t = 0;

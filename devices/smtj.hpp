@@ -43,6 +43,9 @@ struct Telegraph {
 
 /// Samples a telegraph sequence at constant current i.
 Telegraph sample_telegraph(const SmtjParams& p, double i, double duration, CellRng& rng);
+/// Samples a telegraph sequence from its mean dwell times (s) in AP and in P, starting from the
+/// stationary distribution.
+Telegraph sample_telegraph_dwells(double mean_ap, double mean_p, double duration, CellRng& rng);
 
 /// Reads n bits (AP = 1) at times period, 2 period, ... of a fresh telegraph sequence at current i.
 std::vector<uint8_t> sample_bits(const SmtjParams& p, double i, int n, double period, CellRng& rng);

@@ -139,6 +139,33 @@ class Section {
   const std::map<const toml::node*, std::string>& set_;
 };
 
+/// Completes and checks a stochastic-computing configuration: the p-bit from its preset and keys,
+/// and the settings an SC network cannot combine with.
+void sc_finish(Config& cfg, const std::string& name, const std::string& preset_at,
+               const std::vector<std::pair<double devices::PbitParams::*, double>>& given, bool neuron_model_given,
+               bool train_model_given, bool activation_given) {
+  auto& c = cfg.sc;
+  const std::string preset = c.preset.empty() ? devices::pbit_presets().front().name : c.preset;
+  c.pbit = devices::pbit_preset(preset, (preset_at.empty() ? name : preset_at) + ": smtj.preset").params;
+  c.preset = preset;
+  for (const auto& [member, v] : given) c.pbit.*member = v;
+  try {
+    devices::validate(c.pbit, "smtj");
+  } catch (const InputError& e) {
+    fail("{}: {}", name, e.what());
+  }
+  if (neuron_model_given)
+    fail("{}: neuron.model: the neurons of a stochastic-computing network are s-MTJ p-bits ([smtj]); remove neuron.model or [sc]", name);
+  if (train_model_given && cfg.train.model == LayerModel::crossbar)
+    fail("{}: train.model: a stochastic-computing network trains the software model of its p-bits; remove train.model = \"crossbar\" or [sc]", name);
+  if (activation_given && cfg.train.activation != Activation::sigmoid)
+    fail("{}: train.activation: p-bit neurons are sigmoids; remove train.activation or [sc]", name);
+  if (cfg.run.transient)
+    fail("{}: run.analysis: a stochastic-computing network runs clock by clock, not as a transient; remove run.analysis = \"tran\" or [sc]", name);
+  cfg.train.model = LayerModel::software;
+  cfg.train.activation = Activation::sigmoid;
+}
+
 fs::path relative_to(const fs::path& base, const std::string& p) {
   fs::path path(p);
   return path.is_relative() ? base / path : path;
@@ -207,6 +234,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   std::filesystem::path curve_file;
   std::string curve_at, step_at, values_at;  // where neuron.curve, neuron.step and input.values were given
   std::string neuron_model = "ideal";
+  bool neuron_model_given = false, train_model_given = false, activation_given = false;
+  std::string smtj_preset_at;
+  std::vector<std::pair<double devices::PbitParams::*, double>> smtj_given;
   std::pair<double, double> sot_range{-1.5, 1.5};
   double sot_step = 2e-3, sot_tolerance = 0.2e-3;
 
@@ -296,6 +326,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     } else if (sec == "neuron") {
       h["model"] = [&](const toml::node& n, std::string_view k) {
         neuron_model = x.choice(n, k, {"ideal", "curve", "sot", "sot-transistor"});
+        neuron_model_given = true;
         s.neuron.kind = neuron_model == "ideal" ? netlist::NeuronKind::ideal
                         : neuron_model == "sot-transistor" ? netlist::NeuronKind::transistor
                                                            : netlist::NeuronKind::curve;
@@ -372,6 +403,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       auto& o = t.options;
       h["model"] = [&](const toml::node& n, std::string_view k) {
         t.model = x.choice(n, k, {"crossbar", "software"}) == "crossbar" ? LayerModel::crossbar : LayerModel::software;
+        train_model_given = true;
       };
       h["weights"] = [&](const toml::node& n, std::string_view k) {
         std::string w = x.choice(n, k, {"float", "binary", "ternary", "5-level", "11-level"});
@@ -379,6 +411,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       };
       h["activation"] = [&](const toml::node& n, std::string_view k) {
         t.activation = *parse_activation(x.choice(n, k, {"sigmoid", "reverse-sigmoid", "relu", "hardtanh", "curve"}));
+        activation_given = true;
       };
       h["learn_scale"] = [&](const toml::node& n, std::string_view k) { t.learn_scale = x.boolean(n, k); };
       h["optimizer"] = [&](const toml::node& n, std::string_view k) {
@@ -425,8 +458,51 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["threads"] = [&](const toml::node& n, std::string_view k) {
         r.threads = x.count(n, k, 1, max_threads);
       };
+    } else if (sec == "sc") {
+      auto& c = cfg.sc;
+      c.enabled = true;
+      h["length"] = [&](const toml::node& n, std::string_view k) { c.length = x.count(n, k, 1, 1'000'000); };
+      h["states"] = [&](const toml::node& n, std::string_view k) {
+        c.states = x.count(n, k, 0, 11);
+        if (c.states != 0 && c.states != 2 && c.states != 3 && c.states != 5 && c.states != 11)
+          x.bad(n, k, fmt::format("must be 0 (not quantized), 2, 3, 5 or 11, got {}", c.states));
+      };
+      h["stream"] = [&](const toml::node& n, std::string_view k) { c.telegraph = x.choice(n, k, {"telegraph", "bernoulli"}) == "telegraph"; };
+      h["readout"] = [&](const toml::node& n, std::string_view k) { c.integrate = x.choice(n, k, {"integrate", "count"}) == "integrate"; };
+      h["training"] = [&](const toml::node& n, std::string_view k) { c.train_sc = x.choice(n, k, {"sc", "plain"}) == "sc"; };
+      h["seed"] = [&](const toml::node& n, std::string_view k) { c.seed = static_cast<uint64_t>(x.count(n, k, 0)); };
+      h["v_row"] = [&](const toml::node& n, std::string_view k) {
+        c.v_row = x.positive(n, k);
+        if (c.v_row > 10) x.bad(n, k, fmt::format("must be <= 10 V, got {} V", c.v_row));
+      };
+      h["p_amplifier"] = [&](const toml::node& n, std::string_view k) {
+        c.p_amplifier = x.number(n, k);
+        if (!(c.p_amplifier >= 0 && c.p_amplifier <= 1)) x.bad(n, k, fmt::format("must be in [0, 1] W, got {} W", c.p_amplifier));
+      };
+      h["e_counter"] = [&](const toml::node& n, std::string_view k) {
+        c.e_counter = x.number(n, k);
+        if (!(c.e_counter >= 0 && c.e_counter <= 1e-9)) x.bad(n, k, fmt::format("must be in [0, 1e-09] J, got {} J", c.e_counter));
+      };
+      h["e_dac_bit"] = [&](const toml::node& n, std::string_view k) {
+        c.e_dac_bit = x.number(n, k);
+        if (!(c.e_dac_bit >= 0 && c.e_dac_bit <= 1e-9)) x.bad(n, k, fmt::format("must be in [0, 1e-09] J, got {} J", c.e_dac_bit));
+      };
+      h["analog_bits"] = [&](const toml::node& n, std::string_view k) { c.analog_bits = x.count(n, k, 1, 16); };
+    } else if (sec == "smtj") {
+      h["preset"] = [&](const toml::node& n, std::string_view k) {
+        cfg.sc.preset = x.string(n, k);
+        smtj_preset_at = x.where(n);
+        (void)k;
+      };
+      for (const auto& p : devices::pbit_table()) {
+        h[std::string(p.name)] = [&x, &smtj_given, p](const toml::node& n, std::string_view key) {
+          double v = x.number(n, key);
+          if (std::string e = devices::check(p, v, "smtj"); !e.empty()) fail("{}: {}", x.where(n), e);
+          smtj_given.emplace_back(p.member, v);
+        };
+      }
     } else {
-      fail("{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
+      fail("{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run, sc, smtj)",
            at, clip(sec));
     }
     x.each(h);
@@ -447,6 +523,10 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
   if (!(s.synapse.r_high > s.synapse.r_low))
     fail("{}: synapse.r_high: must be above r_low ({} ohm), got {} ohm", name, s.synapse.r_low, s.synapse.r_high);
+  if (!smtj_given.empty() || !cfg.sc.preset.empty()) {
+    if (!cfg.sc.enabled) fail("{}: [smtj]: s-MTJ p-bits are used by stochastic computing; add an [sc] section", name);
+  }
+  if (cfg.sc.enabled) sc_finish(cfg, name, smtj_preset_at, smtj_given, neuron_model_given, train_model_given, activation_given);
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
@@ -665,6 +745,14 @@ ModelSpec model_spec(const Config& cfg) {
     l.outputs = cfg.sizes[k + 1];
     l.gain = cfg.gains[k];
     m.hardware.layers.push_back(l);
+  }
+  if (cfg.sc.enabled) {
+    if (m.levels == 0)
+      fail("{}: network.levels: stochastic computing stores weights on MTJ pairs: 2, 3, 5 or 11 levels, not float", cfg.file.string());
+    m.act_states = cfg.sc.states;
+    m.sc_length = cfg.sc.train_sc ? cfg.sc.length : 0;
+    const auto& pb = cfg.sc.pbit;
+    m.sc_rho = cfg.sc.telegraph ? pb.rho(pb.current_for(0.5)) : 0.0;
   }
   if (m.model == LayerModel::crossbar && m.levels == 0)
     fail("{}: train.weights: the crossbar model needs quantized weights (the synapse levels), not float", cfg.file.string());

@@ -16,6 +16,9 @@
 //                  one-hot rows or one class per row), crop, resize, threshold, binarize, high, low,
 //                  first, images, window, edge
 //   [run]          analysis = op|tran, tolerance (latency band, fraction of vdd), step, threads
+//   [sc]           length, states, stream = telegraph|bernoulli, readout = integrate|count,
+//                  training = sc|plain, seed, v_row, p_amplifier, e_counter, e_dac_bit, analog_bits
+//   [smtj]         preset, then any p-bit parameter (devices/pbit.hpp): delta, tau0, ic0, clock ...
 //   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
 //                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
 //                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
@@ -25,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/pbit.hpp"
 #include "mlp/dataset.hpp"
 #include "mlp/train.hpp"
 #include "netlist/mlp.hpp"
@@ -67,6 +71,24 @@ struct RunConfig {
 /// The transient time step of a run: run.step, or a tenth of input.edge.
 inline double time_step(const RunConfig& run, const InputConfig& input) { return run.step > 0 ? run.step : input.edge / 10; }
 
+/// Stochastic computing on s-MTJ p-bits ([sc] and [smtj]; sc/network.hpp, sc/cost.hpp).
+struct ScConfig {
+  bool enabled = false;           ///< the config has an [sc] section: the network computes stochastically
+  int length = 100;               ///< clocks per layer (bitstream length L)
+  int states = 5;                 ///< hidden activation states (0: not quantized)
+  bool telegraph = true;          ///< stream = telegraph (correlated, as read from the device) | bernoulli
+  bool integrate = true;          ///< readout = integrate (column current over L clocks) | count
+  bool train_sc = true;           ///< training = sc (sampling noise in the forward pass) | plain
+  uint64_t seed = 1;              ///< device streams
+  double v_row = 0.1;             ///< V, crossbar row voltage of a 1 bit
+  double p_amplifier = 10e-6;     ///< W, column amplifier driving a neuron's channel, while streaming
+  double e_counter = 10e-15;      ///< J, counter increment per counted 1
+  double e_dac_bit = 5e-15;       ///< J, bias DAC energy per resolved bit per conversion
+  int analog_bits = 8;            ///< precision of the analog-activation baseline (bits)
+  std::string preset;             ///< [smtj] preset name
+  devices::PbitParams pbit;       ///< [smtj]: the preset, then the keys given
+};
+
 /// A loaded configuration.
 struct Config {
   std::filesystem::path file;          ///< the config file
@@ -80,6 +102,7 @@ struct Config {
   InputConfig input;
   TrainConfig train;
   RunConfig run;
+  ScConfig sc;
 };
 
 /// Parses and checks a configuration file. `overrides` ("section.key=value", the value in TOML syntax

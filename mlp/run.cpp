@@ -42,57 +42,6 @@ double time_step(const Config& cfg) { return time_step(cfg.run, cfg.input); }
 enum Group { inputs_group, supply_group, neurons_group, groups };
 const char* const group_names[groups] = {"inputs", "supply", "neurons"};
 
-/// One writer per run directory: an advisory lock (flock) on DIR/run.lock, held for the whole
-/// run and released by the kernel when the process ends, however it ends. The file names its
-/// holder (pid, start time) for the message a second writer gets. A lock file that a failing run
-/// removes is detected (the locked file is no longer the one at the path) and taken again.
-class RunLock {
- public:
-  explicit RunLock(const fs::path& dir) : file_(dir / "run.lock") {
-    for (int attempt = 0;; ++attempt) {
-      fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      created_ = fd_ >= 0;
-      if (fd_ < 0 && errno == EEXIST) fd_ = ::open(file_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-      if (fd_ < 0) fail("{}: cannot lock the run directory ({})", dir.string(), std::strerror(errno));
-      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-        char buf[200] = {};
-        const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
-        ::close(fd_);
-        fd_ = -1;
-        std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "holder unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-        fail("{}: in use by another run ({}); wait for it to end or choose another --out", dir.string(), one_line(holder, 100));
-      }
-      struct stat locked {}, named {};
-      if (::fstat(fd_, &locked) == 0 && ::stat(file_.c_str(), &named) == 0 && locked.st_ino == named.st_ino &&
-          locked.st_dev == named.st_dev)
-        break;
-      ::close(fd_);  // removed or replaced meanwhile: lock the file that is there now
-      fd_ = -1;
-      if (attempt == 10) fail("{}: cannot lock the run directory (its run.lock keeps changing)", dir.string());
-    }
-    const std::time_t now = std::time(nullptr);
-    char when[32] = {};
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-    const std::string me = fmt::format("pid {}, started {}\n", ::getpid(), when);
-    // Without the note the lock still holds; only a second writer's message is poorer.
-    [[maybe_unused]] const bool noted =
-        ::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) == static_cast<ssize_t>(me.size());
-  }
-  ~RunLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-  /// The lock file did not exist before.
-  bool created() const { return created_; }
-  const fs::path& file() const { return file_; }
-
- private:
-  fs::path file_;
-  int fd_ = -1;
-  bool created_ = false;
-};
 
 /// One image's results.
 struct Row {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numbers>
 #include <nlohmann/json.hpp>
 
 #include "devices/error.hpp"
@@ -188,6 +189,7 @@ struct Cache {
   std::vector<MatrixF> p;             // software: xa q (before the scale)
   std::vector<std::vector<MatrixF>> part;  // crossbar: per partition, 4 partial-derivative maps (B x m)
   std::vector<MatrixF> z, dy;         // pre-activations and activation slopes
+  std::vector<MatrixF> dv, ds;        // SC hidden layers: d(activation)/d(variance), d/d(scale)
   MatrixF out;                        // the last layer's activations
 };
 
@@ -238,7 +240,14 @@ class Model {
 
   const Neuron& neuron() const { return neuron_; }
 
-  /// Forward pass; returns the last layer's pre-activations z. noise: std and stream key.
+  /// Whether layer k's activation follows the quantized / stochastic-computing model.
+  bool sc_layer(size_t k, size_t layers) const {
+    return s_.model == LayerModel::software && s_.activation == Activation::sigmoid && k + 1 < layers &&
+           (s_.act_states != 0 || s_.sc_length > 0);
+  }
+
+  /// Forward pass; returns the last layer's pre-activations z. noise: std and stream key (the key
+  /// also draws the stochastic-computing sampling noise).
   MatrixF forward(const Network& net, const MatrixF& x, Cache& c, double noise, uint64_t noise_key) const {
     const size_t layers = net.w.size();
     c = Cache{};
@@ -250,6 +259,8 @@ class Model {
     c.part.resize(layers);
     c.z.resize(layers);
     c.dy.resize(layers);
+    c.dv.resize(layers);
+    c.ds.resize(layers);
     MatrixF in = x;
     const bool crossbar = s_.model == LayerModel::crossbar;
     for (size_t k = 0; k < layers; ++k) {
@@ -271,8 +282,22 @@ class Model {
         for (Eigen::Index r = 0; r < b; ++r)
           for (Eigen::Index j = 0; j < m; ++j) z(r, j) += static_cast<float>(noise * rng.normal());
       }
+      const bool sc = s_.sc_length > 0 && s_.model == LayerModel::software && s_.activation == Activation::sigmoid;
+      if (sc && k + 1 == layers) {  // integrated readout: the input bits' sampling noise
+        MatrixF v = (xa.array() * (1 - xa.array())).matrix() * c.q[k].cwiseProduct(c.q[k]);
+        devices::CellRng rng(noise_key, static_cast<int64_t>(k), 2, 0, devices::Purpose::other);
+        for (Eigen::Index r = 0; r < b; ++r)
+          for (Eigen::Index j = 0; j < m; ++j)
+            z(r, j) += static_cast<float>(net.scale[k] * std::sqrt(std::max(0.0f, v(r, j)) / sc_effective_length()) * rng.normal());
+      }
       MatrixF y(b, m);
       c.dy[k].resize(b, m);
+      if (sc_layer(k, layers)) {
+        sc_activation(net, k, c, z, y, noise_key);
+        c.z[k] = std::move(z);
+        in = std::move(y);
+        continue;
+      }
       for (Eigen::Index r = 0; r < b; ++r) {
         for (Eigen::Index j = 0; j < m; ++j) {
           double d = 0;
@@ -292,10 +317,21 @@ class Model {
     const size_t layers = net.w.size();
     g.w.assign(layers, MatrixF());
     g.scale.assign(layers, 0.0f);
+    MatrixF dyl;  // dL/d(activation) of layer k (hidden layers)
     for (size_t k = layers; k-- > 0;) {
       const Eigen::Index n = net.w[k].rows() - 1;
       MatrixF dq, dxa;
-      if (s_.model == LayerModel::software) {
+      if (c.dv[k].size() != 0) {  // stochastic-computing activation: through mu, v and the scale
+        g.scale[k] = (dyl.array() * c.ds[k].array()).sum();
+        const MatrixF& xa = c.xa[k];
+        const MatrixF& q = c.q[k];
+        MatrixF dp = net.scale[k] * dz;
+        MatrixF dv = dyl.cwiseProduct(c.dv[k]);
+        MatrixF x1 = (xa.array() * (1 - xa.array())).matrix();
+        dq = xa.transpose() * dp + ((x1.transpose() * dv).array() * 2 * q.array()).matrix();
+        if (k > 0)
+          dxa = dp * q.transpose() + ((dv * q.cwiseProduct(q).transpose()).array() * (1 - 2 * xa.array())).matrix();
+      } else if (s_.model == LayerModel::software) {
         g.scale[k] = (c.p[k].array() * dz.array()).sum();
         MatrixF dp = net.scale[k] * dz;
         dq = c.xa[k].transpose() * dp;
@@ -309,7 +345,10 @@ class Model {
           if (std::fabs(w.data()[i]) > 1.0f) dq.data()[i] = 0;
       }
       g.w[k] = std::move(dq);
-      if (k > 0) dz = dxa.leftCols(n).cwiseProduct(c.dy[k - 1]);
+      if (k > 0) {
+        dyl = dxa.leftCols(n);
+        dz = dyl.cwiseProduct(c.dy[k - 1]);
+      }
     }
   }
 
@@ -319,6 +358,45 @@ class Model {
   double g_low_ = 1, dg_ = 0;
   std::vector<std::vector<int>> h_sizes_;
   std::vector<ReadoutLaw> laws_;
+
+  /// L (1 - rho) / (1 + rho): independent bits worth of L correlated ones.
+  double sc_effective_length() const { return s_.sc_length * (1 - s_.sc_rho) / (1 + s_.sc_rho); }
+
+  /// Quantized / stochastic-computing activation of hidden layer k from its pre-activation z.
+  void sc_activation(const Network& net, size_t k, Cache& c, const MatrixF& z, MatrixF& y, uint64_t key) const {
+    const Eigen::Index b = z.rows(), m = z.cols();
+    const int states = s_.act_states;
+    auto quant = [states](double a) { return states == 0 ? a : std::round(a * (states - 1)) / (states - 1); };
+    if (s_.sc_length == 0) {
+      for (Eigen::Index r = 0; r < b; ++r)
+        for (Eigen::Index j = 0; j < m; ++j) {
+          double d = 0;
+          double a = neuron_.value(z(r, j), &d);
+          y(r, j) = static_cast<float>(quant(a));
+          c.dy[k](r, j) = static_cast<float>(d);
+        }
+      return;
+    }
+    const MatrixF& xa = c.xa[k];
+    MatrixF v = (xa.array() * (1 - xa.array())).matrix() * c.q[k].cwiseProduct(c.q[k]);
+    const double sc = net.scale[k], cpi = std::numbers::pi / 8, leff = sc_effective_length();
+    c.dv[k].resize(b, m);
+    c.ds[k].resize(b, m);
+    devices::CellRng rng(key, static_cast<int64_t>(k), 1, 0, devices::Purpose::other);
+    for (Eigen::Index r = 0; r < b; ++r) {
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const double vv = std::max(0.0f, v(r, j)), p = c.p[k](r, j);
+        const double rr = std::sqrt(1 + cpi * sc * sc * vv);
+        const double u = z(r, j) / rr;
+        const double pbar = 1 / (1 + std::exp(-u)), dsig = pbar * (1 - pbar);
+        const double a = std::clamp(pbar + std::sqrt(dsig / leff) * rng.normal(), 0.0, 1.0);
+        y(r, j) = static_cast<float>(quant(a));
+        c.dy[k](r, j) = static_cast<float>(dsig / rr);
+        c.dv[k](r, j) = static_cast<float>(dsig * (-cpi * sc * sc * sc * p / (2 * rr * rr * rr)));
+        c.ds[k](r, j) = static_cast<float>(dsig * p / (rr * rr * rr));
+      }
+    }
+  }
 
   MatrixF crossbar_forward(size_t k, Cache& c) const {
     const MatrixF& q = c.q[k];
@@ -422,6 +500,11 @@ void validate(const ModelSpec& s) {
     if (v < 1) fail("network.sizes: sizes must be >= 1, got {}", v);
   if (s.levels != 0 && !devices::supported_levels(s.levels))
     fail("train.weights: levels must be float, 2, 3, 5 or 11, got {}", s.levels);
+  if (s.act_states != 0 && !devices::supported_levels(s.act_states) && s.act_states != 2)
+    fail("sc.states: must be 0 (not quantized), 2, 3, 5 or 11, got {}", s.act_states);
+  if (s.sc_length < 0) fail("sc.length: must be >= 1, got {}", s.sc_length);
+  if ((s.act_states != 0 || s.sc_length > 0) && (s.model != LayerModel::software || s.activation != Activation::sigmoid))
+    fail("sc: quantized and stochastic activations need the software model with sigmoid neurons");
   if (s.model == LayerModel::crossbar) {
     if (s.hardware.layers.size() + 1 != s.sizes.size()) fail("train: one amplifier gain per layer needed");
     const auto& n = s.hardware.neuron;
@@ -635,6 +718,8 @@ std::string to_json(const Network& net) {
   j["model"] = net.spec.model == LayerModel::crossbar ? "crossbar" : "software";
   j["levels"] = net.spec.levels;
   j["activation"] = to_string(net.spec.activation);
+  j["activation_states"] = net.spec.act_states;
+  j["sc_length"] = net.spec.sc_length;
   j["scale"] = net.scale;
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& w : net.w) {
@@ -659,6 +744,8 @@ Network from_json(const std::string& text, const ModelSpec& spec, const std::str
     if (j.at("format") != "spinxbar-mlp") fail("{}: not a spinxbar model (format)", source);
     auto sizes = j.at("sizes").get<std::vector<int>>();
     if (sizes != spec.sizes) fail("{}: sizes {} do not match the configuration's {}", source, fmt::join(sizes, "-"), fmt::join(spec.sizes, "-"));
+    if (j.contains("levels") && j.at("levels").get<int>() != spec.levels)
+      fail("{}: {} weights, the configuration has {}", source, weights_name(j.at("levels").get<int>()), weights_name(spec.levels));
     Network net;
     net.spec = spec;
     net.scale = j.at("scale").get<std::vector<float>>();

@@ -19,6 +19,19 @@
 // [-1, 1] and straight-through gradients inside it (BinaryConnect). Loss: softmax cross-entropy on
 // the last layer's pre-activation oriented so that larger means a larger output (for an inverting
 // neuron -(z - offset)/slope), which ranks classes exactly as the outputs do.
+// Quantized activations and stochastic computing (software model, sigmoid; sc/network.hpp is the
+// hardware this models): hidden activations are quantized to k states, round(a (k-1)) / (k-1), with
+// straight-through gradients. With a bitstream length L, a hidden neuron's activation is the count of
+// its p-bit's ones over L clocks whose column sum s(t) = sum_i b_i(t) q_i varies with the input bits
+// (unipolar streams, P(b_i = 1) = x_i): mean mu = x q, variance v = x (1 - x) q^2. Its expected bit is
+// E[sigmoid(scale s)] ~ sigmoid(u), u = scale mu / sqrt(1 + pi scale^2 v / 8) (the probit
+// approximation of a logistic-normal mean; MacKay 1992), and the count is binomial: the forward pass
+// draws a = p + sqrt(p (1 - p) / L_eff) n (n standard normal, a clipped to [0, 1]) with
+// L_eff = L (1 - rho) / (1 + rho) for bits correlated by rho, then quantizes. The last layer's
+// integrated readout is scale (mu + sqrt(v / L_eff) n). Gradients flow through u (mu, v and the
+// scale); the sampling noise and the rounding pass straight through. Without L ("training without
+// SC") the activation is quantize(sigmoid(scale mu)). Evaluation of such a model samples with a
+// fixed key, so accuracies estimate the stochastic network.
 // Optimizers: SGD with momentum, Adam. Shuffling, initialization and noise come from seeded
 // SplitMix64 streams; results are identical for a given seed and thread count.
 #pragma once
@@ -56,6 +69,11 @@ struct ModelSpec {
   Activation activation = Activation::sigmoid;  ///< software model
   std::vector<double> curve_in, curve_out;      ///< activation curve (software model, curve)
   bool learn_scale = true;                      ///< software, quantized: learn the per-layer scale
+  int act_states = 0;                           ///< software sigmoid: hidden activations quantized to
+                                                ///< this many states (0: not quantized)
+  int sc_length = 0;                            ///< software sigmoid: bitstream length L of the
+                                                ///< stochastic-computing forward model (0: none)
+  double sc_rho = 0;                            ///< lag-one correlation of the bitstreams (telegraph)
   netlist::MlpSpec hardware;                    ///< crossbar model: devices, partitions, readout,
                                                 ///< neuron, vdd; hardware.layers[k].gain per layer
 };
