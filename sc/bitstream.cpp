@@ -6,21 +6,19 @@
 
 namespace spx::sc {
 
-uint64_t threshold(double p) {
+uint32_t threshold(double p) {
   if (!(p > 0)) return 0;
-  if (p >= 1) return UINT64_MAX;
-  const double t = std::ldexp(p, 64);
-  return t >= 0x1p64 ? UINT64_MAX : static_cast<uint64_t>(t);
+  const double t = std::ldexp(p, 32);
+  return t >= 0x1p32 - 1 ? UINT32_MAX : static_cast<uint32_t>(std::lround(t));
 }
 
-Bitstream markov_stream(double p, double rho, int n, devices::CellRng& rng) {
+Bitstream markov_stream(double p, double rho, int n, LaneKey key) {
   Bitstream s(n);
-  if (n == 0) return s;
-  const uint64_t t0 = threshold(p * (1 - rho)), t1 = threshold(p + (1 - p) * rho), tp = threshold(p);
-  bool b = draw(rng, tp);
-  if (b) s.set(0);
-  for (int t = 1; t < n; ++t) {
-    b = draw(rng, b ? t1 : t0);
+  const uint32_t t0 = threshold(p * (1 - rho)), t1 = threshold(p + (1 - p) * rho), tp = threshold(p);
+  bool b = false;
+  for (int t = 0; t < n; ++t) {
+    const uint32_t thr = t == 0 ? tp : b ? t1 : t0;
+    b = lane_uniform(key.lo, key.hi, static_cast<uint32_t>(t)) < thr;
     if (b) s.set(t);
   }
   return s;

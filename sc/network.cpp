@@ -23,11 +23,12 @@ void validate(const ScSettings& s, const char* section) {
 
 namespace {
 
-/// Per layer: the neuron's transition thresholds for every reachable column sum.
+/// Per layer: the neuron's thresholds and energy for every reachable column sum s (index s + offset).
 struct NeuronTable {
-  int32_t offset = 0;                 // index = s + offset
-  std::vector<uint64_t> start, from0, from1;
-  std::vector<double> energy;         // J per clock of a neuron p-bit at that sum
+  int32_t offset = 0;
+  std::vector<uint32_t> start;        // first clock: P(1) = p
+  std::vector<uint32_t> next;         // pairs (from 0, from 1): p (1 - rho), p + (1 - p) rho
+  std::vector<float> energy;          // J per clock of a neuron p-bit at that sum
 };
 
 NeuronTable neuron_table(const ScLayer& l, const ScSettings& st) {
@@ -35,8 +36,7 @@ NeuronTable neuron_table(const ScLayer& l, const ScSettings& st) {
   t.offset = (l.inputs + 1) * l.half;
   const size_t n = 2 * static_cast<size_t>(t.offset) + 1;
   t.start.resize(n);
-  t.from0.resize(n);
-  t.from1.resize(n);
+  t.next.resize(2 * n);
   t.energy.resize(n);
   const auto& pb = st.pbit;
   const double i_half = pb.current_for(0.5), per_logit = pb.current_per_logit();
@@ -46,9 +46,9 @@ NeuronTable neuron_table(const ScLayer& l, const ScSettings& st) {
     const double p = pb.p_one(current);
     const double rho = st.stream == StreamKind::telegraph ? pb.rho(current) : 0.0;
     t.start[k] = threshold(p);
-    t.from0[k] = threshold(p * (1 - rho));
-    t.from1[k] = threshold(p + (1 - p) * rho);
-    t.energy[k] = pb.energy_per_bit(current);
+    t.next[2 * k] = threshold(p * (1 - rho));
+    t.next[2 * k + 1] = threshold(p + (1 - p) * rho);
+    t.energy[k] = static_cast<float>(pb.energy_per_bit(current));
   }
   return t;
 }
@@ -64,127 +64,207 @@ double quantize(double a, int states) {
   return std::round(a * k) / k;
 }
 
-/// Scratch space of one thread.
+/// Scratch space of one thread: p-bit lanes of the input lines and of the neurons.
 struct Work {
-  std::vector<int32_t> s;              // current column sums
-  std::vector<int64_t> acc;            // integrated column sums (integrate readout)
-  std::vector<int32_t> count;          // neuron ones
-  std::vector<uint8_t> y;              // neuron bits
-  std::vector<devices::CellRng> rng;   // neuron streams
-  std::vector<int32_t> ev_start;       // events per clock (prefix sums)
-  std::vector<int32_t> ev_line;        // events: line index, negative (~i) for a 1 -> 0 flip
-  std::vector<std::pair<int32_t, int32_t>> raw;
+  std::vector<int32_t> s;                         // current column sums (wide layers)
+  std::vector<int16_t> s16;                       // current column sums (layers whose sums fit 16 bits)
+  std::vector<uint32_t> up, down;                 // lanes that flipped to 1 / to 0 this clock
+  std::vector<int64_t> acc;                       // integrated column sums (integrate readout)
+  std::vector<int32_t> line;                      // input line of each p-bit lane
+  std::vector<uint32_t> llo, lhi, lt0, lt1, ltp, lb, lflip, lones;
+  std::vector<uint32_t> nlo, nhi, ny, ncount;
+  std::vector<float> nenergy;
 };
+
+}  // namespace
+
+// Vector kernels: one pass over all lanes per clock (built for AVX2 and for the baseline ISA; integer
+// results are identical, and each float lane sums its clocks in order).
+namespace kernel {
+
+__attribute__((target_clones("avx2", "default"))) void lines_step(size_t n, const uint32_t* __restrict lo, const uint32_t* __restrict hi,
+                                                                  const uint32_t* __restrict t0, const uint32_t* __restrict t1, uint32_t* __restrict b,
+                                                                  uint32_t* __restrict flip, uint32_t* __restrict ones, uint32_t t) {
+  for (size_t r = 0; r < n; ++r) {
+    const uint32_t a0 = t0[r], a1 = t1[r], br = b[r];
+    const uint32_t thr = br ? a1 : a0;
+    const uint32_t nb = lane_uniform(lo[r], hi[r], t) < thr ? 1u : 0u;
+    flip[r] = nb ^ br;
+    b[r] = nb;
+    ones[r] += nb;
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void add_row(size_t m, int32_t* __restrict s, const int32_t* __restrict row) {
+  for (size_t j = 0; j < m; ++j) s[j] += row[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void sub_row(size_t m, int32_t* __restrict s, const int32_t* __restrict row) {
+  for (size_t j = 0; j < m; ++j) s[j] -= row[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void accumulate(size_t m, int64_t* __restrict acc, const int32_t* __restrict s) {
+  for (size_t j = 0; j < m; ++j) acc[j] += s[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void neurons_step(size_t m, const int32_t* __restrict s, int32_t offset,
+                                                                    const uint32_t* __restrict thresholds, int32_t stride,
+                                                                    const float* __restrict etab,
+                                                                    const uint32_t* __restrict lo,
+                                                                    const uint32_t* __restrict hi, uint32_t* __restrict y,
+                                                                    uint32_t* __restrict count,
+                                                                    float* __restrict energy, uint32_t t) {
+  // thresholds[stride idx + y]: stride 2 holds the (from 0, from 1) pairs, stride 1 the first clock's.
+  const int32_t use_y = stride - 1;
+  for (size_t j = 0; j < m; ++j) {
+    const int32_t idx = s[j] + offset;
+    const uint32_t thr = thresholds[stride * idx + use_y * static_cast<int32_t>(y[j])];
+    const uint32_t nb = lane_uniform(lo[j], hi[j], t) < thr ? 1u : 0u;
+    y[j] = nb;
+    count[j] += nb;
+    energy[j] += etab[idx];
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void add_row(size_t m, int16_t* __restrict s, const int16_t* __restrict row) {
+  for (size_t j = 0; j < m; ++j) s[j] += row[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void sub_row(size_t m, int16_t* __restrict s, const int16_t* __restrict row) {
+  for (size_t j = 0; j < m; ++j) s[j] -= row[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void accumulate(size_t m, int64_t* __restrict acc, const int16_t* __restrict s) {
+  for (size_t j = 0; j < m; ++j) acc[j] += s[j];
+}
+
+__attribute__((target_clones("avx2", "default"))) void neurons_step(size_t m, const int16_t* __restrict s, int32_t offset,
+                                                                    const uint32_t* __restrict thresholds, int32_t stride,
+                                                                    const float* __restrict etab,
+                                                                    const uint32_t* __restrict lo,
+                                                                    const uint32_t* __restrict hi, uint32_t* __restrict y,
+                                                                    uint32_t* __restrict count,
+                                                                    float* __restrict energy, uint32_t t) {
+  // thresholds[stride idx + y]: stride 2 holds the (from 0, from 1) pairs, stride 1 the first clock's.
+  const int32_t use_y = stride - 1;
+  for (size_t j = 0; j < m; ++j) {
+    const int32_t idx = s[j] + offset;
+    const uint32_t thr = thresholds[stride * idx + use_y * static_cast<int32_t>(y[j])];
+    const uint32_t nb = lane_uniform(lo[j], hi[j], t) < thr ? 1u : 0u;
+    y[j] = nb;
+    count[j] += nb;
+    energy[j] += etab[idx];
+  }
+}
+
+}  // namespace kernel
+
+namespace {
 
 /// One layer for one image: inputs a (values in [0, 1]) -> outputs (hidden: quantized activations;
 /// last: readout values).
-void layer_pass(const ScLayer& l, const NeuronTable& tab, const ScSettings& st, bool last, int layer, int64_t image,
-                const std::vector<double>& a, std::vector<double>& out, ScActivity& act, Work& w) {
+template <typename Sum>
+void layer_pass(const ScLayer& l, const std::vector<Sum>& weights, const NeuronTable& tab, const ScSettings& st, bool last,
+                int layer, int64_t image, const std::vector<double>& a, std::vector<double>& out, ScActivity& act,
+                Work& w, std::vector<Sum>& sums) {
   const int n = l.inputs, m = l.outputs, L = st.length;
+  const size_t ms = static_cast<size_t>(m);
   const bool integrate = last && st.readout == ScReadout::integrate;
-  w.s.assign(static_cast<size_t>(m), 0);
-  auto add_row = [&](int i, int sign) {
-    const int32_t* row = l.w.data() + static_cast<size_t>(i) * m;
-    int32_t* s = w.s.data();
-    if (sign > 0)
-      for (int j = 0; j < m; ++j) s[j] += row[j];
-    else
-      for (int j = 0; j < m; ++j) s[j] -= row[j];
-  };
-  const bool have_g = !l.row_conductance.empty();
-  // Constant lines and the bias; p-bit lines become flip events.
-  add_row(n, 1);
+  auto row = [&](int i) { return weights.data() + static_cast<size_t>(i) * ms; };
+  auto g_of = [&](int i) { return l.row_conductance.empty() ? 0.0 : l.row_conductance[static_cast<size_t>(i)]; };
+  sums.assign(ms, 0);
+  Sum* s = sums.data();
+  // Constant lines and the bias; the others become p-bit lanes.
+  kernel::add_row(ms, s, row(n));
   act.clocks = L;
   act.line_ones += L;
-  auto g_of = [&](int i) { return have_g ? l.row_conductance[static_cast<size_t>(i)] : 0.0; };
   act.conductance_clocks += g_of(n) * L;
   act.analog_conductance += g_of(n);
-  w.raw.clear();
+  w.line.clear();
+  w.llo.clear();
+  w.lhi.clear();
+  w.lt0.clear();
+  w.lt1.clear();
+  w.ltp.clear();
   for (int i = 0; i < n; ++i) {
     const double v = a[static_cast<size_t>(i)];
     if (v <= 0) continue;
     act.analog_conductance += v * v * g_of(i);
     if (v >= 1) {
-      add_row(i, 1);
+      kernel::add_row(ms, s, row(i));
       act.line_ones += L;
       act.conductance_clocks += g_of(i) * L;
       continue;
     }
     ++act.pbit_lines;
     act.line_energy += st.pbit.energy_per_bit(st.pbit.current_for(v)) * L;
-    devices::CellRng rng(st.seed, layer, image, i, devices::Purpose::bitstream);
-    Bitstream b = markov_stream(v, line_rho(st, v), L, rng);
-    const int ones = b.count();
-    act.line_ones += ones;
-    act.conductance_clocks += g_of(i) * ones;
-    bool prev = false;
-    for (size_t k = 0; k < b.words.size(); ++k) {
-      const uint64_t word = b.words[k];
-      uint64_t flips = word ^ ((word << 1) | (prev ? 1u : 0u));
-      if (k + 1 == b.words.size() && (L & 63)) flips &= (uint64_t{1} << (L & 63)) - 1;
-      while (flips) {
-        const int bit = std::countr_zero(flips);
-        flips &= flips - 1;
-        const int t = static_cast<int>(k) * 64 + bit;
-        w.raw.emplace_back(t, ((word >> bit) & 1) ? i : ~i);
-      }
-      prev = (word >> 63) & 1;
-    }
+    const double rho = line_rho(st, v);
+    const LaneKey key = lane_key(devices::CellRng(st.seed, layer, image, i, devices::Purpose::bitstream));
+    w.line.push_back(i);
+    w.llo.push_back(key.lo);
+    w.lhi.push_back(key.hi);
+    w.lt0.push_back(threshold(v * (1 - rho)));
+    w.lt1.push_back(threshold(v + (1 - v) * rho));
+    w.ltp.push_back(threshold(v));
   }
-  act.flips += static_cast<int64_t>(w.raw.size());
-  // Counting sort of the events by clock.
-  w.ev_start.assign(static_cast<size_t>(L) + 1, 0);
-  for (const auto& e : w.raw) ++w.ev_start[static_cast<size_t>(e.first) + 1];
-  for (int t = 0; t < L; ++t) w.ev_start[static_cast<size_t>(t) + 1] += w.ev_start[static_cast<size_t>(t)];
-  w.ev_line.resize(w.raw.size());
-  {
-    std::vector<int32_t> pos(w.ev_start.begin(), w.ev_start.end() - 1);
-    for (const auto& e : w.raw) w.ev_line[static_cast<size_t>(pos[static_cast<size_t>(e.first)]++)] = e.second;
-  }
-  // Clock by clock.
+  const size_t lanes = w.line.size();
+  w.lb.assign(lanes, 0);
+  w.lflip.assign(lanes, 0);
+  w.lones.assign(lanes, 0);
+  w.up.resize(lanes + 1);
+  w.down.resize(lanes + 1);
   if (integrate) {
-    w.acc.assign(static_cast<size_t>(m), 0);
+    w.acc.assign(ms, 0);
   } else {
-    w.count.assign(static_cast<size_t>(m), 0);
-    w.y.assign(static_cast<size_t>(m), 0);
-    w.rng.clear();
-    w.rng.reserve(static_cast<size_t>(m));
-    for (int j = 0; j < m; ++j) w.rng.emplace_back(st.seed, layer, image, j, devices::Purpose::telegraph);
-  }
-  for (int t = 0; t < L; ++t) {
-    for (int e = w.ev_start[static_cast<size_t>(t)]; e < w.ev_start[static_cast<size_t>(t) + 1]; ++e) {
-      const int32_t code = w.ev_line[static_cast<size_t>(e)];
-      if (code >= 0)
-        add_row(code, 1);
-      else
-        add_row(~code, -1);
-    }
-    if (integrate) {
-      for (int j = 0; j < m; ++j) w.acc[static_cast<size_t>(j)] += w.s[static_cast<size_t>(j)];
-      continue;
-    }
-    const uint64_t* th = t == 0 ? tab.start.data() : nullptr;
-    double e = 0;
+    w.nlo.resize(ms);
+    w.nhi.resize(ms);
     for (int j = 0; j < m; ++j) {
-      const size_t idx = static_cast<size_t>(w.s[static_cast<size_t>(j)] + tab.offset);
-      e += tab.energy[idx];
-      const uint64_t thr = th ? th[idx] : (w.y[static_cast<size_t>(j)] ? tab.from1[idx] : tab.from0[idx]);
-      const bool bit = draw(w.rng[static_cast<size_t>(j)], thr);
-      w.y[static_cast<size_t>(j)] = bit;
-      w.count[static_cast<size_t>(j)] += bit;
+      const LaneKey key = lane_key(devices::CellRng(st.seed, layer, image, j, devices::Purpose::telegraph));
+      w.nlo[static_cast<size_t>(j)] = key.lo;
+      w.nhi[static_cast<size_t>(j)] = key.hi;
     }
-    act.neuron_energy += e;
+    w.ny.assign(ms, 0);
+    w.ncount.assign(ms, 0);
+    w.nenergy.assign(ms, 0.0f);
   }
-  out.resize(static_cast<size_t>(m));
+  int64_t flips = 0;
+  for (int t = 0; t < L; ++t) {
+    const uint32_t tu = static_cast<uint32_t>(t);
+    kernel::lines_step(lanes, w.llo.data(), w.lhi.data(), t == 0 ? w.ltp.data() : w.lt0.data(),
+                       t == 0 ? w.ltp.data() : w.lt1.data(), w.lb.data(), w.lflip.data(), w.lones.data(), tu);
+    // The lanes that flipped, without a branch per lane; then their rows move the column sums.
+    size_t nu = 0, nd = 0;
+    for (size_t r = 0; r < lanes; ++r) {
+      const uint32_t f = w.lflip[r], b = w.lb[r];
+      w.up[nu] = static_cast<uint32_t>(r);
+      w.down[nd] = static_cast<uint32_t>(r);
+      nu += f & b;
+      nd += f & (b ^ 1u);
+    }
+    flips += static_cast<int64_t>(nu + nd);
+    for (size_t k = 0; k < nu; ++k) kernel::add_row(ms, s, row(w.line[w.up[k]]));
+    for (size_t k = 0; k < nd; ++k) kernel::sub_row(ms, s, row(w.line[w.down[k]]));
+    if (integrate)
+      kernel::accumulate(ms, w.acc.data(), s);
+    else
+      kernel::neurons_step(ms, s, tab.offset, t == 0 ? tab.start.data() : tab.next.data(), t == 0 ? 1 : 2,
+                           tab.energy.data(), w.nlo.data(), w.nhi.data(), w.ny.data(), w.ncount.data(), w.nenergy.data(), tu);
+  }
+  act.flips += flips;
+  for (size_t r = 0; r < lanes; ++r) {
+    act.line_ones += w.lones[r];
+    act.conductance_clocks += g_of(w.line[r]) * w.lones[r];
+  }
+  out.resize(ms);
   if (integrate) {
-    for (int j = 0; j < m; ++j)
-      out[static_cast<size_t>(j)] = l.beta * static_cast<double>(w.acc[static_cast<size_t>(j)]) / (static_cast<double>(L) * l.half);
+    for (size_t j = 0; j < ms; ++j) out[j] = l.beta * static_cast<double>(w.acc[j]) / (static_cast<double>(L) * l.half);
     return;
   }
-  for (int j = 0; j < m; ++j) {
-    act.neuron_ones += w.count[static_cast<size_t>(j)];
-    const double frac = static_cast<double>(w.count[static_cast<size_t>(j)]) / L;
-    out[static_cast<size_t>(j)] = last ? frac : quantize(frac, st.states);
+  for (size_t j = 0; j < ms; ++j) {
+    act.neuron_ones += w.ncount[j];
+    act.neuron_energy += w.nenergy[j];
+    const double frac = static_cast<double>(w.ncount[j]) / L;
+    out[j] = last ? frac : quantize(frac, st.states);
   }
 }
 
@@ -210,6 +290,12 @@ std::vector<ScImage> run_sc(const ScModel& model, const ScSettings& st, const fl
   if (model.layers.empty()) fail("sc: the network has no layers");
   std::vector<NeuronTable> tables;
   for (const auto& l : model.layers) tables.push_back(neuron_table(l, st));
+  // Column sums stay within (inputs + 1) m in magnitude: 16-bit lanes where that fits.
+  std::vector<std::vector<int16_t>> narrow(model.layers.size());
+  for (size_t li = 0; li < model.layers.size(); ++li) {
+    const ScLayer& l = model.layers[li];
+    if (static_cast<int64_t>(l.inputs + 1) * l.half <= INT16_MAX) narrow[li].assign(l.w.begin(), l.w.end());
+  }
   const int inputs = model.layers.front().inputs;
   std::vector<ScImage> results(static_cast<size_t>(std::max(count, 0)));
   std::atomic<bool> stop{false};
@@ -230,8 +316,12 @@ std::vector<ScImage> run_sc(const ScModel& model, const ScSettings& st, const fl
       r.activity.resize(model.layers.size());
       for (size_t li = 0; li < model.layers.size(); ++li) {
         const bool last = li + 1 == model.layers.size();
-        layer_pass(model.layers[li], tables[li], st, last, static_cast<int>(li), static_cast<int64_t>(first) + k, a, b,
-                   r.activity[li], w);
+        const ScLayer& l = model.layers[li];
+        const int64_t image = static_cast<int64_t>(first) + k;
+        if (narrow[li].empty())
+          layer_pass(l, l.w, tables[li], st, last, static_cast<int>(li), image, a, b, r.activity[li], w, w.s);
+        else
+          layer_pass(l, narrow[li], tables[li], st, last, static_cast<int>(li), image, a, b, r.activity[li], w, w.s16);
         std::swap(a, b);
       }
       r.outputs = a;
