@@ -36,6 +36,7 @@
 #include "mlp/run.hpp"
 #include "sc/model.hpp"
 #include "sc/run.hpp"
+#include "sc/table.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
 #include "solver/compare.hpp"
@@ -383,6 +384,61 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   return 0;
 }
 
+/// Comma-separated integers of an option ("5,11"); shapes are dash-separated within.
+std::vector<int> int_list(const std::string& text, const char* option, char sep) {
+  std::vector<int> out;
+  size_t a = 0;
+  for (;;) {
+    const size_t b = text.find(sep, a);
+    const std::string item = text.substr(a, b == std::string::npos ? std::string::npos : b - a);
+    int v = 0;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc() || p != item.data() + item.size() || item.empty() || v < 1)
+      spx::fail("{}: '{}' is not a positive integer", option, spx::clip(item));
+    out.push_back(v);
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  return out;
+}
+
+int cmd_sc_table(const std::string& config, const std::vector<std::string>& set, std::string out, const std::string& shapes,
+                 const std::string& states, const std::string& lengths, spx::sc::TableOptions opt) {
+  namespace mlp = spx::mlp;
+  auto cfg = mlp::load_config(config, set);
+  opt.shapes.clear();
+  size_t a = 0;
+  for (;;) {
+    const size_t b = shapes.find(',', a);
+    opt.shapes.push_back(int_list(shapes.substr(a, b == std::string::npos ? std::string::npos : b - a), "--shapes", '-'));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  opt.states.clear();
+  for (const std::string& item : {states}) {
+    size_t p = 0;
+    for (;;) {
+      const size_t q = item.find(',', p);
+      const std::string v = item.substr(p, q == std::string::npos ? std::string::npos : q - p);
+      if (v == "0") opt.states.push_back(0);
+      else opt.states.push_back(int_list(v, "--states", ',').front());
+      if (q == std::string::npos) break;
+      p = q + 1;
+    }
+  }
+  opt.lengths = int_list(lengths, "--lengths", ',');
+  if (out.empty()) out = (std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-table")).string();
+  opt.out = out;
+  Eigen::setNbThreads(opt.threads);
+  opt.log = [](const std::string& s) {
+    fmt::print("{}\n", s);
+    std::fflush(stdout);
+  };
+  auto rows = spx::sc::run_table(cfg, opt);
+  fmt::print("wrote {0}/table.csv, table.md, accuracy.gp, accuracy.png, accuracy.svg and the models in {0}/models\n", out);
+  return rows.empty() ? 1 : 0;
+}
+
 int cmd_agree(const std::string& a, const std::string& b) {
   auto g = spx::mlp::compare_runs(a, b);
   fmt::print("{} images in both runs: same class on {} ({:.2f} %), largest output difference {:.3e} V (image {}), "
@@ -495,6 +551,24 @@ int main(int argc, char** argv) {
   run->add_option("--stop-after", ropt.stop_after, "Simulate at most N images now; continue later with --resume")
       ->check(int_in(0));
 
+  std::string scfg, sshapes = "784-256-10,784-256-128-64-10", sstates = "5,11", slengths = "100,200,300,400,500";
+  spx::sc::TableOptions sopt;
+  std::vector<std::string> sset;
+  std::string sout;
+  auto* table = app.add_subcommand("sc-table", "Train and evaluate quantized SC-MLPs over shapes, states and bitstream lengths, with and without SC");
+  table->add_option("config", scfg, "Stochastic-computing configuration (.toml) with [sc], [input] and [train]")->required();
+  table->add_option("--out", sout, "Output directory (default: out/<config name>-table)")->check(non_empty("directory"));
+  table->add_option("--shapes", sshapes, "Network sizes, comma-separated shapes of dash-separated sizes")->capture_default_str();
+  table->add_option("--states", sstates, "Hidden activation states, comma-separated")->capture_default_str();
+  table->add_option("--lengths", slengths, "Bitstream lengths L, comma-separated")->capture_default_str();
+  table->add_option("--seeds", sopt.seeds, "Device seeds per evaluation")->check(int_in(1, 100))->capture_default_str();
+  table->add_option("--epochs", sopt.epochs, "Epochs of training without SC")->check(int_in(1, 1000))->capture_default_str();
+  table->add_option("--tune-epochs", sopt.tune_epochs, "Epochs of fine-tuning with SC (and of the plain model's continuation)")
+      ->check(int_in(0, 1000))->capture_default_str();
+  table->add_option("--limit", sopt.limit, "Use at most N training and N test images")->check(int_in(1));
+  table->add_option("--threads", sopt.threads, "Threads")->check(int_in(1, 1024))->capture_default_str();
+  table->add_option("--set", sset, set_help);
+
   std::string agree_a, agree_b;
   auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
   agree->add_option("a", agree_a, "Results directory")->required();
@@ -548,6 +622,7 @@ int main(int argc, char** argv) {
     if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages);
     if (tr->parsed()) return cmd_train(tcfg, tset, tout, tepochs, tthreads, tlimit);
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
+    if (table->parsed()) return cmd_sc_table(scfg, sset, sout, sshapes, sstates, slengths, sopt);
     if (run->parsed()) {
       ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;
       return cmd_run(rcfg, rset, ropt, ranalysis);
