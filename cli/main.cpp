@@ -36,6 +36,8 @@
 #include "mlp/run.hpp"
 #include "sc/model.hpp"
 #include "sc/run.hpp"
+#include "sc/pbit_curve.hpp"
+#include "sc/plot.hpp"
 #include "sc/table.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
@@ -384,6 +386,83 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   return 0;
 }
 
+int cmd_pbit(const std::string& preset, const std::vector<std::string>& set, std::string out,
+             const spx::sc::PbitCurveOptions& opt) {
+  spx::devices::PbitParams p = spx::devices::pbit_preset(preset, "--preset").params;
+  for (const std::string& item : set) {
+    const size_t eq = item.find('=');
+    const std::string key = item.substr(0, eq);
+    if (eq == std::string::npos || !key.starts_with("smtj."))
+      spx::fail("--set {}: expected smtj.key=value, e.g. smtj.clock=3n", spx::clip(item));
+    const std::string name = key.substr(5), text = item.substr(eq + 1);
+    const auto& table = spx::devices::pbit_table();
+    auto it = std::find_if(table.begin(), table.end(), [&](const auto& row) { return row.name == name; });
+    if (it == table.end()) {
+      std::string known;
+      for (const auto& row : table) known += (known.empty() ? "" : ", ") + std::string(row.name);
+      spx::fail("--set {}: unknown key 'smtj.{}' (known: {})", spx::clip(item), spx::clip(name), known);
+    }
+    auto v = spx::devices::parse_spice_number(text);
+    if (!v) spx::fail("--set {}: '{}' is not a number", spx::clip(item), spx::clip(text));
+    if (std::string e = spx::devices::check(*it, *v, "smtj"); !e.empty()) spx::fail("--set {}: {}", spx::clip(item), e);
+    p.*(it->member) = *v;
+  }
+  spx::devices::validate(p, "smtj");
+  if (out.empty()) out = "out/pbit";
+  spx::OutputDir dir(out, "--out");
+  const auto curve = spx::sc::characterize_pbit(p, opt);
+  const std::filesystem::path o(out);
+  spx::mlp::write_file_atomic(o / "curve.csv", spx::sc::curve_csv(curve));
+  double worst_closed = 0, worst_ngspice = 0, worst_energy = 0;
+  for (const auto& pt : curve.points) {
+    worst_closed = std::max(worst_closed, std::fabs(pt.p_native - pt.p_closed));
+    if (pt.p_ngspice >= 0) worst_ngspice = std::max(worst_ngspice, std::fabs(pt.p_ngspice - pt.p_native_window));
+    worst_energy = std::max(worst_energy, std::fabs(pt.energy_circuit / pt.energy_closed - 1));
+  }
+  nlohmann::json j;
+  j["preset"] = preset;
+  j["set"] = set;
+  for (const auto& row : spx::devices::pbit_table()) j["params"][std::string(row.name)] = p.*(row.member);
+  j["current_p50_a"] = curve.current_p50;
+  j["current_per_logit_a"] = p.current_per_logit();
+  j["tau_corr_p50_s"] = p.tau_corr(curve.current_p50);
+  j["rho_p50"] = p.rho(curve.current_p50);
+  j["usable_bit_rate_hz"] = curve.usable_rate;
+  j["energy_per_bit_p50_j"] = p.energy_per_bit(curve.current_p50);
+  j["bits_per_point"] = opt.bits;
+  j["ngspice_bits_per_point"] = opt.ngspice_bits;
+  j["max_abs_p_native_vs_closed"] = worst_closed;
+  j["max_abs_p_ngspice_vs_native"] = opt.ngspice_bits > 0 ? nlohmann::json(worst_ngspice) : nlohmann::json();
+  j["max_rel_energy_circuit_vs_closed"] = worst_energy;
+  j["seconds"] = curve.seconds;
+  spx::mlp::write_file_atomic(o / "pbit.json", j.dump(1) + "\n");
+  const std::string gp =
+      "# p-bit probability against the channel current (spinxbar pbit). Restyle and rerun: gnuplot curve.gp\n"
+      "set datafile separator ','\nset key top left\nset grid\n"
+      "set xlabel 'channel current (uA)'\nset ylabel 'P(1)'\nset yrange [0:1]\n"
+      "do for [term in 'pngcairo svg'] {\n"
+      "  if (term eq 'svg') { set terminal svg size 640,440; set output 'curve.svg' } "
+      "else { set terminal pngcairo size 640,440; set output 'curve.png' }\n"
+      "  plot 'curve.csv' skip 1 using ($1*1e6):3 with lines lw 2 title 'closed form', \\\n"
+      "       '' skip 1 using ($1*1e6):4 with points pt 7 ps 0.7 title 'native transient', \\\n"
+      "       '' skip 1 using ($1*1e6):(strcol(12) eq '' ? 1/0 : $12) with points pt 6 ps 1.2 title 'ngspice (window)'\n"
+      "}\n";
+  spx::mlp::write_file_atomic(o / "curve.gp", gp);
+  dir.keep();
+  fmt::print("p-bit '{}': clock {}, P(1) = 0.5 at {} ({} per logit unit)\n", preset, si(p.clock, "s"),
+             si(curve.current_p50, "A"), si(p.current_per_logit(), "A"));
+  fmt::print("correlation time {} at p = 0.5 (lag-one correlation {:.3f}); usable bit rate {:.0f} Mbit/s (correlation 0.1)\n",
+             si(p.tau_corr(curve.current_p50), "s"), p.rho(curve.current_p50), curve.usable_rate / 1e6);
+  fmt::print("energy per bit at p = 0.5: {} (circuit within {:.2f} % of the closed form over the curve)\n",
+             si(p.energy_per_bit(curve.current_p50), "J"), 100 * worst_energy);
+  fmt::print("{} currents x {} bits: |P native - closed form| <= {:.4f}", curve.points.size(), opt.bits, worst_closed);
+  if (opt.ngspice_bits > 0) fmt::print(", |P ngspice - native| <= {:.4f} over {} bits", worst_ngspice, opt.ngspice_bits);
+  fmt::print("; {:.1f} s\n", curve.seconds);
+  const bool drawn = spx::sc::run_gnuplot(o, "curve.gp");
+  fmt::print("wrote {0}/curve.csv, pbit.json, curve.gp{1}\n", out, drawn ? ", curve.png, curve.svg" : " (gnuplot missing: no figure)");
+  return 0;
+}
+
 /// Comma-separated integers of an option ("5,11"); shapes are dash-separated within.
 std::vector<int> int_list(const std::string& text, const char* option, char sep) {
   std::vector<int> out;
@@ -569,6 +648,27 @@ int main(int argc, char** argv) {
   table->add_option("--threads", sopt.threads, "Threads")->check(int_in(1, 1024))->capture_default_str();
   table->add_option("--set", sset, set_help);
 
+  std::string ppreset = spx::devices::pbit_presets().front().name, pout;
+  std::vector<std::string> pset;
+  spx::sc::PbitCurveOptions popt;
+  popt.ngspice_bits = 200;
+  auto* pbit = app.add_subcommand("pbit", "Characterize the s-MTJ p-bit read circuit: probability, correlation, bit rate, energy per bit");
+  pbit->add_option("--preset", ppreset, "Device preset")->capture_default_str();
+  pbit->add_option("--set", pset, "Override a p-bit parameter: smtj.key=value (repeatable), e.g. smtj.clock=3n");
+  pbit->add_option("--points", popt.points, "Input currents")->check(int_in(2, 1001))->capture_default_str();
+  pbit->add_option("--span", popt.logit_span, "Logit range around p = 0.5")->capture_default_str();
+  pbit->add_option("--bits", popt.bits, "Clock periods per current (native transient)")->check(int_in(10))->capture_default_str();
+  pbit->add_option("--ngspice-bits", popt.ngspice_bits, "Clock periods per current on ngspice (0: none)")->check(int_in(0))
+      ->capture_default_str();
+  pbit->add_option("--seed", popt.seed, "Telegraph seed")->capture_default_str();
+  pbit->add_option("--out", pout, "Output directory (default: out/pbit)")->check(non_empty("directory"));
+  {
+    std::string keys;
+    for (const auto& preset : spx::devices::pbit_presets()) keys += fmt::format("  {:<10} {}\n", preset.name, preset.source);
+    pbit->footer("\nPresets:\n" + keys + "\nParameters (defaults of the first preset):\n" +
+                 spx::devices::describe(spx::devices::pbit_table(), spx::devices::PbitParams{}, "smtj"));
+  }
+
   std::string agree_a, agree_b;
   auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
   agree->add_option("a", agree_a, "Results directory")->required();
@@ -622,6 +722,7 @@ int main(int argc, char** argv) {
     if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages);
     if (tr->parsed()) return cmd_train(tcfg, tset, tout, tepochs, tthreads, tlimit);
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
+    if (pbit->parsed()) return cmd_pbit(ppreset, pset, pout, popt);
     if (table->parsed()) return cmd_sc_table(scfg, sset, sout, sshapes, sstates, slengths, sopt);
     if (run->parsed()) {
       ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;

@@ -30,7 +30,7 @@ std::string check(const ParamSpec<T>& p, double v, std::string_view section) {
   bool low = p.min_exclusive ? !(v > p.min) : !(v >= p.min);
   if (std::isfinite(v) && !low && v <= p.max) return {};  // an open max still needs a finite value
   std::string range = p.max == INFINITY ? fmt::format("{} {}", p.min_exclusive ? ">" : ">=", p.min)
-                                        : fmt::format("in [{}, {}]", p.min, p.max);
+                                        : fmt::format("in {}{}, {}]", p.min_exclusive ? "(" : "[", p.min, p.max);
   return fmt::format("{}.{}: must be {}{}{}, got {}", section, p.name, range, p.unit.empty() ? "" : " ", p.unit, v);
 }
 

@@ -25,20 +25,21 @@ namespace spx::devices {
 
 /// An s-MTJ p-bit: device, read circuit and clock.
 struct PbitParams {
-  double delta = 3.3;       ///< thermal stability factor E_b / kT of the free layer
-  double tau0 = 1e-10;      ///< s, attempt time
-  double ic0 = 20e-6;       ///< A, channel current scale of the dwell-time exponent
-  double i_offset = 0;      ///< A, channel current at which both dwells are equal without read current
-  double r_p = 5e3;         ///< ohm, junction resistance in P
-  double tmr = 1.0;         ///< tunnel magnetoresistance (R_AP = r_p (1 + tmr))
-  double ic0_read = 100e-6; ///< A, spin-transfer current scale of the read current through the junction
-  double r_ref = 7.07e3;    ///< ohm, divider reference resistor
-  double v_read = 0.1;      ///< V, divider supply
-  double vdd = 0.8;         ///< V, comparator supply (output high)
-  double c_out = 1e-15;     ///< F, comparator output load
-  double r_channel = 1e3;   ///< ohm, spin-orbit channel resistance (input path)
-  double e_sample = 2e-15;  ///< J, sampling latch energy per bit
-  double clock = 2e-9;      ///< s, bit period
+  // Defaults: the "pmtj-ns" preset (pbit.cpp, sources there).
+  double delta = 5.598;      ///< thermal stability factor E_b / kT of the free layer
+  double tau0 = 1e-11;       ///< s, attempt time
+  double ic0 = 56e-6;        ///< A, channel current scale of the dwell-time exponent
+  double i_offset = 0;       ///< A, channel current at which both dwells are equal without read current
+  double r_p = 7.6e3;        ///< ohm, junction resistance in P
+  double tmr = 1.0;          ///< tunnel magnetoresistance (R_AP = r_p (1 + tmr))
+  double ic0_read = 56e-6;   ///< A, spin-transfer current scale of the read current through the junction
+  double r_ref = 10.75e3;    ///< ohm, divider reference resistor (sqrt(R_P R_AP): symmetric levels)
+  double v_read = 0.1;       ///< V, divider supply
+  double vdd = 0.8;          ///< V, comparator supply (output high)
+  double c_out = 1e-15;      ///< F, comparator output load
+  double r_channel = 1.3e3;  ///< ohm, spin-orbit channel resistance (input path)
+  double e_sample = 2e-15;   ///< J, sampling latch energy per bit
+  double clock = 2e-9;       ///< s, bit period
 
   double r_ap() const { return r_p * (1 + tmr); }
   double read_current(bool ap) const { return v_read / ((ap ? r_ap() : r_p) + r_ref); }  ///< A

@@ -2,10 +2,6 @@
 #include "sc/table.hpp"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <chrono>
 #include <cmath>
@@ -17,6 +13,7 @@
 #include "mlp/weights.hpp"
 #include "sc/cost.hpp"
 #include "sc/model.hpp"
+#include "sc/plot.hpp"
 
 namespace spx::sc {
 
@@ -32,6 +29,11 @@ mlp::Config variant(const mlp::Config& base, const std::vector<int>& shape, int 
   c.sizes = shape;
   c.gains.assign(shape.size() - 1, base.gains.empty() ? 1.0 : base.gains.front());
   c.sc.states = states;
+  // Weights and activations share the state count (5-level weights with 5 activation states, ...).
+  if (states == 2 || states == 3 || states == 5 || states == 11) {
+    c.spec.synapse.levels = states;
+    c.train.levels = -1;
+  }
   c.sc.length = length;
   c.sc.train_sc = with_sc;
   return c;
@@ -150,21 +152,6 @@ std::string plot_script(const std::vector<std::vector<int>>& shapes, const std::
          body;
 }
 
-/// Runs `gnuplot script` in dir; true when it exits with 0.
-bool gnuplot(const fs::path& dir, const char* script) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    if (::chdir(dir.c_str()) != 0) ::_exit(127);
-    ::execlp("gnuplot", "gnuplot", script, static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 }  // namespace
 
 std::vector<TableRow> run_table(const mlp::Config& cfg, const TableOptions& o) {
@@ -240,7 +227,7 @@ std::vector<TableRow> run_table(const mlp::Config& cfg, const TableOptions& o) {
   mlp::write_file_atomic(o.out / "accuracy.gp", plot_script(o.shapes, o.states, rows));
   mlp::write_file_atomic(csv_path, csv(rows));
   out.keep();
-  if (!gnuplot(o.out, "accuracy.gp")) say("gnuplot failed or is missing: table.csv is complete; draw with accuracy.gp");
+  if (!run_gnuplot(o.out, "accuracy.gp")) say("gnuplot failed or is missing: table.csv is complete; draw with accuracy.gp");
   return rows;
 }
 

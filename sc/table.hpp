@@ -1,5 +1,5 @@
-// The quantized SC-MLP study in one command (spinxbar sc-table): for every network shape and
-// activation-state count, train without SC (quantization-aware, deterministic), then for every
+// The quantized SC-MLP study in one command (spinxbar sc-table): for every network shape and state
+// count k (k-level weights and k-state hidden activations), train without SC (quantization-aware, deterministic), then for every
 // bitstream length L fine-tune a copy with the SC sampling noise of that L ("with SC") while the plain
 // model continues for the same epochs without it ("without SC"), so the two differ only in the noise.
 // Every model runs on the SC engine over the test set once per device seed. Writes table.csv (one row

@@ -261,6 +261,17 @@ const Files& small_idx() {
   return f;
 }
 
+/// sc.toml: the small network's weights and data as a stochastic-computing network (inputs 0/1).
+const Files& small_sc() {
+  static const Files f = [] {
+    const std::string t =
+        "[network]\nsizes = [16, 8, 4]\nweights = \".\"\nlevels = 2\n\n[input]\ndataset = \"test_data.csv\"\n"
+        "labels = \"test_labels.csv\"\nhigh = 1.0\nlow = 0.0\n\n[sc]\nlength = 50\n";
+    return with(without(small(), "small.toml"), Entry{"sc.toml", t});
+  }();
+  return f;
+}
+
 Files idx_with(const std::string& path, std::string bytes) { return with(small_idx(), Entry{path, std::move(bytes)}); }
 
 Files idx_toml(const std::string& from, const std::string& to) {
@@ -679,6 +690,7 @@ std::vector<Case> cases() {
   const Args idx_run = {"run", "idx.toml", "--out", "r"};
   const Args idx_train = {"train", "idx.toml", "--out", "t", "--epochs", "1"};
   const Args sim = {"simulate", "net.cir"};
+  const Args sc_run = {"run", "sc.toml", "--out", "r"};
   const std::string big(4 << 20, 'q');
   const std::string ones16 = repeat("1", 16, ", ");
   const std::string idx_gz = idx_test_images + ".gz";
@@ -1183,11 +1195,11 @@ std::vector<Case> cases() {
        small_toml("resistance = true", "resistance = \"yes\""), net},
       {"toml/interconnect-coupling-unknown", 2, "spinxbar: small.toml:43: interconnect.coupling: must be one of ground, explicit, got 'both'",
        small_toml("coupling = \"ground\"", "coupling = \"both\""), net},
-      {"toml/interconnect-node-negative", 2, "spinxbar: small.toml:44: interconnect.node: must be in [0, 1e-06] m, got -9e-09",
+      {"toml/interconnect-node-negative", 2, "spinxbar: small.toml:44: interconnect.node: must be in (0, 1e-06] m, got -9e-09",
        small_toml("node = 9e-9", "node = -9e-9"), net},
       {"toml/interconnect-node-infinite", 2, "spinxbar: small.toml:44: interconnect.node: must be a finite number, got inf",
        small_toml("node = 9e-9", "node = inf"), net},
-      {"toml/interconnect-thickness-zero", 2, "spinxbar: small.toml:45: interconnect.thickness: must be in [0, 1e-05] m, got 0",
+      {"toml/interconnect-thickness-zero", 2, "spinxbar: small.toml:45: interconnect.thickness: must be in (0, 1e-05] m, got 0",
        small_toml("thickness = 22e-9", "thickness = 0"), net},
       {"toml/neuron-model-unknown", 2, "spinxbar: small.toml:48: neuron.model: must be one of ideal, curve, sot, sot-transistor, got 'relu'",
        small_toml("model = \"ideal\"", "model = \"relu\""), net},
@@ -1581,6 +1593,42 @@ std::vector<Case> cases() {
        without(small(), "test_labels.csv"), run},
       {"labels/empty", 2, "spinxbar: test_labels.csv: no values",
        small_with("test_labels.csv", ""), run},
+
+      // Stochastic computing ([sc], [smtj]), the p-bit characterization and the SC table
+      {"sc/length-zero", 2, "spinxbar: --set sc.length=0: sc.length: must be >= 1, got 0", small_sc(), sc_run + Args{"--set", "sc.length=0"}},
+      {"sc/length-huge", 2, "spinxbar: --set sc.length=2000000: sc.length: must be <= 1000000, got 2000000", small_sc(), sc_run + Args{"--set", "sc.length=2000000"}},
+      {"sc/states-four", 2, "spinxbar: --set sc.states=4: sc.states: must be 0 (not quantized), 2, 3, 5 or 11, got 4", small_sc(), sc_run + Args{"--set", "sc.states=4"}},
+      {"sc/stream-unknown", 2, "spinxbar: --set sc.stream=pink: sc.stream: must be one of telegraph, bernoulli, got 'pink'", small_sc(), sc_run + Args{"--set", "sc.stream=pink"}},
+      {"sc/readout-unknown", 2, "spinxbar: --set sc.readout=adc: sc.readout: must be one of integrate, count, got 'adc'", small_sc(), sc_run + Args{"--set", "sc.readout=adc"}},
+      {"sc/v-row-negative", 2, "spinxbar: --set sc.v_row=-0.1: sc.v_row: must be > 0, got -0.1", small_sc(), sc_run + Args{"--set", "sc.v_row=-0.1"}},
+      {"sc/unknown-key", 2, "spinxbar: --set sc.bits=3: unknown key 'sc.bits' (known: analog_bits, e_counter, e_dac_bit, length, p_amplifier, readout, seed, states, stream, training, v_row)", small_sc(), sc_run + Args{"--set", "sc.bits=3"}},
+      {"sc/smtj-delta-zero", 2, "spinxbar: --set smtj.delta=0: smtj.delta: must be in (0, 60], got 0", small_sc(), sc_run + Args{"--set", "smtj.delta=0"}},
+      {"sc/smtj-tau0-negative", 2, "spinxbar: --set smtj.tau0=-1e-9: smtj.tau0: must be in [1e-13, 1e-06] s, got -1e-09", small_sc(), sc_run + Args{"--set", "smtj.tau0=-1e-9"}},
+      {"sc/smtj-clock-string", 2, "spinxbar: --set smtj.clock=\"fast\": smtj.clock: 'fast' is not a number", small_sc(), sc_run + Args{"--set", "smtj.clock=\"fast\""}},
+      {"sc/smtj-preset-unknown", 2, "spinxbar: --set smtj.preset=foo: smtj.preset: unknown preset 'foo' (known: pmtj-ns, imtj-ns)", small_sc(), sc_run + Args{"--set", "smtj.preset=foo"}},
+      {"sc/smtj-read-pins", 2, "spinxbar: sc.toml: smtj.v_read: the read current 0.000272 A reaches ic0_read 5.6e-05 A and pins the junction", small_sc(), sc_run + Args{"--set", "smtj.v_read=5"}},
+      {"sc/smtj-without-sc", 2, "spinxbar: small.toml: [smtj]: s-MTJ p-bits are used by stochastic computing; add an [sc] section", small(), run + Args{"--set", "smtj.delta=3"}},
+      {"sc/with-neuron-model", 2, "spinxbar: small.toml: neuron.model: the neurons of a stochastic-computing network are s-MTJ p-bits ([smtj]); remove neuron.model or [sc]", small(), run + Args{"--set", "sc.length=100"}},
+      {"sc/with-transient", 2, "spinxbar: sc.toml: run.analysis: a stochastic-computing network runs clock by clock, not as a transient; remove run.analysis = \"tran\" or [sc]", small_sc(), sc_run + Args{"--set", "run.analysis=tran"}},
+      {"sc/with-analysis-option", 2, "spinxbar: sc.toml: --analysis tran: a stochastic-computing network runs clock by clock, not as a transient", small_sc(), sc_run + Args{"--analysis", "tran"}},
+      {"sc/with-crossbar-training", 2, "spinxbar: sc.toml: train.model: a stochastic-computing network trains the software model of its p-bits; remove train.model = \"crossbar\" or [sc]", small_sc(), {"train", "sc.toml", "--set", "train.model=crossbar"}},
+      {"sc/with-relu", 2, "spinxbar: sc.toml: train.activation: p-bit neurons are sigmoids; remove train.activation or [sc]", small_sc(), {"train", "sc.toml", "--set", "train.activation=relu"}},
+      {"sc/float-weights", 2, "spinxbar: sc.toml: network.levels: stochastic computing stores weights on MTJ pairs: 2, 3, 5 or 11 levels, not float", small_sc(), {"train", "sc.toml", "--set", "train.weights=float"}},
+      {"sc/inputs-not-probabilities", 2, "spinxbar: test_data.csv: image 0, input 2: -1 is not a probability in [0, 1]", small_sc(), sc_run + Args{"--set", "input.low=-1.0"}},
+      {"sc/table-shape-mismatch", 2, "spinxbar: sc-table: --shapes: '5-3-2' must start with 16 inputs and end with 4 outputs (network.sizes)", small_sc(), {"sc-table", "sc.toml", "--out", "t", "--shapes", "5-3-2"}},
+      {"sc/table-no-hidden", 2, "spinxbar: sc-table: --shapes: '16-4' has no hidden layer", small_sc(), {"sc-table", "sc.toml", "--out", "t", "--shapes", "16-4"}},
+      {"sc/table-length-zero", 2, "spinxbar: --lengths: '0' is not a positive integer", small_sc(), {"sc-table", "sc.toml", "--out", "t", "--lengths", "100,0"}},
+      {"sc/table-states-four", 2, "spinxbar: sc-table: --states: must be 0, 2, 3, 5 or 11, got 4", small_sc(), {"sc-table", "sc.toml", "--out", "t", "--shapes", "16-8-4", "--states", "5,4"}},
+      {"sc/table-csv-dataset", 2, "spinxbar: sc.toml: input.dataset: training needs an image dataset (mnist, fashion-mnist or an IDX directory)", small_sc(), {"sc-table", "sc.toml", "--out", "t", "--shapes", "16-8-4"}},
+      {"pbit/preset-unknown", 2, "spinxbar: --preset: unknown preset 'nope' (known: pmtj-ns, imtj-ns)", {}, {"pbit", "--preset", "nope", "--out", "p"}},
+      {"pbit/set-not-smtj", 2, "spinxbar: --set foo=1: expected smtj.key=value, e.g. smtj.clock=3n", {}, {"pbit", "--set", "foo=1", "--out", "p"}},
+      {"pbit/set-unknown-key", 2, "spinxbar: --set smtj.bogus=1: unknown key 'smtj.bogus' (known: delta, tau0, ic0, i_offset, r_p, tmr, ic0_read, r_ref, v_read, vdd, c_out, r_channel, e_sample, clock)", {}, {"pbit", "--set", "smtj.bogus=1", "--out", "p"}},
+      {"pbit/set-delta-negative", 2, "spinxbar: --set smtj.delta=-2: smtj.delta: must be in (0, 60], got -2", {}, {"pbit", "--set", "smtj.delta=-2", "--out", "p"}},
+      {"pbit/set-not-number", 2, "spinxbar: --set smtj.clock=fast: 'fast' is not a number", {}, {"pbit", "--set", "smtj.clock=fast", "--out", "p"}},
+      {"pbit/read-pins", 2, "spinxbar: smtj.v_read: the read current 0.000272 A reaches ic0_read 5.6e-05 A and pins the junction", {}, {"pbit", "--set", "smtj.v_read=5", "--out", "p"}},
+      {"pbit/bits-too-few", 2, "spinxbar: --bits: must be >= 10, got 5", {}, {"pbit", "--bits", "5", "--out", "p"}},
+      {"pbit/ngspice-bits-above-bits", 2, "spinxbar: pbit: --ngspice-bits: must be in [0, --bits = 100], got 200", {}, {"pbit", "--bits", "100", "--ngspice-bits", "200", "--out", "p"}},
+      {"pbit/span-zero", 2, "spinxbar: pbit: --span: must be in (0, 30], got 0", {}, {"pbit", "--span", "0", "--out", "p"}},
 
       // A few rows that start embedded ngspice
       {"ngspice/simulate-voltage-source-loop", 1, "spinxbar: simulation failed: ngspice: singular matrix:  check node v1#branch; Error: Transient op failed, timestep too small [element v1 (net.cir:2)]",

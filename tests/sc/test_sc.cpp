@@ -74,7 +74,7 @@ TEST_CASE("p-bit: presets and bad values name their key") {
   }
   devices::PbitParams p;
   p.delta = -1;
-  CHECK_THROWS_WITH(devices::validate(p, "smtj"), "smtj.delta: must be in [0, 60], got -1");
+  CHECK_THROWS_WITH(devices::validate(p, "smtj"), "smtj.delta: must be in (0, 60], got -1");
   p = {};
   p.tau0 = 0;
   CHECK_THROWS_WITH(devices::validate(p, "smtj"), "smtj.tau0: must be in [1e-13, 1e-06] s, got 0");
