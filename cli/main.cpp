@@ -445,7 +445,8 @@ int cmd_pbit(const std::string& preset, const std::vector<std::string>& set, std
       "else { set terminal pngcairo size 640,440; set output 'curve.png' }\n"
       "  plot 'curve.csv' skip 1 using ($1*1e6):3 with lines lw 2 title 'closed form', \\\n"
       "       '' skip 1 using ($1*1e6):4 with points pt 7 ps 0.7 title 'native transient', \\\n"
-      "       '' skip 1 using ($1*1e6):(strcol(12) eq '' ? 1/0 : $12) with points pt 6 ps 1.2 title 'ngspice (window)'\n"
+      "       '' skip 1 using ($1*1e6):(strcol(11) eq '' ? 1/0 : $11) with points pt 2 ps 1.0 title 'native, ngspice window', \\\n"
+      "       '' skip 1 using ($1*1e6):(strcol(12) eq '' ? 1/0 : $12) with points pt 6 ps 1.4 title 'ngspice, same window'\n"
       "}\n";
   spx::mlp::write_file_atomic(o / "curve.gp", gp);
   dir.keep();
@@ -641,8 +642,8 @@ int main(int argc, char** argv) {
   table->add_option("--states", sstates, "Hidden activation states, comma-separated")->capture_default_str();
   table->add_option("--lengths", slengths, "Bitstream lengths L, comma-separated")->capture_default_str();
   table->add_option("--seeds", sopt.seeds, "Device seeds per evaluation")->check(int_in(1, 100))->capture_default_str();
-  table->add_option("--epochs", sopt.epochs, "Epochs of training without SC")->check(int_in(1, 1000))->capture_default_str();
-  table->add_option("--tune-epochs", sopt.tune_epochs, "Epochs of fine-tuning with SC (and of the plain model's continuation)")
+  table->add_option("--epochs", sopt.epochs, "Epochs of the first training, with and without SC")->check(int_in(1, 1000))->capture_default_str();
+  table->add_option("--tune-epochs", sopt.tune_epochs, "Epochs of tuning at each L with SC (and of the continuation without SC)")
       ->check(int_in(0, 1000))->capture_default_str();
   table->add_option("--limit", sopt.limit, "Use at most N training and N test images")->check(int_in(1));
   table->add_option("--threads", sopt.threads, "Threads")->check(int_in(1, 1024))->capture_default_str();

@@ -184,21 +184,25 @@ std::vector<TableRow> run_table(const mlp::Config& cfg, const TableOptions& o) {
     for (int states : o.states) {
       const std::string tag = fmt::format("{}_k{}", shape_name(shape), states);
       mlp::Config plain_cfg = variant(cfg, shape, states, o.lengths.front(), false);
+      mlp::Config base_sc_cfg = variant(cfg, shape, states, o.lengths.front(), true);
       mlp::TrainOptions opt = cfg.train.options;
       opt.epochs = o.epochs;
-      mlp::Network net0 = mlp::init_network(mlp::model_spec(plain_cfg), opt.seed);
-      mlp::train(net0, train_set, opt);
-      say(fmt::format("[{:6.0f} s] {}: trained without SC ({} epochs)", elapsed(), tag, o.epochs));
       mlp::TrainOptions tune = opt;
       tune.epochs = o.tune_epochs;
       tune.learning_rate = opt.learning_rate * std::pow(opt.lr_decay, o.epochs);
-      mlp::Network plain = net0;
+      // Without SC: trained deterministically, then continued for the tuning epochs.
+      mlp::Network plain = mlp::init_network(mlp::model_spec(plain_cfg), opt.seed);
+      mlp::train(plain, train_set, opt);
       if (o.tune_epochs > 0) mlp::train(plain, train_set, tune);
       mlp::export_network(plain, o.out / "models" / (tag + "_plain"));
       out.keep();
+      // With SC: trained with the sampling noise of the shortest stream, then tuned at each L.
+      mlp::Network sc_base = mlp::init_network(mlp::model_spec(base_sc_cfg), opt.seed);
+      mlp::train(sc_base, train_set, opt);
+      say(fmt::format("[{:6.0f} s] {}: trained with and without SC ({} + {} epochs)", elapsed(), tag, o.epochs, o.tune_epochs));
       for (int L : o.lengths) {
         mlp::Config sc_cfg = variant(cfg, shape, states, L, true);
-        mlp::Network tuned = net0;
+        mlp::Network tuned = sc_base;
         tuned.spec = mlp::model_spec(sc_cfg);
         if (o.tune_epochs > 0) mlp::train(tuned, train_set, tune);
         mlp::export_network(tuned, o.out / "models" / fmt::format("{}_L{}_sc", tag, L));

@@ -1,11 +1,14 @@
 // The quantized SC-MLP study in one command (spinxbar sc-table): for every network shape and state
-// count k (k-level weights and k-state hidden activations), train without SC (quantization-aware, deterministic), then for every
-// bitstream length L fine-tune a copy with the SC sampling noise of that L ("with SC") while the plain
-// model continues for the same epochs without it ("without SC"), so the two differ only in the noise.
-// Every model runs on the SC engine over the test set once per device seed. Writes table.csv (one row
-// per shape x states x L x training: accuracy mean, std and 95 % interval over seeds, energy and
-// latency per inference with the analog-activation baseline's), table.md, accuracy.gp with
-// accuracy.png / accuracy.svg (gnuplot), and the trained models under models/.
+// count k (k-level weights and k-state hidden activations), two trainings from the same seed:
+// - without SC (quantization-aware, deterministic): `epochs`, then `tune_epochs` more;
+// - with SC: `epochs` with the sampling noise of the shortest stream, then, for every bitstream
+//   length L, `tune_epochs` more with the noise of that L.
+// Both see the same number of epochs and learning-rate schedule, so they differ only in the noise.
+// Every model runs on the SC engine over the test set once per device seed (the model without SC at
+// every L). Writes table.csv (one row per shape x states x L x training: accuracy mean, std and 95 %
+// interval over seeds, energy and latency per inference with the analog-activation baseline's),
+// table.md, accuracy.gp with accuracy.png / accuracy.svg (gnuplot), and the trained models under
+// models/.
 #pragma once
 
 #include <filesystem>
@@ -23,8 +26,8 @@ struct TableOptions {
   std::vector<int> states = {5, 11};           ///< hidden activation states
   std::vector<int> lengths = {100, 200, 300, 400, 500};
   int seeds = 3;                               ///< device seeds per evaluation
-  int epochs = 8;                              ///< training without SC
-  int tune_epochs = 3;                         ///< then: with SC per L, and the plain model continued
+  int epochs = 7;                              ///< first training (with and without SC)
+  int tune_epochs = 2;                         ///< then: with SC per L, and the plain model continued
   int limit = -1;                              ///< at most this many training and test images (-1: all)
   int threads = 2;
   std::filesystem::path out;

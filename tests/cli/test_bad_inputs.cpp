@@ -702,9 +702,9 @@ std::vector<Case> cases() {
 
   return {
       // Command line
-      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, agree; --help describes them)",
+      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, sc-table, pbit, agree; --help describes them)",
        {}, {}},
-      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, agree)",
+      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, sc-table, pbit, agree)",
        {}, {"frobnicate"}},
     {"cli/unknown-option", 2, "spinxbar: unknown option '--frobnicate' (options before the command: --help, --version, --max-elements, --max-points, --max-bytes)",
        {}, {"--frobnicate"}},
@@ -1079,7 +1079,7 @@ std::vector<Case> cases() {
        small_toml("vdd = 1.0", "vdd = = 1.0"), net},
       {"toml/duplicate-key", 2, "spinxbar: small.toml:14: Error while parsing key-value pair: cannot redefine existing floating-point 'vdd'",
        small_toml("seed = 1 ", "vdd = 2.0"), net},
-      {"toml/unknown-section", 2, "spinxbar: small.toml:62: unknown section [foo] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
+      {"toml/unknown-section", 2, "spinxbar: small.toml:62: unknown section [foo] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run, sc, smtj)",
        small_append("[foo]\nx = 1\n"), net},
       {"toml/unknown-key", 2, "spinxbar: small.toml:14: unknown key 'network.sed' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small_toml("seed = 1 ", "sed = 1  "), net},
@@ -1328,7 +1328,7 @@ std::vector<Case> cases() {
        small(), net + Args{"--set", "vdd=1.5"}},
       {"set/empty-key", 2, "spinxbar: --set network.=1: unknown key 'network.' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.=1"}},
-      {"set/unknown-section", 2, "spinxbar: --set foo.bar=1: unknown section [foo] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run)",
+      {"set/unknown-section", 2, "spinxbar: --set foo.bar=1: unknown section [foo] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run, sc, smtj)",
        small(), net + Args{"--set", "foo.bar=1"}},
       {"set/unknown-key", 2, "spinxbar: --set network.foo=1: unknown key 'network.foo' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.foo=1"}},

@@ -1,6 +1,7 @@
 // libFuzzer harness of network configurations: the input is a config.toml, loaded with load_config()
-// and, when it loads, its weights read by load_network(), its training model derived, and its
-// circuit generated and written in both dialects. Lines "#set section.key=value" (TOML comments, so
+// and, when it loads, its weights read by load_network(), its training model derived, its circuit
+// generated and written in both dialects, and, for a stochastic-computing config, one image run on
+// the SC engine. Lines "#set section.key=value" (TOML comments, so
 // seeds stay valid files) are also passed as command-line overrides.
 //
 // The config lives in a scratch directory beside a fixed 16-8-4 binary network (W1/B1/W2/B2 as CSV and
@@ -18,6 +19,8 @@
 #include "mlp/config.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/weights.hpp"
+#include "sc/model.hpp"
+#include "sc/network.hpp"
 
 namespace fs = std::filesystem;
 using namespace spx::mlp;
@@ -107,6 +110,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       spx::fuzz::rejected(e);
     }
     const int inputs = cfg.sizes.front();
+    if (cfg.sc.enabled && cfg.sc.length <= 4096) {  // stochastic computing: the engine on one image
+      try {
+        const Network net = spx::sc::load_sc_network(cfg);
+        const auto model = spx::sc::build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
+        std::vector<float> x(static_cast<size_t>(inputs));
+        for (int k = 0; k < inputs; ++k) x[static_cast<size_t>(k)] = static_cast<float>(k % 4) / 3.0f;
+        (void)spx::sc::run_sc(model, spx::sc::settings_of(cfg.sc), x.data(), 1, 0, 1);
+      } catch (const spx::InputError& e) {
+        spx::fuzz::rejected(e);
+      }
+    }
     std::vector<double> image = cfg.input.values;
     if (static_cast<int>(image.size()) != inputs) {
       image.assign(static_cast<size_t>(inputs), cfg.input.preprocess.high);

@@ -141,6 +141,7 @@ TEST_CASE("every example configuration loads, generates and runs on the native s
     CAPTURE(entry.path().string());
     auto cfg = mlp::load_config(entry.path());
     if (cfg.weights_dir.empty()) continue;  // a training-only configuration (software model)
+    if (cfg.sc.enabled) continue;           // stochastic computing: tests/sc runs it on its engine
     mlp::load_network(cfg);
     auto g = mlp::generate(cfg, cfg.input.images);
     if (cfg.spec.neuron.kind == netlist::NeuronKind::transistor) continue;  // ngspice only

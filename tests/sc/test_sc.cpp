@@ -7,9 +7,11 @@
 
 #include "devices/error.hpp"
 #include "devices/pbit.hpp"
+#include "mlp/config.hpp"
 #include "mlp/train.hpp"
 #include "sc/bitstream.hpp"
 #include "sc/cost.hpp"
+#include "sc/model.hpp"
 #include "sc/network.hpp"
 
 using namespace spx;
@@ -243,4 +245,22 @@ TEST_CASE("SC cost: energy parts come from the activity; the baseline averages 2
   CHECK(baseline_latency(m, st, c) == doctest::Approx((255.0 + 1) * st.pbit.clock));
   ScEnergy b = baseline_energy(m, st, c, r[0]);
   CHECK(b.amplifiers == doctest::Approx(c.p_amplifier * (3 * 255.0 + 2) * st.pbit.clock));
+}
+
+TEST_CASE("the example SC network runs from its committed weights and classifies MNIST") {
+  auto cfg = mlp::load_config(SPX_SOURCE_DIR "/examples/sc/sc.toml");
+  REQUIRE(cfg.sc.enabled);
+  const mlp::Network net = load_sc_network(cfg);
+  const ScModel model = build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
+  const ScSettings st = settings_of(cfg.sc);
+  mlp::InputSet im = mlp::load_input_set(cfg, 0, 500);
+  std::vector<float> x(im.x.begin(), im.x.end());
+  auto a = run_sc(model, st, x.data(), im.count(), 0, 2);
+  auto b = run_sc(model, st, x.data(), im.count(), 0, 1);
+  int ok = 0;
+  for (int k = 0; k < im.count(); ++k) {
+    ok += a[static_cast<size_t>(k)].predicted == im.labels[static_cast<size_t>(k)];
+    CHECK(a[static_cast<size_t>(k)].outputs == b[static_cast<size_t>(k)].outputs);
+  }
+  CHECK(ok >= 470);  // the trained network is above 96 % on the whole test set
 }
