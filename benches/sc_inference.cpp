@@ -2,9 +2,9 @@
 // 1. SC-MLP: the 784-256-128-64-10 network with 5-level weights and 5-state activations, telegraph
 //    streams from the default p-bit, over the MNIST test images (synthetic MNIST-like images when
 //    data/mnist is missing): images per second and total time for L = 100 and 400 on 1 and 2
-//    threads, and whether both thread counts give identical outputs. Weights: a trained model.json
-//    given with --model DIR, else seeded random levels with a gain that saturates about half of the
-//    hidden neurons (activity close to a trained network's).
+//    threads, and whether both thread counts give identical outputs. Weights: the committed example
+//    (examples/sc/sc.toml, or another SC config given with --config FILE), or with --random seeded
+//    random levels with a gain that saturates about half of the hidden neurons.
 // 2. p-bit curve: 21 currents x 2000 clocks on the native transient plus 200 clocks per current on
 //    ngspice; wall time, |P native - closed form| and |P ngspice - native|.
 // --quick: 300 images, L = 100, a 5-point curve of 200 clocks (CTest).
@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "benches/bench_util.hpp"
-#include "devices/files.hpp"
+#include "mlp/config.hpp"
 #include "mlp/dataset.hpp"
 #include "mlp/train.hpp"
 #include "sc/model.hpp"
@@ -67,22 +67,21 @@ std::vector<float> test_images(int count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string model_dir;
+  bool quick = false, random = false;
+  std::string config = SPX_SOURCE_DIR "/examples/sc/sc.toml";
   for (int k = 1; k < argc; ++k) {
     if (!std::strcmp(argv[k], "--quick")) quick = true;
-    else if (!std::strcmp(argv[k], "--model") && k + 1 < argc) model_dir = argv[++k];
+    else if (!std::strcmp(argv[k], "--random")) random = true;
+    else if (!std::strcmp(argv[k], "--config") && k + 1 < argc) config = argv[++k];
   }
   const std::vector<int> sizes = {784, 256, 128, 64, 10};
   sc::ScModel model = random_model(sizes, 1);
-  if (!model_dir.empty()) {
-    mlp::ModelSpec spec;
-    spec.sizes = sizes;
-    spec.levels = 5;
-    spec.act_states = 5;
-    mlp::Network net = mlp::from_json(read_input_file(std::filesystem::path(model_dir) / "model.json"), spec, model_dir);
-    model = sc::build_model(net, 7.6e3, 15.2e3);
-    fmt::print("weights: {}/model.json\n", model_dir);
+  sc::ScSettings base;
+  if (!random) {
+    const mlp::Config cfg = mlp::load_config(config);
+    model = sc::build_model(sc::load_sc_network(cfg), cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
+    base = sc::settings_of(cfg.sc);
+    fmt::print("weights: {}\n", config);
   } else {
     fmt::print("weights: seeded random 5-level\n");
   }
@@ -91,7 +90,7 @@ int main(int argc, char** argv) {
   const int n = static_cast<int>(x.size() / 784);
   fmt::print("{:>6} {:>8} {:>10} {:>12} {:>10}\n", "L", "threads", "seconds", "images/s", "identical");
   for (int L : quick ? std::vector<int>{100} : std::vector<int>{100, 400}) {
-    sc::ScSettings st;
+    sc::ScSettings st = base;
     st.length = L;
     std::vector<sc::ScImage> one;
     for (int threads : {1, 2}) {

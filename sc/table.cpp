@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -141,12 +142,16 @@ std::string plot_script(const std::vector<std::vector<int>>& shapes, const std::
     body += plots + "\n";
   }
   body += "unset multiplot\n";
+  // One length: an explicit x range (gnuplot cannot autoscale a single x value).
+  std::string x_range;
+  if (!rows.empty() && std::all_of(rows.begin(), rows.end(), [&](const TableRow& r) { return r.length == rows.front().length; }))
+    x_range = fmt::format("set xrange [{}:{}]\n", rows.front().length * 0.5, rows.front().length * 1.5);
   const std::string head =
       "# Accuracy of the quantized SC-MLPs against the bitstream length (spinxbar sc-table): mean and std over\n"
       "# device seeds, from table.csv. Restyle and rerun: gnuplot accuracy.gp\n" +
       data +
       "set key bottom right\nset grid\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
-      "set xlabel 'bitstream length L (clocks)'\nset ylabel 'test accuracy (%)'\n";
+      "set xlabel 'bitstream length L (clocks)'\nset ylabel 'test accuracy (%)'\n" + x_range;
   return head + fmt::format("set terminal pngcairo size {},480 font ',10'\nset output 'accuracy.png'\n", 560 * shapes.size()) +
          body + fmt::format("set terminal svg size {},480 font ',10'\nset output 'accuracy.svg'\n", 560 * shapes.size()) +
          body;
