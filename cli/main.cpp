@@ -304,6 +304,9 @@ int cmd_run_sc(const spx::mlp::Config& cfg, const std::string& config, spx::mlp:
   namespace mlp = spx::mlp;
   if (analysis == "tran")
     spx::fail("{}: --analysis tran: a stochastic-computing network runs clock by clock, not as a transient", config);
+  if (opt.backend == mlp::Backend::ngspice)
+    spx::fail("{}: --backend ngspice: a stochastic-computing network runs on the SC engine (spinxbar pbit compares the p-bit "
+              "circuit with ngspice)", config);
   if (opt.out.empty()) opt.out = std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-run");
   opt.version = SPX_VERSION;
   opt.interrupt = &spx::interrupt_flag();
