@@ -17,8 +17,10 @@
 // - The last layer reads out by integrating the column current over the L clocks (mean of beta s / m
 //   per output, a charge integrator and a winner-take-all), or by counting its p-bits' ones.
 // - The prediction is the largest output; a tie is no prediction (-1).
-// Randomness: stream (seed, layer, image, line) for an input line, (seed, layer, image, neuron) for a
-// neuron, so results do not depend on threads or on which images run together.
+// Randomness: each p-bit is a counter-based lane (sc/bitstream.hpp) keyed by its cell stream (seed,
+// layer, image, line) for an input line or (seed, layer, image, neuron) for a neuron, so results do
+// not depend on threads, vector width or which images run together; an input line's bits are exactly
+// markov_stream(a, rho, L, key) of its lane.
 #pragma once
 
 #include <cstdint>
