@@ -50,6 +50,16 @@ ScSettings settings_of(const mlp::ScConfig& c) {
   return s;
 }
 
+ScCostParams cost_of(const mlp::ScConfig& c) {
+  ScCostParams p;
+  p.v_row = c.v_row;
+  p.p_amplifier = c.p_amplifier;
+  p.e_counter = c.e_counter;
+  p.e_dac_bit = c.e_dac_bit;
+  p.analog_bits = c.analog_bits;
+  return p;
+}
+
 mlp::Network load_sc_network(const mlp::Config& cfg) {
   const mlp::ModelSpec spec = mlp::model_spec(cfg);
   if (cfg.weights_dir.empty()) fail("{}: network.weights: missing (a trained model directory)", cfg.file.string());

@@ -7,6 +7,7 @@
 
 #include "mlp/config.hpp"
 #include "mlp/train.hpp"
+#include "sc/cost.hpp"
 #include "sc/network.hpp"
 
 namespace spx::sc {
@@ -16,6 +17,8 @@ ScModel build_model(const mlp::Network& net, double r_low, double r_high);
 
 /// The engine settings of a configuration's [sc] and [smtj] sections.
 ScSettings settings_of(const mlp::ScConfig& c);
+/// The peripheral figures of a configuration's [sc] section.
+ScCostParams cost_of(const mlp::ScConfig& c);
 
 /// The trained network a stochastic-computing configuration names: model.json in network.weights
 /// when it is there (levels, latent weights and learned scales), else the W<k>/B<k> files with

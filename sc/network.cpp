@@ -95,26 +95,30 @@ __attribute__((target_clones("avx2", "default"))) void lines_step(size_t n, cons
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void add_row(size_t m, int32_t* __restrict s, const int32_t* __restrict row) {
+// Bodies shared by the 16- and 32-bit column sums, inlined into each clone so each is vectorized for
+// the clone's instruction set.
+template <typename Sum>
+[[gnu::always_inline]] inline void add_row_body(size_t m, Sum* __restrict s, const Sum* __restrict row) {
   for (size_t j = 0; j < m; ++j) s[j] += row[j];
 }
 
-__attribute__((target_clones("avx2", "default"))) void sub_row(size_t m, int32_t* __restrict s, const int32_t* __restrict row) {
+template <typename Sum>
+[[gnu::always_inline]] inline void sub_row_body(size_t m, Sum* __restrict s, const Sum* __restrict row) {
   for (size_t j = 0; j < m; ++j) s[j] -= row[j];
 }
 
-__attribute__((target_clones("avx2", "default"))) void accumulate(size_t m, int64_t* __restrict acc, const int32_t* __restrict s) {
+template <typename Sum>
+[[gnu::always_inline]] inline void accumulate_body(size_t m, int64_t* __restrict acc, const Sum* __restrict s) {
   for (size_t j = 0; j < m; ++j) acc[j] += s[j];
 }
 
-__attribute__((target_clones("avx2", "default"))) void neurons_step(size_t m, const int32_t* __restrict s, int32_t offset,
-                                                                    const uint32_t* __restrict thresholds, int32_t stride,
-                                                                    const float* __restrict etab,
-                                                                    const uint32_t* __restrict lo,
-                                                                    const uint32_t* __restrict hi, uint32_t* __restrict y,
-                                                                    uint32_t* __restrict count,
-                                                                    float* __restrict energy, uint32_t t) {
-  // thresholds[stride idx + y]: stride 2 holds the (from 0, from 1) pairs, stride 1 the first clock's.
+/// thresholds[stride idx + y]: stride 2 holds the (from 0, from 1) pairs, stride 1 the first clock's.
+template <typename Sum>
+[[gnu::always_inline]] inline void neurons_body(size_t m, const Sum* __restrict s, int32_t offset,
+                                                const uint32_t* __restrict thresholds, int32_t stride,
+                                                const float* __restrict etab, const uint32_t* __restrict lo,
+                                                const uint32_t* __restrict hi, uint32_t* __restrict y,
+                                                uint32_t* __restrict count, float* __restrict energy, uint32_t t) {
   const int32_t use_y = stride - 1;
   for (size_t j = 0; j < m; ++j) {
     const int32_t idx = s[j] + offset;
@@ -126,36 +130,25 @@ __attribute__((target_clones("avx2", "default"))) void neurons_step(size_t m, co
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void add_row(size_t m, int16_t* __restrict s, const int16_t* __restrict row) {
-  for (size_t j = 0; j < m; ++j) s[j] += row[j];
-}
-
-__attribute__((target_clones("avx2", "default"))) void sub_row(size_t m, int16_t* __restrict s, const int16_t* __restrict row) {
-  for (size_t j = 0; j < m; ++j) s[j] -= row[j];
-}
-
-__attribute__((target_clones("avx2", "default"))) void accumulate(size_t m, int64_t* __restrict acc, const int16_t* __restrict s) {
-  for (size_t j = 0; j < m; ++j) acc[j] += s[j];
-}
-
-__attribute__((target_clones("avx2", "default"))) void neurons_step(size_t m, const int16_t* __restrict s, int32_t offset,
-                                                                    const uint32_t* __restrict thresholds, int32_t stride,
-                                                                    const float* __restrict etab,
-                                                                    const uint32_t* __restrict lo,
-                                                                    const uint32_t* __restrict hi, uint32_t* __restrict y,
-                                                                    uint32_t* __restrict count,
-                                                                    float* __restrict energy, uint32_t t) {
-  // thresholds[stride idx + y]: stride 2 holds the (from 0, from 1) pairs, stride 1 the first clock's.
-  const int32_t use_y = stride - 1;
-  for (size_t j = 0; j < m; ++j) {
-    const int32_t idx = s[j] + offset;
-    const uint32_t thr = thresholds[stride * idx + use_y * static_cast<int32_t>(y[j])];
-    const uint32_t nb = lane_uniform(lo[j], hi[j], t) < thr ? 1u : 0u;
-    y[j] = nb;
-    count[j] += nb;
-    energy[j] += etab[idx];
+#define SPX_SC_KERNELS(Sum)                                                                                      \
+  __attribute__((target_clones("avx2", "default"))) void add_row(size_t m, Sum* s, const Sum* row) {             \
+    add_row_body(m, s, row);                                                                                      \
+  }                                                                                                               \
+  __attribute__((target_clones("avx2", "default"))) void sub_row(size_t m, Sum* s, const Sum* row) {             \
+    sub_row_body(m, s, row);                                                                                      \
+  }                                                                                                               \
+  __attribute__((target_clones("avx2", "default"))) void accumulate(size_t m, int64_t* acc, const Sum* s) {      \
+    accumulate_body(m, acc, s);                                                                                   \
+  }                                                                                                               \
+  __attribute__((target_clones("avx2", "default"))) void neurons_step(                                           \
+      size_t m, const Sum* s, int32_t offset, const uint32_t* thresholds, int32_t stride, const float* etab,      \
+      const uint32_t* lo, const uint32_t* hi, uint32_t* y, uint32_t* count, float* energy, uint32_t t) {          \
+    neurons_body(m, s, offset, thresholds, stride, etab, lo, hi, y, count, energy, t);                            \
   }
-}
+
+SPX_SC_KERNELS(int16_t)
+SPX_SC_KERNELS(int32_t)
+#undef SPX_SC_KERNELS
 
 }  // namespace kernel
 

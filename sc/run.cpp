@@ -194,12 +194,7 @@ mlp::RunOutcome run_sc_network(const mlp::Config& cfg, const mlp::RunOptions& op
   const ScModel model = build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
   const ScSettings st = settings_of(cfg.sc);
   validate(st);
-  ScCostParams cost;
-  cost.v_row = cfg.sc.v_row;
-  cost.p_amplifier = cfg.sc.p_amplifier;
-  cost.e_counter = cfg.sc.e_counter;
-  cost.e_dac_bit = cfg.sc.e_dac_bit;
-  cost.analog_bits = cfg.sc.analog_bits;
+  const ScCostParams cost = cost_of(cfg.sc);
   mlp::InputSet im = mlp::load_input_set(cfg, first, opt.images);
   for (size_t k = 0; k < im.x.size(); ++k)
     if (!(im.x[k] >= 0 && im.x[k] <= 1))

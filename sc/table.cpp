@@ -48,12 +48,7 @@ double evaluate(const mlp::Config& c, const mlp::Network& net, const mlp::Sample
   st.seed = seed;
   std::vector<float> x(test.x.data(), test.x.data() + test.x.size());
   auto res = run_sc(model, st, x.data(), static_cast<int>(test.y.size()), 0, threads);
-  ScCostParams cost;
-  cost.v_row = c.sc.v_row;
-  cost.p_amplifier = c.sc.p_amplifier;
-  cost.e_counter = c.sc.e_counter;
-  cost.e_dac_bit = c.sc.e_dac_bit;
-  cost.analog_bits = c.sc.analog_bits;
+  const ScCostParams cost = cost_of(c.sc);
   int ok = 0;
   double e = 0, eb = 0;
   for (size_t k = 0; k < res.size(); ++k) {
