@@ -525,6 +525,81 @@ RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
   return g;
 }
 
+RunDirectory::RunDirectory(const fs::path& dir, const nlohmann::json& manifest, bool resume)
+    : out_(dir, "--out"), csv_(dir / "images.csv"), manifest_(dir / "run.json"), summary_(dir / "summary.json") {
+  lock_.emplace(dir);
+  if (lock_->created()) out_.made(lock_->file());
+  if (fs::exists(manifest_) || fs::exists(csv_) || fs::exists(summary_)) {
+    if (!resume) fail("{}: holds an earlier run; pass --resume to continue it, or choose another --out", dir.string());
+    nlohmann::json old;
+    try {
+      old = nlohmann::json::parse(read_file(manifest_));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: not a run description ({})", manifest_.string(), e.what());
+    }
+    if (!old.is_object()) fail("{}: not a run description (not a JSON object); use another --out", manifest_.string());
+    for (const auto& [key, value] : manifest.items())
+      if (key == "fingerprint" && (!old.contains(key) || old[key] != value))
+        fail("{}: fingerprint: the config, weight, data or label files changed since the run started; use another --out",
+             manifest_.string());
+      else if (!old.contains(key) || old[key] != value)
+        fail("{}: {}: the run there has {}, this one {}; use another --out", manifest_.string(), key,
+             old.contains(key) ? old[key].dump() : "none", value.dump());
+    fs::remove(summary_);  // rewritten when the run is complete
+  } else {
+    out_.made(manifest_);
+    write_file_atomic(manifest_, manifest.dump(1) + "\n");
+  }
+}
+
+int RunDirectory::run_batches(int done, int total, int batch, const std::string& header, const RunOptions& opt,
+                              std::chrono::steady_clock::time_point t0, int& simulated,
+                              const std::function<std::string(int, int)>& simulate) {
+  if (done >= total) {
+    out_.keep();
+    return done;
+  }
+  try {
+    if (!fs::exists(csv_)) out_.made(csv_);
+    std::FILE* f = std::fopen(csv_.c_str(), "ab");
+    if (!f) fail("{}: cannot write ({})", csv_.string(), std::strerror(errno));
+    auto put = [&](const std::string& text) {
+      if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+        std::fclose(f);
+        fail("{}: write failed", csv_.string());
+      }
+    };
+    if (done == 0 && std::ftell(f) == 0) put(header);
+    std::fflush(f);
+    try {
+      while (done < total) {
+        if (opt.stop_after >= 0 && simulated >= opt.stop_after) break;
+        if (opt.interrupt && opt.interrupt->load()) break;
+        int n = std::min(batch, total - done);
+        if (opt.stop_after >= 0) n = std::min(n, opt.stop_after - simulated);
+        put(simulate(done, n));
+        std::fflush(f);
+        ::fsync(::fileno(f));
+        out_.keep();  // rows on disk: the run stays, resumable, whatever happens next
+        done += n;
+        simulated += n;
+        if (opt.progress)
+          opt.progress(done, total, simulated, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+    } catch (...) {
+      std::fclose(f);
+      throw;
+    }
+    std::fclose(f);
+  } catch (const Interrupted&) {
+    // An interrupt is a stop, not a failure: the run stays, resumable.
+  }
+  out_.keep();
+  return done;
+}
+
+void RunDirectory::complete(const nlohmann::json& summary) { write_file_atomic(summary_, summary.dump(1) + "\n"); }
+
 RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   const int classes = cfg.sizes.back();
@@ -550,41 +625,11 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     manifest["step"] = time_step(cfg);
     manifest["tolerance"] = cfg.run.tolerance;
   }
-  const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
-  // --out: a directory (made here when missing), locked for the whole run. Until the first rows are
-  // on disk, a failure removes whatever this call made, so a bad input leaves nothing behind.
-  std::optional<RunLock> lock;
-  OutputDir out(opt.out, "--out");  // destroyed first: takes back what it made while the lock is held
-  lock.emplace(opt.out);
-  if (lock->created()) out.made(lock->file());
-
+  RunDirectory dir(opt.out, manifest, opt.resume);
   std::vector<Row> rows;
-  if (fs::exists(man) || fs::exists(csv) || fs::exists(sum)) {
-    if (!opt.resume)
-      fail("{}: holds an earlier run; pass --resume to continue it, or choose another --out", opt.out.string());
-    nlohmann::json old;
-    try {
-      old = nlohmann::json::parse(read_file(man));
-    } catch (const nlohmann::json::exception& e) {
-      fail("{}: not a run description ({})", man.string(), e.what());
-    }
-    for (const auto& [key, value] : manifest.items())
-      if (!old.is_object())
-        fail("{}: not a run description (not a JSON object); use another --out", man.string());
-      else if (key == "fingerprint" && (!old.contains(key) || old[key] != value))
-        fail("{}: fingerprint: the config, weight, data or label files changed since the run started; use another --out",
-             man.string());
-      else if (!old.contains(key) || old[key] != value)
-        fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
-             old.contains(key) ? old[key].dump() : "none", value.dump());
-    if (fs::exists(csv)) rows = read_rows(csv, classes, first, true);
-    fs::remove(sum);  // rewritten when the run is complete
-  } else {
-    out.made(man);
-    write_file_atomic(man, manifest.dump(1) + "\n");
-  }
+  if (fs::exists(dir.csv())) rows = read_rows(dir.csv(), classes, first, true);
   if (static_cast<int>(rows.size()) > total)
-    fail("{}: {} rows for a run of {} images", csv.string(), rows.size(), total);
+    fail("{}: {} rows for a run of {} images", dir.csv().string(), rows.size(), total);
 
   // The software reference: the crossbar's closed form (no transistor-level neurons).
   std::vector<int> reference(total, -1);
@@ -605,63 +650,39 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   outcome.total = total;
   int done = static_cast<int>(rows.size());
   double setup = 0;
-  if (done < total) try {
-    Simulator sim(cfg, im, opt.backend, transient, threads);
-    setup = sim.setup_seconds();
-    if (!fs::exists(csv)) out.made(csv);
-    std::FILE* f = std::fopen(csv.c_str(), "ab");
-    if (!f) fail("{}: cannot write ({})", csv.string(), std::strerror(errno));
-    auto put = [&](const std::string& s) {
-      if (std::fwrite(s.data(), 1, s.size(), f) != s.size()) {
-        std::fclose(f);
-        fail("{}: write failed", csv.string());
-      }
-    };
-    if (done == 0 && std::ftell(f) == 0) put(csv_header(classes));
-    std::fflush(f);
-    std::vector<Row> batch;
-    try {
-      while (done < total) {
-        if (opt.stop_after >= 0 && outcome.simulated >= opt.stop_after) break;
-        if (opt.interrupt && opt.interrupt->load()) break;
-        int n = std::min(sim.batch(), total - done);
-        if (opt.stop_after >= 0) n = std::min(n, opt.stop_after - outcome.simulated);
-        batch.assign(n, Row{});
-        sim.simulate(done, done + n, batch);
-        std::string text;
-        for (int k = 0; k < n; ++k) {
-          Row& r = batch[k];
-          r.index = first + done + k;
-          r.label = im.labels[done + k];
-          r.prediction = argmax(r.outputs);
-          r.reference = reference[done + k];
-          text += csv_row(r);
-          rows.push_back(std::move(r));
-        }
-        put(text);
-        std::fflush(f);
-        ::fsync(::fileno(f));
-        out.keep();  // rows on disk: the run stays, resumable, whatever happens next
-        done += n;
-        outcome.simulated += n;
-        if (opt.progress)
-          opt.progress(done, total, outcome.simulated, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-    } catch (...) {
-      std::fclose(f);
-      throw;
+  std::optional<Simulator> sim;
+  try {
+    if (done < total) {
+      sim.emplace(cfg, im, opt.backend, transient, threads);
+      setup = sim->setup_seconds();
     }
-    std::fclose(f);
   } catch (const Interrupted&) {
-    // An interrupt is a stop, not a failure: the run stays, resumable.
+    dir.keep();  // stopped during setup: the run stays, resumable
   }
-  out.keep();
+  if (sim || done >= total) {
+    std::vector<Row> batch;
+    done = dir.run_batches(done, total, sim ? sim->batch() : 1, csv_header(classes), opt, t0, outcome.simulated, [&](int from, int n) {
+      batch.assign(n, Row{});
+      sim->simulate(from, from + n, batch);
+      std::string text;
+      for (int k = 0; k < n; ++k) {
+        Row& r = batch[k];
+        r.index = first + from + k;
+        r.label = im.labels[from + k];
+        r.prediction = argmax(r.outputs);
+        r.reference = reference[from + k];
+        text += csv_row(r);
+        rows.push_back(std::move(r));
+      }
+      return text;
+    });
+  }
   outcome.done = done;
   if (done < total) return outcome;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   outcome.summary = summarize(cfg, opt, manifest, rows, classes, wall, setup, outcome.simulated, have_reference);
   outcome.complete = true;
-  write_file_atomic(sum, outcome.summary.dump(1) + "\n");
+  dir.complete(outcome.summary);
   return outcome;
 }
 

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -34,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "devices/files.hpp"
 #include "mlp/config.hpp"
 
 namespace spx::mlp {
@@ -64,6 +66,38 @@ struct RunOutcome {
   int done = 0;            ///< rows in images.csv
   int simulated = 0;       ///< images simulated by this invocation
   nlohmann::json summary;  ///< summary.json's content (complete runs)
+};
+
+/// The results directory of a run, whatever computes its images (circuit, stochastic computing):
+/// run.json says what the run is, images.csv gets one row per image in batches (each flushed and
+/// synced), summary.json is written once every row is there, and DIR/run.lock is held for the run's
+/// life. Until the first rows are on disk, a failure takes back whatever this made, so bad input
+/// leaves nothing behind.
+class RunDirectory {
+ public:
+  /// Makes and locks `dir`, then writes run.json, or with `resume` checks the earlier run.json against
+  /// `manifest` key by key (a changed "fingerprint" names the files) and removes its summary.json.
+  /// Without `resume`, an earlier run there is an error.
+  RunDirectory(const std::filesystem::path& dir, const nlohmann::json& manifest, bool resume);
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+  const std::filesystem::path& csv() const { return csv_; }  ///< images.csv
+  /// Simulates images [done, total) in batches: `simulate(from, n)` returns the CSV rows of images
+  /// from .. from + n - 1, appended after `header` (written first into an empty file). Stops early
+  /// for options.stop_after or options.interrupt, or when Interrupted is thrown; reports progress
+  /// (seconds since t0). Returns the images done; `simulated` counts those done now.
+  int run_batches(int done, int total, int batch, const std::string& header, const RunOptions& options,
+                  std::chrono::steady_clock::time_point t0, int& simulated,
+                  const std::function<std::string(int from, int n)>& simulate);
+  /// Writes summary.json.
+  void complete(const nlohmann::json& summary);
+  /// The run stays, whatever happens next (e.g. after an interrupt during setup).
+  void keep() { out_.keep(); }
+
+ private:
+  std::optional<RunLock> lock_;  // declared first, so out_ takes back its files while the lock is held
+  OutputDir out_;
+  std::filesystem::path csv_, manifest_, summary_;
 };
 
 /// Runs (or resumes) the circuit-level inference of a config whose network is loaded. Bad input

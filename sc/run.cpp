@@ -2,14 +2,10 @@
 #include "sc/run.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <optional>
 
 #include "devices/error.hpp"
 #include "devices/files.hpp"
@@ -208,96 +204,41 @@ mlp::RunOutcome run_sc_network(const mlp::Config& cfg, const mlp::RunOptions& op
                              {"dataset", im.source},
                              {"first", first},
                              {"images", total}};
-  const fs::path csv = opt.out / "images.csv", man = opt.out / "run.json", sum = opt.out / "summary.json";
-  std::optional<RunLock> lock;
-  OutputDir out(opt.out, "--out");
-  lock.emplace(opt.out);
-  if (lock->created()) out.made(lock->file());
+  mlp::RunDirectory dir(opt.out, manifest, opt.resume);
   std::vector<Row> rows;
-  if (fs::exists(man) || fs::exists(csv) || fs::exists(sum)) {
-    if (!opt.resume) fail("{}: holds an earlier run; pass --resume to continue it, or choose another --out", opt.out.string());
-    nlohmann::json old;
-    try {
-      old = nlohmann::json::parse(mlp::read_file(man));
-    } catch (const nlohmann::json::exception& e) {
-      fail("{}: not a run description ({})", man.string(), e.what());
-    }
-    if (!old.is_object()) fail("{}: not a run description (not a JSON object); use another --out", man.string());
-    for (const auto& [key, value] : manifest.items())
-      if (!old.contains(key) || old[key] != value)
-        fail("{}: {}: the run there has {}, this one {}; use another --out", man.string(), key,
-             old.contains(key) ? old[key].dump() : "none", value.dump());
-    if (fs::exists(csv)) rows = read_rows(csv, classes, first);
-    fs::remove(sum);
-  } else {
-    out.made(man);
-    mlp::write_file_atomic(man, manifest.dump(1) + "\n");
-  }
-  if (static_cast<int>(rows.size()) > total) fail("{}: {} rows for a run of {} images", csv.string(), rows.size(), total);
+  if (fs::exists(dir.csv())) rows = read_rows(dir.csv(), classes, first);
+  if (static_cast<int>(rows.size()) > total) fail("{}: {} rows for a run of {} images", dir.csv().string(), rows.size(), total);
   mlp::RunOutcome outcome;
   outcome.total = total;
-  int done = static_cast<int>(rows.size());
   const double latency = sc_latency(model, st);
-  std::vector<float> xf(im.x.begin(), im.x.end());
-  if (done < total) try {
-      if (!fs::exists(csv)) out.made(csv);
-      std::FILE* f = std::fopen(csv.c_str(), "ab");
-      if (!f) fail("{}: cannot write ({})", csv.string(), std::strerror(errno));
-      auto put = [&](const std::string& s) {
-        if (std::fwrite(s.data(), 1, s.size(), f) != s.size()) {
-          std::fclose(f);
-          fail("{}: write failed", csv.string());
-        }
-      };
-      if (done == 0 && std::ftell(f) == 0) put(header(classes));
-      std::fflush(f);
-      try {
-        const int batch = 1000;
-        while (done < total) {
-          if (opt.stop_after >= 0 && outcome.simulated >= opt.stop_after) break;
-          if (opt.interrupt && opt.interrupt->load()) break;
-          int n = std::min(batch, total - done);
-          if (opt.stop_after >= 0) n = std::min(n, opt.stop_after - outcome.simulated);
-          auto res = run_sc(model, st, xf.data() + static_cast<size_t>(done) * im.inputs, n, first + done, threads);
-          std::string text;
-          for (int k = 0; k < n; ++k) {
-            const ScImage& sr = res[static_cast<size_t>(k)];
-            Row r;
-            r.index = first + done + k;
-            r.label = im.labels[static_cast<size_t>(done + k)];
-            r.prediction = sr.predicted;
-            r.outputs = sr.outputs;
-            const ScEnergy e = sc_energy(model, st, cost, sr);
-            r.energy = parts(e);
-            r.total = e.total();
-            r.baseline = baseline_energy(model, st, cost, sr).total();
-            r.latency = latency;
-            text += line(r);
-            rows.push_back(std::move(r));
-          }
-          put(text);
-          std::fflush(f);
-          ::fsync(::fileno(f));
-          out.keep();
-          done += n;
-          outcome.simulated += n;
-          if (opt.progress)
-            opt.progress(done, total, outcome.simulated, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        }
-      } catch (...) {
-        std::fclose(f);
-        throw;
-      }
-      std::fclose(f);
-    } catch (const Interrupted&) {
+  const std::vector<float> xf(im.x.begin(), im.x.end());
+  const int done = dir.run_batches(static_cast<int>(rows.size()), total, 1000, header(classes), opt, t0, outcome.simulated,
+                                   [&](int from, int n) {
+    auto res = run_sc(model, st, xf.data() + static_cast<size_t>(from) * im.inputs, n, first + from, threads);
+    std::string text;
+    for (int k = 0; k < n; ++k) {
+      const ScImage& sr = res[static_cast<size_t>(k)];
+      Row r;
+      r.index = first + from + k;
+      r.label = im.labels[static_cast<size_t>(from + k)];
+      r.prediction = sr.predicted;
+      r.outputs = sr.outputs;
+      const ScEnergy e = sc_energy(model, st, cost, sr);
+      r.energy = parts(e);
+      r.total = e.total();
+      r.baseline = baseline_energy(model, st, cost, sr).total();
+      r.latency = latency;
+      text += line(r);
+      rows.push_back(std::move(r));
     }
-  out.keep();
+    return text;
+  });
   outcome.done = done;
   if (done < total) return outcome;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   outcome.summary = summarize(cfg, opt, manifest, rows, classes, model, st, cost, wall, outcome.simulated);
   outcome.complete = true;
-  mlp::write_file_atomic(sum, outcome.summary.dump(1) + "\n");
+  dir.complete(outcome.summary);
   return outcome;
 }
 

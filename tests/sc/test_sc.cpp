@@ -9,10 +9,12 @@
 #include "devices/pbit.hpp"
 #include "mlp/config.hpp"
 #include "mlp/train.hpp"
+#include "mlp/weights.hpp"
 #include "sc/bitstream.hpp"
 #include "sc/cost.hpp"
 #include "sc/model.hpp"
 #include "sc/network.hpp"
+#include "sc/run.hpp"
 
 using namespace spx;
 using namespace spx::sc;
@@ -263,4 +265,33 @@ TEST_CASE("the example SC network runs from its committed weights and classifies
     CHECK(a[static_cast<size_t>(k)].outputs == b[static_cast<size_t>(k)].outputs);
   }
   CHECK(ok >= 470);  // the trained network is above 96 % on the whole test set
+}
+
+TEST_CASE("an interrupted SC run resumes to the rows of an uninterrupted one") {
+  auto cfg = mlp::load_config(SPX_SOURCE_DIR "/examples/sc/sc.toml", {"sc.length=50"});
+  const auto root = std::filesystem::path(SPX_BINARY_DIR) / "sc_resume_test";
+  std::filesystem::remove_all(root);
+  mlp::RunOptions opt;
+  opt.images = 250;
+  opt.out = root / "a";
+  opt.stop_after = 100;
+  auto first = run_sc_network(cfg, opt);
+  CHECK_FALSE(first.complete);
+  CHECK(first.done == 100);
+  opt.stop_after = -1;
+  opt.resume = true;
+  auto second = run_sc_network(cfg, opt);
+  CHECK(second.complete);
+  CHECK(second.simulated == 150);
+  opt.out = root / "b";
+  opt.resume = false;
+  auto whole = run_sc_network(cfg, opt);
+  CHECK(whole.complete);
+  CHECK(mlp::read_file(root / "a" / "images.csv") == mlp::read_file(root / "b" / "images.csv"));
+  CHECK(second.summary["accuracy"] == whole.summary["accuracy"]);
+  // A different setting is refused, naming the key.
+  auto other = mlp::load_config(SPX_SOURCE_DIR "/examples/sc/sc.toml", {"sc.length=60"});
+  opt.resume = true;
+  CHECK_THROWS_WITH(run_sc_network(other, opt), doctest::Contains("run.json: set: the run there has [\"sc.length=50\"]"));
+  std::filesystem::remove_all(root);
 }
