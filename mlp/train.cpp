@@ -190,6 +190,8 @@ struct Cache {
   std::vector<std::vector<MatrixF>> part;  // crossbar: per partition, 4 partial-derivative maps (B x m)
   std::vector<MatrixF> z, dy;         // pre-activations and activation slopes
   std::vector<MatrixF> dv, ds;        // SC hidden layers: d(activation)/d(variance), d/d(scale)
+  std::vector<MatrixF> fin;           // features: the input of each feature layer
+  std::vector<std::vector<int>> argmax;  // features: max-pooling routes
   MatrixF out;                        // the last layer's activations
 };
 
@@ -212,6 +214,7 @@ Eigen::Index top_class(const MatrixF& z, Eigen::Index r, double orient) {
 class Model {
  public:
   explicit Model(const ModelSpec& s) : s_(s), neuron_(neuron_of(s)) {
+    if (!s.features.empty()) shapes_ = nn::feature_shapes(s.input_shape, s.features);
     if (s.model == LayerModel::crossbar) {
       const auto& h = s.hardware;
       g_low_ = 1 / h.synapse.r_low;
@@ -261,7 +264,7 @@ class Model {
     c.dy.resize(layers);
     c.dv.resize(layers);
     c.ds.resize(layers);
-    MatrixF in = x;
+    MatrixF in = s_.features.empty() ? x : features_forward(net, x, c);
     const bool crossbar = s_.model == LayerModel::crossbar;
     for (size_t k = 0; k < layers; ++k) {
       const Eigen::Index b = in.rows(), n = in.cols(), m = net.w[k].cols();
@@ -318,6 +321,8 @@ class Model {
     g.w.assign(layers, MatrixF());
     g.scale.assign(layers, 0.0f);
     MatrixF dyl;  // dL/d(activation) of layer k (hidden layers)
+    const bool feat = !s_.features.empty();
+    MatrixF dfeat;  // dL/d(features' output)
     for (size_t k = layers; k-- > 0;) {
       const Eigen::Index n = net.w[k].rows() - 1;
       MatrixF dq, dxa;
@@ -329,15 +334,15 @@ class Model {
         MatrixF dv = dyl.cwiseProduct(c.dv[k]);
         MatrixF x1 = (xa.array() * (1 - xa.array())).matrix();
         dq = xa.transpose() * dp + ((x1.transpose() * dv).array() * 2 * q.array()).matrix();
-        if (k > 0)
+        if (k > 0 || feat)
           dxa = dp * q.transpose() + ((dv * q.cwiseProduct(q).transpose()).array() * (1 - 2 * xa.array())).matrix();
       } else if (s_.model == LayerModel::software) {
         g.scale[k] = (c.p[k].array() * dz.array()).sum();
         MatrixF dp = net.scale[k] * dz;
         dq = c.xa[k].transpose() * dp;
-        if (k > 0) dxa = dp * c.q[k].transpose();
+        if (k > 0 || feat) dxa = dp * c.q[k].transpose();
       } else {
-        crossbar_backward(k, c, dz, dq, dxa, k > 0);
+        crossbar_backward(k, c, dz, dq, dxa, k > 0 || feat);
       }
       if (s_.levels != 0) {  // straight-through inside [-1, 1]
         const MatrixF& w = net.w[k];
@@ -348,8 +353,11 @@ class Model {
       if (k > 0) {
         dyl = dxa.leftCols(n);
         dz = dyl.cwiseProduct(c.dy[k - 1]);
+      } else if (feat) {
+        dfeat = dxa.leftCols(n);
       }
     }
+    if (feat) features_backward(net, c, std::move(dfeat), g);
   }
 
  private:
@@ -358,6 +366,51 @@ class Model {
   double g_low_ = 1, dg_ = 0;
   std::vector<std::vector<int>> h_sizes_;
   std::vector<ReadoutLaw> laws_;
+  std::vector<nn::Shape> shapes_;  // features: shapes_[k] is layer k's input shape
+
+  /// The feature extractor's forward pass; keeps each layer's input (and max-pooling routes).
+  MatrixF features_forward(const Network& net, const MatrixF& x, Cache& c) const {
+    const size_t n = s_.features.size();
+    c.fin.resize(n);
+    c.argmax.resize(n);
+    MatrixF in = x;
+    size_t ci = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const auto& f = s_.features[k];
+      c.fin[k] = in;
+      switch (f.kind) {
+        case nn::FeatureLayer::Kind::conv: in = nn::conv_forward(net.conv[ci++], shapes_[k], in); break;
+        case nn::FeatureLayer::Kind::pool: in = nn::pool_forward(f.pool, shapes_[k], in, &c.argmax[k]); break;
+        case nn::FeatureLayer::Kind::relu: in = in.cwiseMax(0.0f); break;
+      }
+    }
+    return in;
+  }
+
+  /// The feature extractor's backward pass from dL/d(output): conv gradients into g.
+  void features_backward(const Network& net, const Cache& c, MatrixF d, Gradient& g) const {
+    g.conv_w.clear();
+    g.conv_b.clear();
+    for (const auto& conv : net.conv) {
+      g.conv_w.push_back(nn::Matrix::Zero(conv.w.rows(), conv.w.cols()));
+      g.conv_b.push_back(nn::Vector::Zero(conv.b.size()));
+    }
+    size_t ci = net.conv.size();
+    for (size_t k = s_.features.size(); k-- > 0;) {
+      const auto& f = s_.features[k];
+      switch (f.kind) {
+        case nn::FeatureLayer::Kind::relu: d = (c.fin[k].array() > 0.0f).select(d, 0.0f); break;
+        case nn::FeatureLayer::Kind::pool: d = nn::pool_backward(f.pool, shapes_[k], d, &c.argmax[k]); break;
+        case nn::FeatureLayer::Kind::conv: {
+          --ci;
+          MatrixF dx;
+          nn::conv_backward(net.conv[ci], shapes_[k], c.fin[k], d, g.conv_w[ci], g.conv_b[ci], k > 0 ? &dx : nullptr);
+          d = std::move(dx);
+          break;
+        }
+      }
+    }
+  }
 
   /// L (1 - rho) / (1 + rho): independent bits worth of L correlated ones.
   double sc_effective_length() const { return s_.sc_length * (1 - s_.sc_rho) / (1 + s_.sc_rho); }
@@ -505,6 +558,12 @@ void validate(const ModelSpec& s) {
   if (s.sc_length < 0) fail("sc.length: must be >= 1, got {}", s.sc_length);
   if ((s.act_states != 0 || s.sc_length > 0) && (s.model != LayerModel::software || s.activation != Activation::sigmoid))
     fail("sc: quantized and stochastic activations need the software model with sigmoid neurons");
+  if (!s.features.empty()) {
+    const auto shapes = nn::feature_shapes(s.input_shape, s.features);
+    if (shapes.back().size() != s.sizes.front())
+      fail("cnn: the features give {} values ({}), network.sizes starts with {}", shapes.back().size(),
+           nn::to_string(shapes.back()), s.sizes.front());
+  }
   if (s.model == LayerModel::crossbar) {
     if (s.hardware.layers.size() + 1 != s.sizes.size()) fail("train: one amplifier gain per layer needed");
     const auto& n = s.hardware.neuron;
@@ -531,6 +590,19 @@ Network init_network(const ModelSpec& spec, uint64_t seed) {
     if (spec.levels == 0) w.row(n).setZero();
     net.w.push_back(std::move(w));
     net.scale.push_back(spec.levels == 0 ? 1.0f : static_cast<float>(1 / std::sqrt(n + 1.0)));
+  }
+  // Conv layers: He uniform (fan-in in_channels k k), zero biases.
+  int64_t ci = 0;
+  for (const auto& f : spec.features) {
+    if (f.kind != nn::FeatureLayer::Kind::conv) continue;
+    nn::Conv conv = f.conv;
+    const int fan_in = conv.in_channels * conv.kernel * conv.kernel;
+    conv.w.resize(conv.out_channels, fan_in);
+    conv.b = nn::Vector::Zero(conv.out_channels);
+    devices::CellRng rng(seed, 1000 + ci++, -1, -1, devices::Purpose::other);
+    const double a = std::sqrt(6.0 / fan_in);
+    for (Eigen::Index i = 0; i < conv.w.size(); ++i) conv.w.data()[i] = static_cast<float>(a * (2 * rng.uniform() - 1));
+    net.conv.push_back(std::move(conv));
   }
   return net;
 }
@@ -607,8 +679,8 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   validate(net.spec);
   const auto count = static_cast<int>(data.x.rows());
   if (count == 0) fail("train: no samples");
-  if (data.x.cols() != net.spec.sizes.front())
-    fail("train: samples have {} inputs, the network {}", data.x.cols(), net.spec.sizes.front());
+  const int inputs = net.spec.features.empty() ? net.spec.sizes.front() : net.spec.input_shape.size();
+  if (data.x.cols() != inputs) fail("train: samples have {} inputs, the network {}", data.x.cols(), inputs);
   if (opt.batch < 1) fail("train.batch: must be >= 1, got {}", opt.batch);
   Model model(net.spec);
   // Hold out the validation set: a seeded permutation, its tail.
@@ -633,6 +705,14 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   }
   st.ms.assign(net.w.size(), 0);
   st.vs.assign(net.w.size(), 0);
+  // Conv parameters: one moment pair per weight matrix and per bias vector.
+  std::vector<MatrixF> conv_m, conv_v;
+  for (const auto& conv : net.conv) {
+    conv_m.push_back(MatrixF::Zero(conv.w.rows(), conv.w.cols()));
+    conv_v.push_back(MatrixF::Zero(conv.w.rows(), conv.w.cols()));
+    conv_m.push_back(MatrixF::Zero(conv.b.size(), 1));
+    conv_v.push_back(MatrixF::Zero(conv.b.size(), 1));
+  }
   int64_t step = 0;
   double lr = opt.learning_rate;
   std::vector<EpochLog> logs;
@@ -662,6 +742,20 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
       ++step;
       ++batches;
       check_interrupt();
+      // One optimizer step of a parameter block (the conv layers'; the dense layers' below also move
+      // their scales).
+      auto update = [&](auto&& w, const auto& gw, MatrixF& m1, MatrixF& m2) {
+        if (opt.optimizer == Optimizer::adam) {
+          const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+          const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+          m1 = b1 * m1 + (1 - b1) * gw;
+          m2 = b2 * m2 + (1 - b2) * gw.cwiseProduct(gw);
+          w.array() -= static_cast<float>(lr) * (m1.array() / c1) / ((m2.array() / c2).sqrt() + eps);
+        } else {
+          m1 = static_cast<float>(opt.momentum) * m1 - static_cast<float>(lr) * gw;
+          w += m1;
+        }
+      };
       for (size_t k = 0; k < net.w.size(); ++k) {
         if (opt.optimizer == Optimizer::adam) {
           const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
@@ -685,6 +779,12 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
         }
         if (quantized_levels) net.w[k] = net.w[k].cwiseMax(-1.0f).cwiseMin(1.0f);
         if (learn_scale) net.scale[k] = std::max(net.scale[k], 1e-6f);
+      }
+      for (size_t ci = 0; ci < net.conv.size(); ++ci) {
+        Eigen::Map<MatrixF> bw(net.conv[ci].b.data(), net.conv[ci].b.size(), 1);
+        Eigen::Map<const MatrixF> gb(g.conv_b[ci].data(), g.conv_b[ci].size(), 1);
+        update(net.conv[ci].w, g.conv_w[ci], conv_m[2 * ci], conv_v[2 * ci]);
+        update(bw, gb, conv_m[2 * ci + 1], conv_v[2 * ci + 1]);
       }
     }
     EpochLog log;
@@ -730,6 +830,15 @@ std::string to_json(const Network& net) {
     layers.push_back(std::move(l));
   }
   j["layers"] = std::move(layers);
+  if (!net.conv.empty()) {
+    nlohmann::json conv = nlohmann::json::array();
+    for (const auto& c : net.conv)
+      conv.push_back({{"in_channels", c.in_channels}, {"out_channels", c.out_channels}, {"kernel", c.kernel},
+                      {"stride", c.stride}, {"pad", c.pad},
+                      {"w", std::vector<float>(c.w.data(), c.w.data() + c.w.size())},
+                      {"b", std::vector<float>(c.b.data(), c.b.data() + c.b.size())}});
+    j["conv"] = std::move(conv);
+  }
   return j.dump(1) + "\n";
 }
 
@@ -763,6 +872,32 @@ Network from_json(const std::string& text, const ModelSpec& spec, const std::str
       }
       net.w.push_back(Eigen::Map<MatrixF>(v.data(), rows, cols));
     }
+    // The feature extractor's conv layers: geometry must match the configuration's.
+    const auto& convs = j.contains("conv") ? j.at("conv") : nlohmann::json::array();
+    size_t ci = 0;
+    for (const auto& f : spec.features) {
+      if (f.kind != nn::FeatureLayer::Kind::conv) continue;
+      if (ci >= convs.size()) fail("{}: {} conv layers, the configuration has more", source, convs.size());
+      const auto& jc = convs[ci];
+      nn::Conv c = f.conv;
+      if (jc.at("in_channels") != c.in_channels || jc.at("out_channels") != c.out_channels || jc.at("kernel") != c.kernel ||
+          jc.at("stride") != c.stride || jc.at("pad") != c.pad)
+        fail("{}: conv layer {} has another geometry than the configuration's", source, ci + 1);
+      auto w = jc.at("w").get<std::vector<float>>(), b = jc.at("b").get<std::vector<float>>();
+      const size_t fan_in = static_cast<size_t>(c.in_channels) * c.kernel * c.kernel;
+      if (w.size() != fan_in * static_cast<size_t>(c.out_channels) || b.size() != static_cast<size_t>(c.out_channels))
+        fail("{}: conv layer {} has {} weights and {} biases, expected {} and {}", source, ci + 1, w.size(), b.size(),
+             fan_in * static_cast<size_t>(c.out_channels), c.out_channels);
+      for (float v : w)
+        if (!std::isfinite(v)) fail("{}: conv layer {} has a non-finite weight", source, ci + 1);
+      for (float v : b)
+        if (!std::isfinite(v)) fail("{}: conv layer {} has a non-finite bias", source, ci + 1);
+      c.w = Eigen::Map<nn::Matrix>(w.data(), c.out_channels, static_cast<Eigen::Index>(fan_in));
+      c.b = Eigen::Map<nn::Vector>(b.data(), c.out_channels);
+      net.conv.push_back(std::move(c));
+      ++ci;
+    }
+    if (ci != convs.size()) fail("{}: {} conv layers, the configuration has {}", source, convs.size(), ci);
     return net;
   } catch (const nlohmann::json::exception& e) {
     fail("{}: {}", source, e.what());

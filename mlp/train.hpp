@@ -32,6 +32,9 @@
 // scale); the sampling noise and the rounding pass straight through. Without L ("training without
 // SC") the activation is quantize(sigmoid(scale mu)). Evaluation of such a model samples with a
 // fixed key, so accuracies estimate the stochastic network.
+// Features (CPU-IMAC): an optional stack of convolution, pooling and ReLU layers (nn/conv.hpp, float,
+// software) turns each input row into the dense layers' inputs; gradients flow back through it, and
+// its conv parameters train with the same optimizer.
 // Optimizers: SGD with momentum, Adam. Shuffling, initialization and noise come from seeded
 // SplitMix64 streams; results are identical for a given seed and thread count.
 #pragma once
@@ -45,6 +48,7 @@
 #include <Eigen/Dense>
 
 #include "mlp/weights.hpp"
+#include "nn/conv.hpp"
 #include "netlist/mlp.hpp"
 
 namespace spx::mlp {
@@ -74,6 +78,9 @@ struct ModelSpec {
   int sc_length = 0;                            ///< software sigmoid: bitstream length L of the
                                                 ///< stochastic-computing forward model (0: none)
   double sc_rho = 0;                            ///< lag-one correlation of the bitstreams (telegraph)
+  nn::Shape input_shape;                        ///< features: the shape of an input row
+  std::vector<nn::FeatureLayer> features;       ///< CPU feature extractor (conv, pool, ReLU) in front of
+                                                ///< the dense layers; its output size is sizes[0]
   netlist::MlpSpec hardware;                    ///< crossbar model: devices, partitions, readout,
                                                 ///< neuron, vdd; hardware.layers[k].gain per layer
 };
@@ -83,6 +90,7 @@ struct Network {
   ModelSpec spec;
   std::vector<MatrixF> w;
   std::vector<float> scale;
+  std::vector<nn::Conv> conv;  ///< the feature extractor's conv layers, in order (geometry and parameters)
 };
 
 /// Training settings.
@@ -136,6 +144,8 @@ struct Gradient {
   double loss = 0;
   std::vector<MatrixF> w;
   std::vector<float> scale;
+  std::vector<nn::Matrix> conv_w;  ///< per conv layer of the features
+  std::vector<nn::Vector> conv_b;
 };
 Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<int>& y);
 

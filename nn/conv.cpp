@@ -76,6 +76,20 @@ Shape Pool::output(const Shape& in, const std::string& where) const {
   return {in.channels, h, w};
 }
 
+std::vector<Shape> feature_shapes(const Shape& input, const std::vector<FeatureLayer>& layers) {
+  std::vector<Shape> shapes{input};
+  for (size_t k = 0; k < layers.size(); ++k) {
+    const std::string where = fmt::format("cnn.layers[{}]", k);
+    const Shape& in = shapes.back();
+    switch (layers[k].kind) {
+      case FeatureLayer::Kind::conv: shapes.push_back(layers[k].conv.output(in, where)); break;
+      case FeatureLayer::Kind::pool: shapes.push_back(layers[k].pool.output(in, where)); break;
+      case FeatureLayer::Kind::relu: shapes.push_back(in); break;
+    }
+  }
+  return shapes;
+}
+
 Matrix conv_forward(const Conv& c, const Shape& in, const Matrix& x) {
   const Shape out = c.output(in, "conv");
   Matrix y(x.rows(), out.size());

@@ -13,6 +13,7 @@
 // a window larger than the padded input is an error naming the layer.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,17 @@ struct Pool {
   /// Output shape; throws InputError naming `where` when the window does not fit.
   Shape output(const Shape& in, const std::string& where) const;
 };
+
+/// One layer of a feature extractor (the CPU part of a CPU-IMAC network).
+struct FeatureLayer {
+  enum class Kind : uint8_t { conv, pool, relu };
+  Kind kind = Kind::relu;
+  Conv conv;  ///< kind conv: geometry (the network holds the parameters)
+  Pool pool;  ///< kind pool
+};
+
+/// Shapes through a feature stack: [0] the input, [k + 1] after layer k. Errors name "cnn.layers[k]".
+std::vector<Shape> feature_shapes(const Shape& input, const std::vector<FeatureLayer>& layers);
 
 /// Forward convolution of a batch (rows of x, shape in); returns rows of shape conv.output(in).
 Matrix conv_forward(const Conv& conv, const Shape& in, const Matrix& x);

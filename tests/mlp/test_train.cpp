@@ -228,3 +228,83 @@ TEST_CASE("export and import round trip exactly; bad model files name themselves
                        doctest::Contains("m.json: sizes 5-4 do not match"), InputError);
   CHECK_THROWS_WITH_AS(from_json("{", s, "m.json"), doctest::Contains("m.json: not valid JSON"), InputError);
 }
+
+namespace {
+
+/// A small CNN: 1x6x6 -> conv 2@3x3 (pad 1) -> ReLU -> pool -> 18 -> dense.
+ModelSpec small_cnn(nn::PoolKind pool, std::vector<int> dense) {
+  ModelSpec s;
+  s.input_shape = {1, 6, 6};
+  nn::FeatureLayer conv;
+  conv.kind = nn::FeatureLayer::Kind::conv;
+  conv.conv.in_channels = 1;
+  conv.conv.out_channels = 2;
+  conv.conv.kernel = 3;
+  conv.conv.pad = 1;
+  nn::FeatureLayer relu;
+  nn::FeatureLayer p;
+  p.kind = nn::FeatureLayer::Kind::pool;
+  p.pool.kind = pool;
+  s.features = {conv, relu, p};
+  s.sizes = std::move(dense);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("features: gradients of the conv layers and the dense layers match finite differences") {
+  ModelSpec s = small_cnn(nn::PoolKind::average, {18, 5, 3});
+  Network net = init_network(s, 4);
+  REQUIRE(net.conv.size() == 1);
+  auto x = random_inputs(6, 36, 2, false);
+  std::vector<int> y{0, 1, 2, 0, 1, 2};
+  Gradient g = loss_gradient(net, x, y);
+  REQUIRE(g.conv_w.size() == 1);
+  double diff = 0, norm = 0;
+  auto probe = [&](float& v, double an) {
+    const float keep = v, h = 1e-3f;
+    v = keep + h;
+    const double up = loss_of(net, x, y);
+    v = keep - h;
+    const double down = loss_of(net, x, y);
+    v = keep;
+    diff += ((up - down) / (2 * h) - an) * ((up - down) / (2 * h) - an);
+    norm += an * an;
+  };
+  for (Eigen::Index i = 0; i < net.conv[0].w.size(); ++i) probe(net.conv[0].w.data()[i], g.conv_w[0].data()[i]);
+  for (Eigen::Index i = 0; i < net.conv[0].b.size(); ++i) probe(net.conv[0].b(i), g.conv_b[0](i));
+  for (Eigen::Index i = 0; i < net.w[0].size(); ++i) probe(net.w[0].data()[i], g.w[0].data()[i]);
+  CHECK(std::sqrt(diff / norm) < 2e-2);
+  // The features must feed the dense layers' inputs exactly.
+  ModelSpec bad = small_cnn(nn::PoolKind::max, {20, 5, 3});
+  CHECK_THROWS_WITH(init_network(bad, 1), "cnn: the features give 18 values (2x3x3), network.sizes starts with 20");
+}
+
+TEST_CASE("features: a small CNN learns where the bright quadrant is, and its model file round-trips") {
+  // 1x6x6 images, noise plus a bright 3x3 quadrant; the class is the quadrant.
+  devices::CellRng rng(3, 0, 0, 0, devices::Purpose::other);
+  MatrixF x(400, 36);
+  std::vector<int> y(400);
+  for (int r = 0; r < 400; ++r) {
+    y[r] = static_cast<int>(rng.next() % 4);
+    for (int i = 0; i < 36; ++i) {
+      const int row = i / 6, col = i % 6, quadrant = (row >= 3 ? 2 : 0) + (col >= 3 ? 1 : 0);
+      x(r, i) = static_cast<float>(0.3 * rng.uniform() + (quadrant == y[r] ? 0.7 : 0.0));
+    }
+  }
+  Samples data{x, y};
+  ModelSpec s = small_cnn(nn::PoolKind::max, {18, 8, 4});
+  Network net = init_network(s, 5);
+  TrainOptions opt;
+  opt.epochs = 30;
+  opt.patience = 0;
+  opt.validation = 0;
+  opt.learning_rate = 1e-2;
+  train(net, data, opt);
+  CHECK(accuracy(net, data) == 1.0);
+  Network back = from_json(to_json(net), s, "cnn.json");
+  REQUIRE(back.conv.size() == 1);
+  CHECK(back.conv[0].w == net.conv[0].w);
+  CHECK(back.conv[0].b == net.conv[0].b);
+  CHECK(predict(back, x) == predict(net, x));
+}
