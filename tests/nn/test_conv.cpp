@@ -63,7 +63,11 @@ TEST_CASE("convolution: a hand-computed 3x3 input with a 2x2 kernel of ones") {
 }
 
 TEST_CASE("convolution: im2col forward equals the definition (padding, stride, channels)") {
-  for (auto [k, stride, pad] : {std::tuple{3, 1, 1}, std::tuple{3, 2, 0}, std::tuple{5, 1, 2}, std::tuple{2, 2, 1}}) {
+  struct Geometry {
+    int k, stride, pad;
+  };
+  for (const Geometry g : {Geometry{3, 1, 1}, Geometry{3, 2, 0}, Geometry{5, 1, 2}, Geometry{2, 2, 1}}) {
+    const int k = g.k, stride = g.stride, pad = g.pad;
     CAPTURE(k);
     CAPTURE(stride);
     CAPTURE(pad);
