@@ -202,8 +202,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   if (cfg.sc.enabled) {  // the trained network on the SC engine, clock by clock
     const auto model = spx::sc::build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
     const auto st = spx::sc::settings_of(cfg.sc);
-    std::vector<float> x(test_set.x.data(), test_set.x.data() + test_set.x.size());
-    auto res = spx::sc::run_sc(model, st, x.data(), static_cast<int>(test_set.y.size()), cfg.input.first, threads);
+    auto res = spx::sc::run_sc(model, st, test_set.x.data(), static_cast<int>(test_set.y.size()), cfg.input.first, threads);
     int ok = 0;
     for (size_t k = 0; k < res.size(); ++k) ok += res[k].predicted == test_set.y[k];
     sc_test = static_cast<double>(ok) / static_cast<double>(res.size());

@@ -42,5 +42,7 @@ struct SynapseMap {
 
 /// True for the level counts spinxbar maps (2, 3, 5, 11).
 bool supported_levels(int levels);
+/// Activation states a quantized network supports: 0 (not quantized) or a supported level count.
+inline bool supported_states(int states) { return states == 0 || supported_levels(states); }
 
 }  // namespace spx::devices

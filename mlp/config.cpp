@@ -464,7 +464,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["length"] = [&](const toml::node& n, std::string_view k) { c.length = x.count(n, k, 1, 1'000'000); };
       h["states"] = [&](const toml::node& n, std::string_view k) {
         c.states = x.count(n, k, 0, 11);
-        if (c.states != 0 && c.states != 2 && c.states != 3 && c.states != 5 && c.states != 11)
+        if (!devices::supported_states(c.states))
           x.bad(n, k, fmt::format("must be 0 (not quantized), 2, 3, 5 or 11, got {}", c.states));
       };
       h["stream"] = [&](const toml::node& n, std::string_view k) { c.telegraph = x.choice(n, k, {"telegraph", "bernoulli"}) == "telegraph"; };

@@ -374,18 +374,6 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool re
 }
 
 /// FNV-1a 64 of the config text and the weight files: what a resumed run must share.
-std::string fingerprint(const Config& cfg) {
-  uint64_t h = 1469598103934665603ull;
-  auto add = [&](const std::string& bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  };
-  add(read_file(cfg.file));
-  for (size_t k = 1; k < cfg.sizes.size(); ++k)
-    for (char kind : {'W', 'B'}) add(read_file(weight_file(cfg.weights_dir, kind, k, cfg.weights_format)));
-  if (!cfg.input.dataset.empty()) add(read_file(cfg.input.dataset));
-  if (!cfg.input.labels.empty()) add(read_file(cfg.input.labels));
-  return fmt::format("{:016x}", h);
-}
 
 nlohmann::json stats(std::vector<double> v) {
   std::erase_if(v, [](double x) { return std::isnan(x); });
@@ -525,6 +513,25 @@ RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
   return g;
 }
 
+std::vector<fs::path> weight_files(const Config& cfg) {
+  std::vector<fs::path> files;
+  for (size_t k = 1; k < cfg.sizes.size(); ++k)
+    for (char kind : {'W', 'B'}) files.push_back(weight_file(cfg.weights_dir, kind, k, cfg.weights_format));
+  return files;
+}
+
+std::string run_fingerprint(const Config& cfg, const std::vector<fs::path>& weights) {
+  uint64_t h = 1469598103934665603ull;
+  auto add = [&](const std::string& bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  };
+  add(read_file(cfg.file));
+  for (const auto& f : weights) add(read_file(f));
+  if (!cfg.input.dataset.empty()) add(read_file(cfg.input.dataset));
+  if (!cfg.input.labels.empty()) add(read_file(cfg.input.labels));
+  return fmt::format("{:016x}", h);
+}
+
 RunDirectory::RunDirectory(const fs::path& dir, const nlohmann::json& manifest, bool resume)
     : out_(dir, "--out"), csv_(dir / "images.csv"), manifest_(dir / "run.json"), summary_(dir / "summary.json") {
   lock_.emplace(dir);
@@ -610,7 +617,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const int total = im.count();
 
   nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
-                             {"fingerprint", fingerprint(cfg)},
+                             {"fingerprint", run_fingerprint(cfg, weight_files(cfg))},
                              {"set", cfg.overrides},
                              {"backend", backend_name(opt.backend)},
                              {"analysis", transient ? "tran" : "op"},

@@ -68,6 +68,12 @@ struct RunOutcome {
   nlohmann::json summary;  ///< summary.json's content (complete runs)
 };
 
+/// The W<k>/B<k> weight files a configuration names.
+std::vector<std::filesystem::path> weight_files(const Config& config);
+/// FNV-1a 64 of the config text, the given weight files and the data and label files: what a resumed
+/// run must share with the run it continues.
+std::string run_fingerprint(const Config& config, const std::vector<std::filesystem::path>& weights);
+
 /// The results directory of a run, whatever computes its images (circuit, stochastic computing):
 /// run.json says what the run is, images.csv gets one row per image in batches (each flushed and
 /// synced), summary.json is written once every row is there, and DIR/run.lock is held for the run's

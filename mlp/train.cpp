@@ -181,6 +181,9 @@ struct ReadoutLaw {
   }
 };
 
+/// x (1 - x) per input: the variance of a unipolar bit of probability x (0 for the bias at 1).
+MatrixF bit_variance(const MatrixF& xa) { return (xa.array() * (1 - xa.array())).matrix(); }
+
 /// Everything the forward pass keeps for the backward pass.
 struct Cache {
   std::vector<MatrixF> xa;            // per layer: inputs with the bias column
@@ -287,7 +290,7 @@ class Model {
       }
       const bool sc = s_.sc_length > 0 && s_.model == LayerModel::software && s_.activation == Activation::sigmoid;
       if (sc && k + 1 == layers) {  // integrated readout: the input bits' sampling noise
-        MatrixF v = (xa.array() * (1 - xa.array())).matrix() * c.q[k].cwiseProduct(c.q[k]);
+        MatrixF v = bit_variance(xa) * c.q[k].cwiseProduct(c.q[k]);
         devices::CellRng rng(noise_key, static_cast<int64_t>(k), 2, 0, devices::Purpose::other);
         for (Eigen::Index r = 0; r < b; ++r)
           for (Eigen::Index j = 0; j < m; ++j)
@@ -332,8 +335,7 @@ class Model {
         const MatrixF& q = c.q[k];
         MatrixF dp = net.scale[k] * dz;
         MatrixF dv = dyl.cwiseProduct(c.dv[k]);
-        MatrixF x1 = (xa.array() * (1 - xa.array())).matrix();
-        dq = xa.transpose() * dp + ((x1.transpose() * dv).array() * 2 * q.array()).matrix();
+        dq = xa.transpose() * dp + ((bit_variance(xa).transpose() * dv).array() * 2 * q.array()).matrix();
         if (k > 0 || feat)
           dxa = dp * q.transpose() + ((dv * q.cwiseProduct(q).transpose()).array() * (1 - 2 * xa.array())).matrix();
       } else if (s_.model == LayerModel::software) {
@@ -431,7 +433,7 @@ class Model {
       return;
     }
     const MatrixF& xa = c.xa[k];
-    MatrixF v = (xa.array() * (1 - xa.array())).matrix() * c.q[k].cwiseProduct(c.q[k]);
+    MatrixF v = bit_variance(xa) * c.q[k].cwiseProduct(c.q[k]);
     const double sc = net.scale[k], cpi = std::numbers::pi / 8, leff = sc_effective_length();
     c.dv[k].resize(b, m);
     c.ds[k].resize(b, m);
@@ -540,8 +542,40 @@ double softmax_loss(const Neuron& n, const MatrixF& z, const std::vector<int>& y
   return loss / static_cast<double>(b);
 }
 
-struct AdamState {
-  std::vector<MatrixF> m, v;
+/// One optimizer step of a parameter block w from its gradient gw, with its moment buffers (Adam:
+/// first and second moments; SGD: the velocity in m1).
+template <typename W, typename G>
+void optimizer_step(const TrainOptions& opt, int64_t step, double lr, W&& w, const G& gw, MatrixF& m1, MatrixF& m2) {
+  if (opt.optimizer == Optimizer::adam) {
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+    m1 = b1 * m1 + (1 - b1) * gw;
+    m2 = b2 * m2 + (1 - b2) * gw.cwiseProduct(gw);
+    w.array() -= static_cast<float>(lr) * (m1.array() / c1) / ((m2.array() / c2).sqrt() + eps);
+  } else {
+    m1 = static_cast<float>(opt.momentum) * m1 - static_cast<float>(lr) * gw;
+    w += m1;
+  }
+}
+
+/// The same step for a scalar (a layer's scale), in scalar arithmetic: its rounding order is the one
+/// the committed models were trained with.
+void scale_step(const TrainOptions& opt, int64_t step, double lr, float& w, float gw, float& m1, float& m2) {
+  if (opt.optimizer == Optimizer::adam) {
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+    m1 = b1 * m1 + (1 - b1) * gw;
+    m2 = b2 * m2 + (1 - b2) * gw * gw;
+    w -= static_cast<float>(lr) * (m1 / c1) / (std::sqrt(m2 / c2) + eps);
+  } else {
+    m1 = static_cast<float>(opt.momentum) * m1 - static_cast<float>(lr) * gw;
+    w += m1;
+  }
+}
+
+/// Moment buffers of every parameter block: dense weights, dense scales, conv weights and conv biases.
+struct OptimizerState {
+  std::vector<MatrixF> m, v, conv_m, conv_v;
   std::vector<float> ms, vs;
 };
 
@@ -553,7 +587,7 @@ void validate(const ModelSpec& s) {
     if (v < 1) fail("network.sizes: sizes must be >= 1, got {}", v);
   if (s.levels != 0 && !devices::supported_levels(s.levels))
     fail("train.weights: levels must be float, 2, 3, 5 or 11, got {}", s.levels);
-  if (s.act_states != 0 && !devices::supported_levels(s.act_states) && s.act_states != 2)
+  if (!devices::supported_states(s.act_states))
     fail("sc.states: must be 0 (not quantized), 2, 3, 5 or 11, got {}", s.act_states);
   if (s.sc_length < 0) fail("sc.length: must be >= 1, got {}", s.sc_length);
   if ((s.act_states != 0 || s.sc_length > 0) && (s.model != LayerModel::software || s.activation != Activation::sigmoid))
@@ -698,20 +732,18 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
 
   const bool quantized_levels = net.spec.levels != 0;
   const bool learn_scale = net.spec.model == LayerModel::software && quantized_levels && net.spec.learn_scale;
-  AdamState st;
+  OptimizerState st;
   for (const auto& w : net.w) {
     st.m.push_back(MatrixF::Zero(w.rows(), w.cols()));
     st.v.push_back(MatrixF::Zero(w.rows(), w.cols()));
+    st.ms.push_back(0);
+    st.vs.push_back(0);
   }
-  st.ms.assign(net.w.size(), 0);
-  st.vs.assign(net.w.size(), 0);
-  // Conv parameters: one moment pair per weight matrix and per bias vector.
-  std::vector<MatrixF> conv_m, conv_v;
   for (const auto& conv : net.conv) {
-    conv_m.push_back(MatrixF::Zero(conv.w.rows(), conv.w.cols()));
-    conv_v.push_back(MatrixF::Zero(conv.w.rows(), conv.w.cols()));
-    conv_m.push_back(MatrixF::Zero(conv.b.size(), 1));
-    conv_v.push_back(MatrixF::Zero(conv.b.size(), 1));
+    for (auto* buffers : {&st.conv_m, &st.conv_v}) {
+      buffers->push_back(MatrixF::Zero(conv.w.rows(), conv.w.cols()));
+      buffers->push_back(MatrixF::Zero(conv.b.size(), 1));
+    }
   }
   int64_t step = 0;
   double lr = opt.learning_rate;
@@ -742,49 +774,17 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
       ++step;
       ++batches;
       check_interrupt();
-      // One optimizer step of a parameter block (the conv layers'; the dense layers' below also move
-      // their scales).
-      auto update = [&](auto&& w, const auto& gw, MatrixF& m1, MatrixF& m2) {
-        if (opt.optimizer == Optimizer::adam) {
-          const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-          const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
-          m1 = b1 * m1 + (1 - b1) * gw;
-          m2 = b2 * m2 + (1 - b2) * gw.cwiseProduct(gw);
-          w.array() -= static_cast<float>(lr) * (m1.array() / c1) / ((m2.array() / c2).sqrt() + eps);
-        } else {
-          m1 = static_cast<float>(opt.momentum) * m1 - static_cast<float>(lr) * gw;
-          w += m1;
-        }
-      };
       for (size_t k = 0; k < net.w.size(); ++k) {
-        if (opt.optimizer == Optimizer::adam) {
-          const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-          const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
-          st.m[k] = b1 * st.m[k] + (1 - b1) * g.w[k];
-          st.v[k] = b2 * st.v[k] + (1 - b2) * g.w[k].cwiseProduct(g.w[k]);
-          net.w[k].array() -= static_cast<float>(lr) * (st.m[k].array() / c1) / ((st.v[k].array() / c2).sqrt() + eps);
-          if (learn_scale) {
-            st.ms[k] = b1 * st.ms[k] + (1 - b1) * g.scale[k];
-            st.vs[k] = b2 * st.vs[k] + (1 - b2) * g.scale[k] * g.scale[k];
-            net.scale[k] -= static_cast<float>(lr) * (st.ms[k] / c1) / (std::sqrt(st.vs[k] / c2) + eps);
-          }
-        } else {
-          const float mu = static_cast<float>(opt.momentum), a = static_cast<float>(lr);
-          st.m[k] = mu * st.m[k] - a * g.w[k];
-          net.w[k] += st.m[k];
-          if (learn_scale) {
-            st.ms[k] = mu * st.ms[k] - a * g.scale[k];
-            net.scale[k] += st.ms[k];
-          }
-        }
+        optimizer_step(opt, step, lr, net.w[k], g.w[k], st.m[k], st.v[k]);
+        if (learn_scale) scale_step(opt, step, lr, net.scale[k], g.scale[k], st.ms[k], st.vs[k]);
         if (quantized_levels) net.w[k] = net.w[k].cwiseMax(-1.0f).cwiseMin(1.0f);
         if (learn_scale) net.scale[k] = std::max(net.scale[k], 1e-6f);
       }
       for (size_t ci = 0; ci < net.conv.size(); ++ci) {
-        Eigen::Map<MatrixF> bw(net.conv[ci].b.data(), net.conv[ci].b.size(), 1);
-        Eigen::Map<const MatrixF> gb(g.conv_b[ci].data(), g.conv_b[ci].size(), 1);
-        update(net.conv[ci].w, g.conv_w[ci], conv_m[2 * ci], conv_v[2 * ci]);
-        update(bw, gb, conv_m[2 * ci + 1], conv_v[2 * ci + 1]);
+        Eigen::Map<MatrixF> bias(net.conv[ci].b.data(), net.conv[ci].b.size(), 1);
+        Eigen::Map<const MatrixF> gbias(g.conv_b[ci].data(), g.conv_b[ci].size(), 1);
+        optimizer_step(opt, step, lr, net.conv[ci].w, g.conv_w[ci], st.conv_m[2 * ci], st.conv_v[2 * ci]);
+        optimizer_step(opt, step, lr, bias, gbias, st.conv_m[2 * ci + 1], st.conv_v[2 * ci + 1]);
       }
     }
     EpochLog log;

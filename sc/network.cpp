@@ -10,13 +10,14 @@
 
 #include "devices/error.hpp"
 #include "devices/interrupt.hpp"
+#include "devices/synapse.hpp"
 #include "sc/bitstream.hpp"
 
 namespace spx::sc {
 
 void validate(const ScSettings& s, const char* section) {
   if (s.length < 1 || s.length > 1000000) fail("{}.length: must be in [1, 1000000] clocks, got {}", section, s.length);
-  if (s.states != 0 && s.states != 2 && s.states != 3 && s.states != 5 && s.states != 11)
+  if (!devices::supported_states(s.states))
     fail("{}.states: must be 0 (not quantized), 2, 3, 5 or 11, got {}", section, s.states);
   devices::validate(s.pbit, "smtj");
 }

@@ -88,23 +88,13 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first) {
   return rows;
 }
 
-std::string fingerprint(const mlp::Config& cfg) {
-  uint64_t h = 1469598103934665603ull;
-  auto add = [&](const std::string& bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  };
-  add(mlp::read_file(cfg.file));
+/// The files a run reads its network from: model.json when the weights directory holds one (what
+/// load_sc_network reads), else the W<k>/B<k> files.
+std::vector<fs::path> network_files(const mlp::Config& cfg) {
   const fs::path json = cfg.weights_dir / "model.json";
   std::error_code ec;
-  if (fs::exists(json, ec)) {
-    add(mlp::read_file(json));
-  } else {
-    for (size_t k = 1; k < cfg.sizes.size(); ++k)
-      for (char kind : {'W', 'B'}) add(mlp::read_file(mlp::weight_file(cfg.weights_dir, kind, k, cfg.weights_format)));
-  }
-  if (!cfg.input.dataset.empty()) add(mlp::read_file(cfg.input.dataset));
-  if (!cfg.input.labels.empty()) add(mlp::read_file(cfg.input.labels));
-  return fmt::format("{:016x}", h);
+  if (fs::exists(json, ec)) return {json};
+  return mlp::weight_files(cfg);
 }
 
 double mean(const std::vector<double>& v) {
@@ -188,8 +178,7 @@ mlp::RunOutcome run_sc_network(const mlp::Config& cfg, const mlp::RunOptions& op
          cfg.file.string(), cfg.input.preprocess.low, cfg.input.preprocess.high);
   const mlp::Network net = load_sc_network(cfg);
   const ScModel model = build_model(net, cfg.spec.synapse.r_low, cfg.spec.synapse.r_high);
-  const ScSettings st = settings_of(cfg.sc);
-  validate(st);
+  const ScSettings st = settings_of(cfg.sc);  // checked by run_sc
   const ScCostParams cost = cost_of(cfg.sc);
   mlp::InputSet im = mlp::load_input_set(cfg, first, opt.images);
   for (size_t k = 0; k < im.x.size(); ++k)
@@ -198,7 +187,7 @@ mlp::RunOutcome run_sc_network(const mlp::Config& cfg, const mlp::RunOptions& op
            static_cast<int>(k) % im.inputs, im.x[k]);
   const int total = im.count();
   nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
-                             {"fingerprint", fingerprint(cfg)},
+                             {"fingerprint", mlp::run_fingerprint(cfg, network_files(cfg))},
                              {"set", cfg.overrides},
                              {"backend", "sc"},
                              {"dataset", im.source},

@@ -11,6 +11,7 @@
 #include "devices/error.hpp"
 #include "devices/files.hpp"
 #include "devices/interrupt.hpp"
+#include "devices/synapse.hpp"
 #include "mlp/weights.hpp"
 #include "sc/cost.hpp"
 #include "sc/model.hpp"
@@ -31,7 +32,7 @@ mlp::Config variant(const mlp::Config& base, const std::vector<int>& shape, int 
   c.gains.assign(shape.size() - 1, base.gains.empty() ? 1.0 : base.gains.front());
   c.sc.states = states;
   // Weights and activations share the state count (5-level weights with 5 activation states, ...).
-  if (states == 2 || states == 3 || states == 5 || states == 11) {
+  if (devices::supported_levels(states)) {
     c.spec.synapse.levels = states;
     c.train.levels = -1;
   }
@@ -40,29 +41,31 @@ mlp::Config variant(const mlp::Config& base, const std::vector<int>& shape, int 
   return c;
 }
 
-/// Accuracy of a network on the SC engine with one device seed; fills energy and latency.
-double evaluate(const mlp::Config& c, const mlp::Network& net, const mlp::Samples& test, uint64_t seed, int threads,
-                TableRow* costs) {
+/// Accuracy of a network on the SC engine for device seeds first_seed .. first_seed + seeds - 1, into
+/// r.accuracy; the first seed's run gives r's energy and latency.
+void evaluate(const mlp::Config& c, const mlp::Network& net, const mlp::Samples& test, uint64_t first_seed, int seeds,
+              int threads, TableRow& r) {
   const ScModel model = build_model(net, c.spec.synapse.r_low, c.spec.synapse.r_high);
-  ScSettings st = settings_of(c.sc);
-  st.seed = seed;
-  std::vector<float> x(test.x.data(), test.x.data() + test.x.size());
-  auto res = run_sc(model, st, x.data(), static_cast<int>(test.y.size()), 0, threads);
   const ScCostParams cost = cost_of(c.sc);
-  int ok = 0;
-  double e = 0, eb = 0;
-  for (size_t k = 0; k < res.size(); ++k) {
-    ok += res[k].predicted == test.y[k];
-    e += sc_energy(model, st, cost, res[k]).total();
-    eb += baseline_energy(model, st, cost, res[k]).total();
+  ScSettings st = settings_of(c.sc);
+  for (int s = 0; s < seeds; ++s) {
+    st.seed = first_seed + static_cast<uint64_t>(s);
+    // Samples rows are row-major floats in [0, 1]: the engine reads them in place.
+    auto res = run_sc(model, st, test.x.data(), static_cast<int>(test.y.size()), 0, threads);
+    int ok = 0;
+    for (size_t k = 0; k < res.size(); ++k) ok += res[k].predicted == test.y[k];
+    r.accuracy.push_back(static_cast<double>(ok) / static_cast<double>(res.size()));
+    if (s > 0) continue;
+    double e = 0, eb = 0;
+    for (const auto& image : res) {
+      e += sc_energy(model, st, cost, image).total();
+      eb += baseline_energy(model, st, cost, image).total();
+    }
+    r.energy = e / static_cast<double>(res.size());
+    r.baseline_energy = eb / static_cast<double>(res.size());
+    r.latency = sc_latency(model, st);
+    r.baseline_latency = baseline_latency(model, st, cost);
   }
-  if (costs) {
-    costs->energy = e / static_cast<double>(res.size());
-    costs->baseline_energy = eb / static_cast<double>(res.size());
-    costs->latency = sc_latency(model, st);
-    costs->baseline_latency = baseline_latency(model, st, cost);
-  }
-  return static_cast<double>(ok) / static_cast<double>(res.size());
 }
 
 void finish_stats(TableRow& r) {
@@ -167,7 +170,7 @@ std::vector<TableRow> run_table(const mlp::Config& cfg, const TableOptions& o) {
   for (int L : o.lengths)
     if (L < 1 || L > 1000000) fail("sc-table: --lengths: must be in [1, 1000000], got {}", L);
   for (int k : o.states)
-    if (k != 0 && k != 2 && k != 3 && k != 5 && k != 11) fail("sc-table: --states: must be 0, 2, 3, 5 or 11, got {}", k);
+    if (!devices::supported_states(k)) fail("sc-table: --states: must be 0, 2, 3, 5 or 11, got {}", k);
   const fs::path csv_path = o.out / "table.csv";
   OutputDir out(o.out, "--out");
   std::error_code ec;
@@ -214,9 +217,7 @@ std::vector<TableRow> run_table(const mlp::Config& cfg, const TableOptions& o) {
           r.length = L;
           r.with_sc = with_sc;
           const mlp::Config c = variant(cfg, shape, states, L, with_sc);
-          for (int s = 1; s <= o.seeds; ++s)
-            r.accuracy.push_back(evaluate(c, with_sc ? tuned : plain, test_set, cfg.sc.seed + static_cast<uint64_t>(s) - 1,
-                                          o.threads, s == 1 ? &r : nullptr));
+          evaluate(c, with_sc ? tuned : plain, test_set, cfg.sc.seed, o.seeds, o.threads, r);
           finish_stats(r);
           rows.push_back(r);
         }
