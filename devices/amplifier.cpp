@@ -11,6 +11,13 @@ const std::vector<ParamSpec<AmplifierParams>>& amplifier_table() {
       {"r_in", &AmplifierParams::r_in, "ohm", "input resistors R1 = R2", 0, INFINITY, true},
       {"open_loop_gain", &AmplifierParams::open_loop_gain, "", "op-amp open-loop gain", 1, INFINITY},
       {"merge_r", &AmplifierParams::merge_r, "ohm", "resistor tying partition outputs (average merge)", 0, INFINITY, true},
+      {"gbw", &AmplifierParams::gbw, "Hz", "op-amp gain-bandwidth product (0: no pole)", 0, 1e15},
+      {"slew_rate", &AmplifierParams::slew_rate, "V/s", "op-amp slew rate (0: no limit)", 0, 1e15},
+      {"r_out", &AmplifierParams::r_out, "ohm", "op-amp output resistance", 0, 1e12},
+      {"c_load", &AmplifierParams::c_load, "F", "load capacitance on each amplifier output", 0, 1e-6},
+      {"i_quiescent", &AmplifierParams::i_quiescent, "A", "quiescent supply current per amplifier", 0, 1},
+      {"supply", &AmplifierParams::supply, "V", "op-amp rails at +-supply", 0, 100, true},
+      {"area", &AmplifierParams::area, "m^2", "layout area per amplifier", 0, 1},
   };
   return t;
 }

@@ -16,6 +16,8 @@ double MtjParams::resistance(MtjState s, double v) const {
   return s == MtjState::parallel ? r_parallel() : r_antiparallel(v);
 }
 
+double MtjParams::capacitance() const { return 8.8541878128e-12 * eps_barrier * area() / barrier; }
+
 const std::vector<ParamSpec<MtjParams>>& mtj_table() {
   static const std::vector<ParamSpec<MtjParams>> t = {
       {"ra", &MtjParams::ra, "ohm.m^2", "resistance-area product of the parallel state", 0, INFINITY, true},
@@ -23,6 +25,8 @@ const std::vector<ParamSpec<MtjParams>>& mtj_table() {
       {"minor_axis", &MtjParams::minor_axis, "m", "ellipse minor axis", 0, 1e-6, true},
       {"tmr0", &MtjParams::tmr0, "", "tunnel magnetoresistance ratio at 0 V", 0, 100, true},
       {"v_half", &MtjParams::v_half, "V", "bias at which the TMR halves", 0, INFINITY, true},
+      {"barrier", &MtjParams::barrier, "m", "tunnel-barrier thickness (junction capacitance)", 0, 1e-6, true},
+      {"eps_barrier", &MtjParams::eps_barrier, "", "barrier relative permittivity", 1, 1000},
   };
   return t;
 }

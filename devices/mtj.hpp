@@ -3,6 +3,9 @@
 // (the usual Lorentzian fit of TMR roll-off with bias). The parallel state is taken bias-independent.
 // Defaults: RA = 10 ohm.um^2 on a 50 nm x 30 nm ellipse gives R_P = 8488.26 ohm and, with TMR0 = 2,
 // R_AP = 25464.79 ohm at 0 V — the devices of the IMAC SOT-MRAM designs.
+// Capacitance: the tunnel barrier is a parallel-plate capacitor across the junction,
+// C = eps0 eps_r A / t: MgO's static permittivity eps_r = 9.8 (bulk MgO) and a 1.0 nm barrier (the
+// thickness that gives RA ~ 10 ohm.um^2 in CoFeB/MgO junctions) give 0.10 fF for the default ellipse.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +27,12 @@ struct MtjParams {
   double minor_axis = 30e-9; ///< m, ellipse minor axis
   double tmr0 = 2.0;         ///< TMR at 0 V, R_AP = R_P (1 + TMR)
   double v_half = 0.5;       ///< V, bias at which the TMR halves
+  double barrier = 1.0e-9;   ///< m, tunnel-barrier thickness
+  double eps_barrier = 9.8;  ///< relative permittivity of the barrier (MgO)
 
   double area() const;                 ///< m^2, pi/4 * a * b
   double r_parallel() const;           ///< ohm
+  double capacitance() const;          ///< F, eps0 eps_r A / t
   double tmr(double v) const;          ///< TMR at bias v
   double r_antiparallel(double v = 0) const;  ///< ohm at bias v
   double resistance(MtjState s, double v = 0) const;  ///< ohm

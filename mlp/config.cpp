@@ -3,10 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <toml++/toml.h>
 
 #include "devices/error.hpp"
@@ -166,6 +168,59 @@ void sc_finish(Config& cfg, const std::string& name, const std::string& preset_a
   cfg.train.activation = Activation::sigmoid;
 }
 
+/// One feature layer from its text: "conv OUT K [stride=S] [pad=P]", "pool max|average SIZE
+/// [stride=S]" (stride defaults to SIZE) or "relu". Errors are returned as text ("" when fine).
+std::string parse_feature(const std::string& text, nn::FeatureLayer& f) {
+  std::vector<std::string> tok;
+  for (size_t a = 0; a < text.size();) {
+    size_t b = text.find_first_of(" \t", a);
+    if (b == std::string::npos) b = text.size();
+    if (b > a) tok.push_back(text.substr(a, b - a));
+    a = b + 1;
+  }
+  auto integer = [](const std::string& s, int lo, int& out) {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > 4096) return false;
+    out = static_cast<int>(v);
+    return true;
+  };
+  const std::string usage = "expected \"conv OUT K [stride=S] [pad=P]\", \"pool max|average SIZE [stride=S]\" or \"relu\"";
+  if (tok.empty()) return usage;
+  // Named options after the positional values.
+  auto options = [&](size_t from, std::map<std::string, int*> named) -> std::string {
+    for (size_t k = from; k < tok.size(); ++k) {
+      const size_t eq = tok[k].find('=');
+      auto it = eq == std::string::npos ? named.end() : named.find(tok[k].substr(0, eq));
+      if (it == named.end()) return fmt::format("'{}' is not an option of {} ({})", clip(tok[k]), tok[0], usage);
+      const int lo = it->first == "pad" ? 0 : 1;
+      if (!integer(tok[k].substr(eq + 1), lo, *it->second))
+        return fmt::format("{} must be an integer in [{}, 4096], got '{}'", it->first, lo, clip(tok[k].substr(eq + 1)));
+    }
+    return "";
+  };
+  if (tok[0] == "relu") {
+    f.kind = nn::FeatureLayer::Kind::relu;
+    return tok.size() == 1 ? "" : "relu takes no values";
+  }
+  if (tok[0] == "conv") {
+    f.kind = nn::FeatureLayer::Kind::conv;
+    if (tok.size() < 3) return usage;
+    if (!integer(tok[1], 1, f.conv.out_channels)) return fmt::format("conv channels must be an integer in [1, 4096], got '{}'", clip(tok[1]));
+    if (!integer(tok[2], 1, f.conv.kernel)) return fmt::format("conv kernel must be an integer in [1, 4096], got '{}'", clip(tok[2]));
+    return options(3, {{"stride", &f.conv.stride}, {"pad", &f.conv.pad}});
+  }
+  if (tok[0] == "pool") {
+    f.kind = nn::FeatureLayer::Kind::pool;
+    if (tok.size() < 3 || (tok[1] != "max" && tok[1] != "average")) return usage;
+    f.pool.kind = tok[1] == "max" ? nn::PoolKind::max : nn::PoolKind::average;
+    if (!integer(tok[2], 1, f.pool.size)) return fmt::format("pool size must be an integer in [1, 4096], got '{}'", clip(tok[2]));
+    f.pool.stride = f.pool.size;
+    return options(3, {{"stride", &f.pool.stride}});
+  }
+  return fmt::format("'{}' is not a layer kind ({})", clip(tok[0]), usage);
+}
+
 fs::path relative_to(const fs::path& base, const std::string& p) {
   fs::path path(p);
   return path.is_relative() ? base / path : path;
@@ -235,7 +290,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   std::string curve_at, step_at, values_at;  // where neuron.curve, neuron.step and input.values were given
   std::string neuron_model = "ideal";
   bool neuron_model_given = false, train_model_given = false, activation_given = false;
-  std::string smtj_preset_at;
+  std::optional<bool> mtj_c;
+  std::vector<std::pair<double devices::NeuronDynamics::*, double>> dyn_given;
+  std::string sizes_at, smtj_preset_at, cnn_input_at, cnn_layers_at;
   std::vector<std::pair<double devices::PbitParams::*, double>> smtj_given;
   std::pair<double, double> sot_range{-1.5, 1.5};
   double sot_step = 2e-3, sot_tolerance = 0.2e-3;
@@ -250,7 +307,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     if (sec == "network") {
       h["sizes"] = [&](const toml::node& n, std::string_view k) {
         cfg.sizes = x.integers(n, k, 1, max_layer_size);
-        if (cfg.sizes.size() < 2) x.bad(n, k, "needs at least two sizes (inputs and outputs)");
+        sizes_at = x.where(n);
       };
       h["weights"] = [&](const toml::node& n, std::string_view k) { cfg.weights_dir = relative_to(base, x.string(n, k)); };
       h["weights_format"] = [&](const toml::node& n, std::string_view k) { cfg.weights_format = x.choice(n, k, {"csv", "npy"}); };
@@ -302,6 +359,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     } else if (sec == "mtj") {
       x.table_keys(h, s.mtj, devices::mtj_table());
       h["bias_dependence"] = [&](const toml::node& n, std::string_view k) { s.mtj_bias_dependence = x.boolean(n, k); };
+      h["capacitance"] = [&](const toml::node& n, std::string_view k) { mtj_c = x.boolean(n, k); };
+    } else if (sec == "driver") {
+      x.table_keys(h, s.driver, devices::driver_table());
     } else if (sec == "synapse") {
       h["r_low"] = [&](const toml::node& n, std::string_view k) {
         s.synapse.r_low = x.number(n, k);
@@ -350,6 +410,13 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         if (!(s.neuron.slope > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", s.neuron.slope));
       };
       h["offset"] = [&](const toml::node& n, std::string_view k) { s.neuron.offset = x.number(n, k); };
+      for (const auto& p : devices::neuron_dynamics_table()) {
+        h[std::string(p.name)] = [&x, &dyn_given, p](const toml::node& n, std::string_view key) {
+          double v = x.number(n, key);
+          if (std::string e = devices::check(p, v, "neuron"); !e.empty()) fail("{}: {}", x.where(n), e);
+          dyn_given.emplace_back(p.member, v);
+        };
+      }
       h["curve"] = [&](const toml::node& n, std::string_view k) {
         curve_file = relative_to(base, x.string(n, k));
         curve_at = x.where(n);
@@ -488,6 +555,33 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         if (!(c.e_dac_bit >= 0 && c.e_dac_bit <= 1e-9)) x.bad(n, k, fmt::format("must be in [0, 1e-09] J, got {} J", c.e_dac_bit));
       };
       h["analog_bits"] = [&](const toml::node& n, std::string_view k) { c.analog_bits = x.count(n, k, 1, 16); };
+    } else if (sec == "cnn") {
+      auto& c = cfg.cnn;
+      c.enabled = true;
+      h["input"] = [&](const toml::node& n, std::string_view k) {
+        auto v = x.integers(n, k, 1, max_image_side);
+        if (v.size() != 3) x.bad(n, k, "must be [channels, height, width]");
+        c.input = {v[0], v[1], v[2]};
+        cnn_input_at = x.where(n);
+      };
+      h["layers"] = [&](const toml::node& n, std::string_view k) {
+        const toml::array* a = n.as_array();
+        if (!a || a->empty()) x.bad(n, k, "must be a non-empty array of layer strings, e.g. [\"conv 6 5 pad=2\", \"relu\", \"pool max 2\"]");
+        c.layers.clear();
+        for (size_t i = 0; i < a->size(); ++i) {
+          const toml::node& e = *a->get(i);
+          auto text = e.value_exact<std::string>();
+          if (!text) fail("{}: cnn.layers[{}]: must be a string", x.where(e), i);
+          nn::FeatureLayer f;
+          if (std::string err = parse_feature(*text, f); !err.empty()) fail("{}: cnn.layers[{}]: {}", x.where(e), i, err);
+          c.layers.push_back(f);
+        }
+        cnn_layers_at = x.where(n);
+      };
+      h["model"] = [&](const toml::node& n, std::string_view k) { c.model = relative_to(base, x.string(n, k)); };
+      h["dac_bits"] = [&](const toml::node& n, std::string_view k) { c.dac_bits = x.count(n, k, 0, 16); };
+      h["dac_low"] = [&](const toml::node& n, std::string_view k) { c.dac_low = x.number(n, k); };
+      h["dac_high"] = [&](const toml::node& n, std::string_view k) { c.dac_high = x.number(n, k); };
     } else if (sec == "smtj") {
       h["preset"] = [&](const toml::node& n, std::string_view k) {
         cfg.sc.preset = x.string(n, k);
@@ -502,13 +596,17 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         };
       }
     } else {
-      fail("{}: unknown section [{}] (known: network, partition, amplifier, mtj, synapse, interconnect, neuron, input, train, run, sc, smtj)",
+      fail("{}: unknown section [{}] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, train, run, sc, smtj)",
            at, clip(sec));
     }
     x.each(h);
   }
 
-  if (cfg.sizes.empty()) fail("{}: network.sizes: missing", name);
+  if (sizes_at.empty()) fail("{}: network.sizes: missing", name);
+  if (cfg.sizes.size() < 2)
+    fail("{}: network.sizes: {}", sizes_at,
+         cfg.cnn.enabled ? "a CNN needs FC layers on the crossbars after its features: give [features, ..., classes]"
+                         : "needs at least two sizes (inputs and outputs)");
   if (!cfg.input.values.empty() && (!cfg.input.dataset.empty() || !cfg.input.idx_dataset.empty()))
     fail("{}: input.values: give values or a dataset, not both", values_at);
   size_t layers = cfg.sizes.size() - 1;
@@ -518,6 +616,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     fail("{}: network.gains: needs one gain per layer ({}), got {}", name, layers, cfg.gains.size());
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
+  s.mtj_c = mtj_c.value_or(s.wire_c);
   s.synapse.levels = levels;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
@@ -525,6 +624,29 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     fail("{}: synapse.r_high: must be above r_low ({} ohm), got {} ohm", name, s.synapse.r_low, s.synapse.r_high);
   if (!smtj_given.empty() || !cfg.sc.preset.empty()) {
     if (!cfg.sc.enabled) fail("{}: [smtj]: s-MTJ p-bits are used by stochastic computing; add an [sc] section", name);
+  }
+  if (cfg.cnn.enabled) {
+    auto& c = cfg.cnn;
+    if (cnn_input_at.empty()) fail("{}: cnn.input: missing ([channels, height, width] of a preprocessed image)", name);
+    if (cnn_layers_at.empty()) fail("{}: cnn.layers: missing (e.g. [\"conv 6 5 pad=2\", \"relu\", \"pool max 2\"])", name);
+    if (!(c.dac_high > c.dac_low)) fail("{}: cnn.dac_high: must be above cnn.dac_low ({} V), got {} V", name, c.dac_low, c.dac_high);
+    // Conv layers take their input channels from the shape before them; the shapes must chain.
+    nn::Shape shape = c.input;
+    for (size_t k = 0; k < c.layers.size(); ++k) {
+      auto& f = c.layers[k];
+      if (f.kind == nn::FeatureLayer::Kind::conv) f.conv.in_channels = shape.channels;
+      try {
+        shape = nn::feature_shapes(shape, {f}).back();
+      } catch (const InputError& e) {
+        std::string what = e.what();
+        fail("{}: cnn.layers[{}]: {}", cnn_layers_at, k, what.substr(what.find(": ") + 2));
+      }
+    }
+    if (shape.size() != cfg.sizes.front())
+      fail("{}: cnn.layers: the features give {} values ({}), network.sizes starts with {}; the crossbar FC layers take the flattened features",
+           cnn_layers_at, shape.size(), nn::to_string(shape), cfg.sizes.front());
+    if (c.model.empty() && !cfg.weights_dir.empty()) c.model = cfg.weights_dir / "model.json";
+    if (cfg.sc.enabled) fail("{}: [cnn]: the CPU features feed crossbar FC layers; stochastic computing takes plain images (remove [cnn] or [sc])", name);
   }
   if (cfg.sc.enabled) sc_finish(cfg, name, smtj_preset_at, smtj_given, neuron_model_given, train_model_given, activation_given);
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
@@ -622,10 +744,10 @@ Samples samples_from(const Config& cfg, Split split, int from, int limit, int na
     fail("{}: input.dataset: training needs an image dataset (mnist, fashion-mnist or an IDX directory)", cfg.file.string());
   LabeledImages set = load_idx_dataset(in.idx_dataset, split);
   const int n = preprocessed_size(in.preprocess, set.images.rows, set.images.cols);
-  if (n != cfg.sizes.front())
-    fail("{}: input: {}x{} images preprocessed (crop {}, resize {}) give {} inputs, network.sizes starts with {}",
-         cfg.file.string(), set.images.rows, set.images.cols, in.preprocess.crop, in.preprocess.resize, n,
-         cfg.sizes.front());
+  if (n != input_size(cfg))
+    fail("{}: input: {}x{} images preprocessed (crop {}, resize {}) give {} inputs, {} {}", cfg.file.string(),
+         set.images.rows, set.images.cols, in.preprocess.crop, in.preprocess.resize, n,
+         cfg.cnn.enabled ? "cnn.input holds" : "network.sizes starts with", input_size(cfg));
   // A label is an output index (a confusion-matrix row): it must name one of the network's outputs.
   const int classes = cfg.sizes.back();
   for (size_t k = 0; k < set.labels.size(); ++k)
@@ -649,11 +771,54 @@ Samples samples_from(const Config& cfg, Split split, int from, int limit, int na
 
 }  // namespace
 
+namespace {
+
+/// The CNN's conv parameters (cnn.model) as a network of the config's spec.
+Network cnn_network(const Config& cfg) {
+  const fs::path& file = cfg.cnn.model;
+  if (file.empty()) fail("{}: cnn.model: missing (model.json with the conv parameters, written by spinxbar train)", cfg.file.string());
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail("{}: cnn.model: {}: cannot open", cfg.file.string(), file.string());
+  return from_json(read_file(file), model_spec(cfg), file.string());
+}
+
+/// Images through the CNN's features and DAC: the crossbar's input voltages.
+void to_features(const Config& cfg, InputSet& im) {
+  const Network net = cnn_network(cfg);
+  const int n = im.inputs, count = im.count();
+  MatrixF raw(count + 1, n);
+  for (int k = 0; k < count; ++k)
+    for (int i = 0; i < n; ++i) raw(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * n + i]);
+  for (int i = 0; i < n; ++i) raw(count, i) = static_cast<float>(im.before[i]);
+  const MatrixF f = features(net, raw);
+  const bool before_zero = std::all_of(im.before.begin(), im.before.end(), [](double v) { return v == 0; });
+  im.inputs = static_cast<int>(f.cols());
+  im.x.resize(static_cast<size_t>(count) * im.inputs);
+  for (int k = 0; k < count; ++k)
+    for (int i = 0; i < im.inputs; ++i) im.x[static_cast<size_t>(k) * im.inputs + i] = f(k, i);
+  im.before.assign(im.inputs, 0.0);  // no image before the first: every line at 0 V
+  if (!before_zero)
+    for (int i = 0; i < im.inputs; ++i) im.before[i] = f(count, i);
+  im.source += " through the CNN features";
+}
+
+InputSet load_raw_input_set(const Config& cfg, int first, int count);
+
+}  // namespace
+
 InputSet load_input_set(const Config& cfg, int first, int count) {
+  InputSet im = load_raw_input_set(cfg, first, count);
+  if (cfg.cnn.enabled) to_features(cfg, im);
+  return im;
+}
+
+namespace {
+
+InputSet load_raw_input_set(const Config& cfg, int first, int count) {
   const auto& in = cfg.input;
   InputSet im;
   im.first = first;
-  im.inputs = cfg.sizes.front();
+  im.inputs = input_size(cfg);
   const int n = im.inputs;
   im.before.assign(n, 0.0);
   if (!in.values.empty()) {
@@ -716,6 +881,8 @@ InputSet load_input_set(const Config& cfg, int first, int count) {
   return im;
 }
 
+}  // namespace
+
 std::vector<std::vector<double>> load_inputs(const Config& cfg, int count) {
   InputSet im = load_input_set(cfg, cfg.input.first, count);
   std::vector<std::vector<double>> out;
@@ -745,6 +912,13 @@ ModelSpec model_spec(const Config& cfg) {
     l.outputs = cfg.sizes[k + 1];
     l.gain = cfg.gains[k];
     m.hardware.layers.push_back(l);
+  }
+  if (cfg.cnn.enabled) {
+    m.input_shape = cfg.cnn.input;
+    m.features = cfg.cnn.layers;
+    m.dac_bits = cfg.cnn.dac_bits;
+    m.dac_low = cfg.cnn.dac_low;
+    m.dac_high = cfg.cnn.dac_high;
   }
   if (cfg.sc.enabled) {
     if (m.levels == 0)

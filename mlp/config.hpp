@@ -19,6 +19,8 @@
 //   [sc]           length, states, stream = telegraph|bernoulli, readout = integrate|count,
 //                  training = sc|plain, seed, v_row, p_amplifier, e_counter, e_dac_bit, analog_bits
 //   [smtj]         preset, then any p-bit parameter (devices/pbit.hpp): delta, tau0, ic0, clock ...
+//   [cnn]          input = [channels, height, width], layers = ["conv 6 5 pad=2", "relu", "pool max 2",
+//                  ...], model (model.json with the conv parameters), dac_bits, dac_low, dac_high
 //   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
 //                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
 //                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
@@ -31,6 +33,7 @@
 #include "devices/pbit.hpp"
 #include "mlp/dataset.hpp"
 #include "mlp/train.hpp"
+#include "nn/conv.hpp"
 #include "netlist/mlp.hpp"
 
 namespace spx::mlp {
@@ -89,6 +92,19 @@ struct ScConfig {
   devices::PbitParams pbit;       ///< [smtj]: the preset, then the keys given
 };
 
+/// The CPU part of a CPU-IMAC network ([cnn]): a feature extractor computed in software whose
+/// output, through a DAC, drives the crossbar FC layers.
+struct CnnConfig {
+  bool enabled = false;                   ///< the config has a [cnn] section
+  nn::Shape input;                        ///< cnn.input = [channels, height, width] of a preprocessed image
+  std::vector<nn::FeatureLayer> layers;   ///< cnn.layers: "conv OUT K [stride=S] [pad=P]", "pool max|average
+                                          ///< SIZE [stride=S]", "relu"
+  std::filesystem::path model;            ///< cnn.model: model.json with the conv parameters (default:
+                                          ///< network.weights/model.json)
+  int dac_bits = 8;                       ///< cnn.dac_bits: DAC resolution (0: not quantized)
+  double dac_low = 0, dac_high = 1;       ///< V, cnn.dac_low / dac_high: DAC output range
+};
+
 /// A loaded configuration.
 struct Config {
   std::filesystem::path file;          ///< the config file
@@ -103,7 +119,11 @@ struct Config {
   TrainConfig train;
   RunConfig run;
   ScConfig sc;
+  CnnConfig cnn;
 };
+
+/// Values per image of the config's input: the CNN's input size, or the first layer's.
+inline int input_size(const Config& c) { return c.cnn.enabled ? c.cnn.input.size() : c.sizes.front(); }
 
 /// Parses and checks a configuration file. `overrides` ("section.key=value", the value in TOML syntax
 /// or a bare word for a string) replace or add keys before the checks; errors name "--set ...".

@@ -646,6 +646,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     c.train.model = LayerModel::crossbar;
     c.train.levels = -1;
     ModelSpec spec = model_spec(c);
+    spec.features.clear();  // the inputs are the CNN's features already (load_input_set)
     Network net = from_weights(cfg.weights, spec);
     MatrixF x(total, im.inputs);
     for (int k = 0; k < total; ++k)

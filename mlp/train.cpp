@@ -195,6 +195,7 @@ struct Cache {
   std::vector<MatrixF> dv, ds;        // SC hidden layers: d(activation)/d(variance), d/d(scale)
   std::vector<MatrixF> fin;           // features: the input of each feature layer
   std::vector<std::vector<int>> argmax;  // features: max-pooling routes
+  MatrixF fout;                       // features: the extractor's output before the DAC
   MatrixF out;                        // the last layer's activations
 };
 
@@ -386,8 +387,28 @@ class Model {
         case nn::FeatureLayer::Kind::relu: in = in.cwiseMax(0.0f); break;
       }
     }
-    return in;
+    c.fout = in;
+    return dac(in);
   }
+
+ public:
+  /// The DAC after the features: clamp to [0, 1], 2^bits levels, map to [dac_low, dac_high].
+  MatrixF dac(const MatrixF& f) const {
+    const float lo = static_cast<float>(s_.dac_low), span = static_cast<float>(s_.dac_high - s_.dac_low);
+    const float steps = s_.dac_bits > 0 ? static_cast<float>((1 << s_.dac_bits) - 1) : 0.0f;
+    return f.unaryExpr([=](float v) {
+      float u = std::clamp(v, 0.0f, 1.0f);
+      if (steps > 0) u = std::nearbyint(u * steps) / steps;
+      return lo + span * u;
+    });
+  }
+
+  MatrixF features_only(const Network& net, const MatrixF& x) const {
+    Cache c;
+    return features_forward(net, x, c);
+  }
+
+ private:
 
   /// The feature extractor's backward pass from dL/d(output): conv gradients into g.
   void features_backward(const Network& net, const Cache& c, MatrixF d, Gradient& g) const {
@@ -396,6 +417,12 @@ class Model {
     for (const auto& conv : net.conv) {
       g.conv_w.push_back(nn::Matrix::Zero(conv.w.rows(), conv.w.cols()));
       g.conv_b.push_back(nn::Vector::Zero(conv.b.size()));
+    }
+    // Through the DAC: straight through its quantizer, zero where the clamp holds.
+    const float span = static_cast<float>(s_.dac_high - s_.dac_low);
+    for (Eigen::Index i = 0; i < d.size(); ++i) {
+      const float f = c.fout.data()[i];
+      d.data()[i] = f > 0.0f && f < 1.0f ? d.data()[i] * span : 0.0f;
     }
     size_t ci = net.conv.size();
     for (size_t k = s_.features.size(); k-- > 0;) {
@@ -593,6 +620,8 @@ void validate(const ModelSpec& s) {
   if ((s.act_states != 0 || s.sc_length > 0) && (s.model != LayerModel::software || s.activation != Activation::sigmoid))
     fail("sc: quantized and stochastic activations need the software model with sigmoid neurons");
   if (!s.features.empty()) {
+    if (s.dac_bits < 0 || s.dac_bits > 16) fail("cnn.dac_bits: must be in [0, 16], got {}", s.dac_bits);
+    if (!(s.dac_high > s.dac_low)) fail("cnn.dac_high: must be above cnn.dac_low ({} V), got {} V", s.dac_low, s.dac_high);
     const auto shapes = nn::feature_shapes(s.input_shape, s.features);
     if (shapes.back().size() != s.sizes.front())
       fail("cnn: the features give {} values ({}), network.sizes starts with {}", shapes.back().size(),
@@ -698,6 +727,11 @@ std::vector<int> classify(const Network& net, const MatrixF& x) {
   std::vector<int> rows(static_cast<size_t>(x.rows()));
   for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<int>(k);
   return classify_rows(Model(net.spec), net, x, rows);
+}
+
+MatrixF features(const Network& net, const MatrixF& x) {
+  if (net.spec.features.empty()) return x;
+  return Model(net.spec).features_only(net, x);
 }
 
 double accuracy(const Network& net, const Samples& data) {

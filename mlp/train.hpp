@@ -81,6 +81,9 @@ struct ModelSpec {
   nn::Shape input_shape;                        ///< features: the shape of an input row
   std::vector<nn::FeatureLayer> features;       ///< CPU feature extractor (conv, pool, ReLU) in front of
                                                 ///< the dense layers; its output size is sizes[0]
+  int dac_bits = 8;                             ///< features: the DAC between the CPU features and the
+  double dac_low = 0, dac_high = 1;             ///< first FC layer: clamp to [0, 1], 2^bits levels (0:
+                                                ///< not quantized), mapped to [dac_low, dac_high] (V)
   netlist::MlpSpec hardware;                    ///< crossbar model: devices, partitions, readout,
                                                 ///< neuron, vdd; hardware.layers[k].gain per layer
 };
@@ -128,6 +131,11 @@ void validate(const ModelSpec& spec);
 /// epoch with the best validation accuracy are kept (all of training when validation is 0).
 std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOptions& opt,
                             const std::function<void(const EpochLog&)>& progress = {});
+
+/// The feature extractor's output for every row of x: conv, pool and ReLU layers, then the DAC
+/// (clamp to [0, 1], quantize to 2^dac_bits levels, map to [dac_low, dac_high]); the input vectors
+/// of the first FC layer. x itself when the network has no features.
+MatrixF features(const Network& net, const MatrixF& x);
 
 /// Outputs of the last layer (activation values: volts for the crossbar model), count x classes.
 MatrixF predict(const Network& net, const MatrixF& x);

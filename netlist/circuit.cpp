@@ -26,6 +26,7 @@ std::string_view role_name(Role r) {
     case Role::neuron: return "neuron";
     case Role::supply: return "supply";
     case Role::input: return "input";
+    case Role::driver: return "driver";
     case Role::merge: return "merge";
     case Role::other: return "other";
   }
@@ -195,6 +196,12 @@ Element make_vcvs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, do
   e.kind = ElementKind::vcvs;
   e.c = cp;
   e.d = cn;
+  return e;
+}
+
+Element make_vccs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain) {
+  Element e = make_vcvs(std::move(name), a, b, cp, cn, gain);
+  e.kind = ElementKind::vccs;
   return e;
 }
 

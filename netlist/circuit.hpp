@@ -47,7 +47,7 @@ std::string_view kind_name(ElementKind kind);
 bool has_branch(ElementKind kind);
 
 /// Role of an element in a generated structure (other = read from a netlist).
-enum class Role : uint8_t { other, synapse, bias, wire, amplifier, neuron, supply, input, merge };
+enum class Role : uint8_t { other, synapse, bias, wire, amplifier, neuron, supply, input, merge, driver };
 
 /// Lower-case name of a role ("synapse", ..., "other").
 std::string_view role_name(Role role);
@@ -159,6 +159,7 @@ Element make_capacitor(std::string name, NodeId a, NodeId b, double farad);
 Element make_vsource(std::string name, NodeId a, NodeId b, double volts);
 /// A VCVS v(a) - v(b) = gain (v(cp) - v(cn)).
 Element make_vcvs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain);
+Element make_vccs(std::string name, NodeId a, NodeId b, NodeId cp, NodeId cn, double gain);
 /// A behavioral source (kind behavioral_v or behavioral_i) whose expression text is parsed and bound
 /// against the circuit's nodes (created as needed); errors name the element.
 Element make_behavioral(Circuit& c, std::string name, ElementKind kind, NodeId a, NodeId b, std::string_view expr);

@@ -91,11 +91,24 @@ class Builder {
     for (int k = 0; k < first.inputs; ++k) {
       NodeId n = c_.node(fmt::format("in_{}", k));
       ports.input_sources.push_back(source(fmt::format("v_in_{}", k), n, inputs[k], Role::input));
-      in.push_back(n);
+      in.push_back(behind_driver(n, fmt::format("in_{}", k), Role::input));
     }
     auto plans = plan_partitions(s_);
     for (size_t l = 0; l < s_.layers.size(); ++l) {
-      in = layer(static_cast<int>(l) + 1, s_.layers[l], plans[l], in);
+      if (l > 0 && buffered(s_)) {
+        // Buffers copy the neuron outputs onto this layer's lines.
+        for (size_t k = 0; k < in.size(); ++k) {
+          at_ = Origin{};
+          at_.layer = static_cast<int16_t>(l + 1);
+          at_.row = static_cast<int32_t>(k);
+          at_.role = Role::driver;
+          const std::string tag = fmt::format("l{}_b_{}", l + 1, k);
+          NodeId b = c_.node(tag);
+          ports.buffers.push_back(add(make_vcvs("e_" + tag, b, ground, in[k], ground, 1)));
+          in[k] = behind_driver(b, tag, Role::driver);
+        }
+      }
+      in = layer(static_cast<int>(l) + 1, s_.layers[l], plans[l], in, ports);
       ports.layer_outputs.push_back(in);
     }
     ports.outputs = in;
@@ -111,6 +124,14 @@ class Builder {
   ElementId add(Element e) {
     e.origin = at_;
     return c_.add(std::move(e));
+  }
+  /// The node a driver at `n` presents to its lines: n itself, or n behind driver.r_out.
+  NodeId behind_driver(NodeId n, const std::string& tag, Role role) {
+    if (!(s_.driver.r_out > 0)) return n;
+    at_.role = role;
+    NodeId d = c_.node(tag + "_d");
+    add(make_resistor("r_" + tag + "_d", n, d, s_.driver.r_out));
+    return d;
   }
   ElementId source(const std::string& name, NodeId n, double v, Role role) {
     at_ = Origin{};
@@ -139,7 +160,8 @@ class Builder {
     resistor(name, a, b, r);
   }
 
-  std::vector<NodeId> layer(int l, const LayerSpec& spec, const LayerPlan& plan, const std::vector<NodeId>& in) {
+  std::vector<NodeId> layer(int l, const LayerSpec& spec, const LayerPlan& plan, const std::vector<NodeId>& in,
+                            MlpPorts& ports) {
     const int lines = plan.lines, outs = spec.outputs;
     const double r_in_seg = s_.wire.input_segment_r(), r_out_seg = s_.wire.output_segment_r();
     const bool couple = s_.explicit_coupling;
@@ -215,6 +237,9 @@ class Builder {
             cell(c, r, c < spec.inputs ? Role::synapse : Role::bias);
             mtj(fmt::format("r_l{}_s{}_{}_{}", l, sign, c, r), x[static_cast<size_t>(c) * outs + r], here, res,
                 nominal > 0.5 * (s_.synapse.r_low + s_.synapse.r_high));
+            if (s_.mtj_c)
+              capacitor(fmt::format("c_l{}_s{}_{}_{}", l, sign, c, r), x[static_cast<size_t>(c) * outs + r], here,
+                        s_.mtj.capacitance());
             if (s_.wire_r) {
               cell(c, r, Role::wire);
               NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c + 1, r));
@@ -272,8 +297,9 @@ class Builder {
           resistor(fmt::format("r_l{}_a2_{}_{}", l, h, r), p, n2, rin);
           resistor(fmt::format("r_l{}_a3_{}_{}", l, h, r), n1, a, g * rin);
           resistor(fmt::format("r_l{}_a4_{}_{}", l, h, r), n2, ground, g * rin);
-          vcvs(fmt::format("e_l{}_amp_{}_{}", l, h, r), a, ground, n2, n1, s_.amplifier.open_loop_gain);
+          op_amp(l, h, r, n2, n1, a, ports);
         }
+        if (s_.amplifier.c_load > 0) capacitor(fmt::format("c_l{}_al_{}_{}", l, h, r), a, ground, s_.amplifier.c_load);
       }
       if (hp > 1) {
         at_ = Origin{};
@@ -311,9 +337,41 @@ class Builder {
           law += "," + format_number(s_.neuron.curve_in[k]) + "," + format_number(s_.neuron.curve_out[k]);
         law += ")";
       }
-      behavioral(fmt::format("b_l{}_n_{}", l, r), ElementKind::behavioral_v, out[r], ground, law);
+      const auto& dyn = s_.neuron.dyn;
+      NodeId drive = out[r];
+      if (dyn.r_out > 0) {
+        drive = c_.node(fmt::format("l{}_oi_{}", l, r));
+        resistor(fmt::format("r_l{}_no_{}", l, r), drive, out[r], dyn.r_out);
+      }
+      behavioral(fmt::format("b_l{}_n_{}", l, r), ElementKind::behavioral_v, drive, ground, law);
+      if (dyn.c_out + dyn.c_load > 0) capacitor(fmt::format("c_l{}_no_{}", l, r), out[r], ground, dyn.c_out + dyn.c_load);
     }
     return out;
+  }
+
+  /// The op-amp of a difference amplifier: out = A (p - n), statically or with its dynamics.
+  void op_amp(int l, int h, int r, NodeId p, NodeId n, NodeId out, MlpPorts& ports) {
+    const auto& a = s_.amplifier;
+    NodeId o = out;
+    if (a.r_out > 0) o = c_.node(fmt::format("l{}_ao_{}_{}", l, h, r));
+    if (a.gbw > 0) {
+      NodeId cn = c_.node(fmt::format("l{}_ac_{}_{}", l, h, r));
+      const std::string stage = fmt::format("l{}_agm_{}_{}", l, h, r);
+      if (s_.slew && a.slew_rate > 0) {
+        // Current into cn: I_max tanh(gm (p - n) / I_max), i.e. from ground through the source to cn.
+        behavioral("b_" + stage, ElementKind::behavioral_i, ground, cn,
+                   fmt::format("{}*tanh({}*(v({})-v({})))", format_number(a.i_max()), format_number(a.gm() / a.i_max()),
+                               c_.node_name(p), c_.node_name(n)));
+      } else {
+        add(make_vccs("g_" + stage, ground, cn, p, n, a.gm()));
+      }
+      resistor(fmt::format("r_l{}_ac_{}_{}", l, h, r), cn, ground, a.r_comp());
+      capacitor(fmt::format("c_l{}_ac_{}_{}", l, h, r), cn, ground, a.c_comp);
+      ports.amplifiers.push_back(add(make_vcvs(fmt::format("e_l{}_amp_{}_{}", l, h, r), o, ground, cn, ground, 1)));
+    } else {
+      ports.amplifiers.push_back(add(make_vcvs(fmt::format("e_l{}_amp_{}_{}", l, h, r), o, ground, p, n, a.open_loop_gain)));
+    }
+    if (o != out) resistor(fmt::format("r_l{}_ao_{}_{}", l, h, r), o, out, a.r_out);
   }
 
   void transistor_neuron(int l, int r, NodeId z, NodeId o) {

@@ -16,7 +16,16 @@
 // - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), a
 //   characterized transfer curve as pwl() of the input (`curve`), or the SOT-MRAM circuit itself
 //   (`transistor`: level shift, P-state input MTJ, AP-state feedback MTJ, CMOS inverter; ngspice only,
-//   devices/neuron.hpp). Outputs drive the next layer's lines.
+//   devices/neuron.hpp). A behavioral neuron with an output resistance drives its output node through
+//   it, with its own and its load's capacitance there (devices/periphery.hpp).
+// - Drivers: every network input is a DAC source, behind driver.r_out when set. When the neurons
+//   have dynamics (an output resistance, or the transistor circuit), a unit-gain buffer (E) copies each
+//   neuron output onto the next layer's lines, behind driver.r_out, so the neuron sees only the
+//   buffer's gate; otherwise the neuron drives the lines itself, as in IMAC-Sim.
+// - Amplifier dynamics (op-amp stage, devices/amplifier.hpp): with amplifier.gbw > 0 the op-amp is a
+//   transconductance stage into R_c || C_c and a unit-gain output stage behind r_out; `slew` makes the
+//   stage's current saturate (a tanh B-source, for transients). c_load sits on every amplifier output.
+// - MTJ capacitance (`mtj_c`): every synapse MTJ has its barrier capacitance in parallel.
 // Names are deterministic and carry layer, line (c) and neuron (r): r_l1_sp_3_17 is the I+ synapse of
 // input line 3, neuron 17 of layer 1; every element has an Origin{layer, tile, cell, role}.
 #pragma once
@@ -27,6 +36,7 @@
 #include "devices/amplifier.hpp"
 #include "devices/mtj.hpp"
 #include "devices/neuron.hpp"
+#include "devices/periphery.hpp"
 #include "devices/synapse.hpp"
 #include "devices/wire.hpp"
 #include "netlist/circuit.hpp"
@@ -48,6 +58,7 @@ struct NeuronSpec {
   std::vector<double> curve_in;       ///< V, transfer-curve inputs (increasing), kind == curve
   std::vector<double> curve_out;      ///< V, transfer-curve outputs
   devices::SotNeuronParams sot;       ///< transistor-level neuron (kind == transistor; ngspice only)
+  devices::NeuronDynamics dyn;        ///< output resistance and capacitances, supply current, area
 };
 
 /// One crossbar layer.
@@ -71,6 +82,9 @@ struct MlpSpec {
   devices::SynapseMap synapse;           ///< levels, R_low/R_high and variation
   devices::MtjParams mtj;                ///< for the bias dependence of AP devices
   bool mtj_bias_dependence = false;      ///< AP devices as behavioral sources with TMR(V)
+  bool mtj_c = false;                    ///< junction capacitance across every synapse MTJ
+  devices::DriverParams driver;          ///< input DACs and inter-layer buffers
+  bool slew = false;                     ///< slew-limited op-amp input stages (transient circuits)
   uint64_t seed = 1;                     ///< variation streams
   devices::AmplifierParams amplifier;    ///< gain comes from each layer
   bool ideal_amplifier = false;          ///< one VCVS per partition instead of the op-amp stage
@@ -92,10 +106,15 @@ std::vector<int> even_split(int n, int parts);
 /// Partition plan of every layer.
 std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
 
+/// Whether a network's neurons drive the next layer through buffers (see the header comment).
+inline bool buffered(const MlpSpec& s) { return s.neuron.kind == NeuronKind::transistor || s.neuron.dyn.r_out > 0; }
+
 /// Nodes and sources of a built network.
 struct MlpPorts {
   std::vector<ElementId> input_sources;   ///< one V source per network input
   ElementId supply = -1;                   ///< VDD source
+  std::vector<ElementId> buffers;          ///< inter-layer line buffers (E), layer 2 on, in line order
+  std::vector<ElementId> amplifiers;       ///< op-amp output stages (E) of every partition amplifier
   std::vector<NodeId> outputs;             ///< last-layer neuron outputs
   std::vector<std::vector<NodeId>> layer_outputs;  ///< neuron outputs of every layer
 };

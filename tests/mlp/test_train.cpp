@@ -235,6 +235,7 @@ namespace {
 ModelSpec small_cnn(nn::PoolKind pool, std::vector<int> dense) {
   ModelSpec s;
   s.input_shape = {1, 6, 6};
+  s.dac_bits = 0;  // an unquantized DAC: finite differences see the clamp only
   nn::FeatureLayer conv;
   conv.kind = nn::FeatureLayer::Kind::conv;
   conv.conv.in_channels = 1;

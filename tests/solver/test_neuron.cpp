@@ -102,3 +102,62 @@ TEST_CASE("a network with the macro-model neuron agrees across backends; transis
                        "--backend ngspice, or a characterized neuron)",
                        InputError);
 }
+
+namespace {
+
+/// 50 % delay of the macro-model (the curve behind r_out, into c_out + load) on the native backend.
+double macro_delay(const mlp::NeuronCurve& curve, const mlp::NeuronDynamicsFit& fit, double load, bool rising) {
+  const double z_lo = -1.5, z_hi = 1.5, t0 = 20e-12, edge = 1e-12;
+  const double tau = fit.r_out * (fit.c_out + load);
+  netlist::Circuit c;
+  netlist::NodeId z = c.node("z"), drive = c.node("d"), o = c.node("out");
+  netlist::Element vz = netlist::make_vsource("v_z", z, netlist::ground, 0);
+  const double from = rising ? z_hi : z_lo, to = rising ? z_lo : z_hi;
+  vz.wave.kind = devices::WaveKind::pwl;
+  vz.wave.args = {0, from, t0, from, t0 + edge, to};
+  c.add(std::move(vz));
+  std::string law = "pwl(v(z)";
+  for (size_t k = 0; k < curve.in.size(); ++k) law += fmt::format(",{},{}", curve.in[k], curve.out[k]);
+  c.add(netlist::make_behavioral(c, "b_n", netlist::ElementKind::behavioral_v, drive, netlist::ground, law + ")"));
+  c.add(netlist::make_resistor("r_o", drive, o, fit.r_out));
+  c.add(netlist::make_capacitor("c_o", o, netlist::ground, fit.c_out + load));
+  netlist::Analysis a;
+  a.kind = netlist::AnalysisKind::tran;
+  a.tstep = tau / 200;
+  a.tmax = a.tstep;
+  a.tstop = t0 + 10 * tau;
+  c.analyses.push_back(a);
+  auto res = solver::simulate_native(c, {});
+  REQUIRE(!res.empty());
+  REQUIRE(res[0].report.ok());
+  const auto& t = res[0].scale;
+  const auto& v = res[0].vectors.at("v(out)");
+  const double mid = 0.5 * (v.front() + v.back());
+  for (size_t k = 1; k < t.size(); ++k)
+    if (t[k] > t0 && (v[k - 1] - mid) * (v[k] - mid) <= 0 && v[k] != v[k - 1])
+      return t[k - 1] + (mid - v[k - 1]) / (v[k] - v[k - 1]) * (t[k] - t[k - 1]) - (t0 + edge / 2);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("neuron dynamics: the macro-model's delay is within 10 % of the transistor circuit's at other loads") {
+  const auto c = curve();
+  const auto fit = mlp::fit_neuron_dynamics({}, {}, 1.0, -1.5, 1.5);
+  MESSAGE("neuron r_out ", fit.r_out, " ohm, c_out ", fit.c_out, " F; delays at 1 fF ", fit.delays[0].rise, " / ",
+          fit.delays[0].fall, " s");
+  CHECK(fit.r_out > 0);
+  // Loads the fit did not use: a buffer gate, a few fF, a short line.
+  for (double load : {0.5e-15, 3e-15, 20e-15}) {
+    const auto d = mlp::neuron_delays({}, {}, 1.0, -1.5, 1.5, {load}).at(0);
+    for (bool rising : {true, false}) {
+      const double transistor = rising ? d.rise : d.fall;
+      const double macro = macro_delay(c, fit, load, rising);
+      CAPTURE(load);
+      CAPTURE(rising);
+      CAPTURE(transistor);
+      CAPTURE(macro);
+      CHECK(macro == doctest::Approx(transistor).epsilon(0.10));
+    }
+  }
+}
