@@ -292,6 +292,11 @@ std::string si(double v, const char* unit) {
   return fmt::format("{:.4g} {}", v, unit);
 }
 
+/// An area in um^2, or mm^2 from 0.1 mm^2 on.
+std::string area_text(double m2) {
+  return m2 >= 1e-7 ? fmt::format("{:.4g} mm^2", m2 * 1e6) : fmt::format("{:.4g} um^2", m2 * 1e12);
+}
+
 std::string stat_line(const nlohmann::json& s, const char* unit) {
   if (s.is_null()) return "n/a";
   return fmt::format("mean {}, p50 {}, p95 {}, max {}", si(s["mean"].get<double>(), unit), si(s["p50"].get<double>(), unit),
@@ -377,12 +382,24 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
                100 * ref, 100 * (s["accuracy"].get<double>() - ref), 100 * s["reference"]["agreement"].get<double>());
   }
   fmt::print("power   {}\n", stat_line(s["power_w"], "W"));
-  fmt::print("energy  {} per inference ({})\n", stat_line(s["energy_j"], "J"), s["energy_basis"].get<std::string>());
-  const auto& by = s["energy_by_driver_j"];
-  fmt::print("        by driver (mean): inputs {}, supply {}, neurons {}\n", si(by["inputs"].get<double>(), "J"),
-             si(by["supply"].get<double>(), "J"), si(by["neurons"].get<double>(), "J"));
-  fmt::print("latency {}{}\n", stat_line(s["latency_s"], "s"),
-             s["latency_s"].is_null() ? " (operating points; use --analysis tran)" : " from the start of the input edge");
+  fmt::print("energy  {} per inference\n", stat_line(s["energy_j"], "J"));
+  const auto& by = s["energy_by_part_j"];
+  std::string parts;
+  for (const auto& [k, v] : by.items()) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", k, si(v.get<double>(), "J"));
+  fmt::print("        by part (mean): {}; static {}, dynamic {}\n", parts,
+             si(s["energy_static_j"]["mean"].get<double>(), "J"), si(s["energy_dynamic_j"]["mean"].get<double>(), "J"));
+  fmt::print("        ({})\n", s["energy_basis"].get<std::string>());
+  fmt::print("latency {}\n", stat_line(s["latency_s"], "s"));
+  std::string layers;
+  for (const auto& l : s["latency_by_layer"])
+    layers += fmt::format("{}layer {} {}", layers.empty() ? "" : ", ", l["layer"].get<int>(), si(l["latency_s"]["mean"].get<double>(), "s"));
+  fmt::print("        by layer (mean): {}\n        ({})\n", layers, s["latency_basis"].get<std::string>());
+  const auto& area = s["area_m2"];
+  fmt::print("area    {} ({:.0f} F^2 cells at {}; synapses {}, amplifiers {}, neurons {}, drivers {}; a tile {})\n",
+             area_text(area["network"]["total"].get<double>()), area["cell_f2"].get<double>(),
+             si(area["feature_m"].get<double>(), "m"), area_text(area["network"]["synapses"].get<double>()),
+             area_text(area["network"]["amplifiers"].get<double>()), area_text(area["network"]["neurons"].get<double>()),
+             area_text(area["network"]["drivers"].get<double>()), area_text(area["tile"]["total"].get<double>()));
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json\n",
              s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string());
   return 0;

@@ -11,9 +11,9 @@
 //   i = gm (v+ - v-) into node c, R_c = A / gm and C_c from c to ground, out = v(c) through r_out.
 // DC gain A, one pole at f_p = 1 / (2 pi R_c C_c) = GBW / A, unity-gain frequency GBW = gm / (2 pi C_c).
 // Slew: the input stage's current saturates at I_max = SR C_c, so dv(c)/dt <= SR; transient circuits
-// use i = I_max tanh(gm (v+ - v-) / I_max) (small-signal gm exactly), operating points the linear gm
-// (the same solution unless the stage is driven into saturation at DC, which needs |out| > A SR /
-// (2 pi GBW)). C_c is an internal normalization (1 pF); only A, GBW and SR are physical.
+// use i = I_max tanh(gm (v+ - v-) / I_max) (small-signal gm exactly) from the first time step on,
+// operating points the linear gm (the same solution unless the stage is driven into saturation at
+// DC, which needs |out| > A SR / (2 pi GBW)). C_c is an internal normalization (1 pF); only A, GBW and SR are physical.
 // Static power: the quiescent current between the rails +-supply, plus the output current drawn from
 // the rail on its side (class-AB output stage).
 #pragma once
@@ -29,7 +29,10 @@ struct AmplifierParams {
   double gain = 30;             ///< closed-loop gain g = R3/R1
   double r_in = 1e3;            ///< ohm, R1 = R2
   double open_loop_gain = 1e6;  ///< A of the op-amp VCVS
-  double merge_r = 1e-3;        ///< ohm, resistor tying partition outputs together (average merge)
+  double merge_r = 10e3;        ///< ohm, resistor tying partition outputs together (average merge);
+                                ///< IMAC-Sim ties ideal op-amps through 1 milliohm, which makes the
+                                ///< amplifiers drive amperes into each other; any equal value averages
+                                ///< exactly into an unloaded neuron input
   // Dynamics and cost. No crossbar-periphery op-amp is specified in IMAC-Sim (an ideal HSPICE op-amp),
   // NeuroSim, ISAAC or PRIME; these are the figures of a two-stage op-amp in a 14-22 nm process sized
   // for the job: GBW = gm / (2 pi C) with gm ~ 0.6 mS (50 uA at gm/I_D ~ 12) into 30-100 fF gives

@@ -652,6 +652,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
+  s.neuron.dyn = devices::default_neuron_dynamics();
   if (neuron_model == "sot") {
     if (sot_step >= sot_range.second - sot_range.first)
       fail("{}: neuron.step: must be smaller than neuron.range [{}, {}] V, got {}", step_at.empty() ? name : step_at,
@@ -667,6 +668,16 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     }
     s.neuron.curve_in = c.in;
     s.neuron.curve_out = c.out;
+    s.neuron.curve_supply = c.supply;
+    s.neuron.dyn.i_supply = c.supply_mean;
+    // Output resistance and capacitance from transients of the same circuit.
+    try {
+      const NeuronDynamicsFit fit = fit_neuron_dynamics(s.neuron.sot, s.mtj, s.vdd, sot_range.first, sot_range.second);
+      s.neuron.dyn.r_out = fit.r_out;
+      s.neuron.dyn.c_out = fit.c_out;
+    } catch (const std::runtime_error& e) {
+      fail("{}: neuron.model: {}", name, e.what());
+    }
   } else if (s.neuron.kind == netlist::NeuronKind::curve) {
     if (curve_file.empty()) fail("{}: neuron.curve: the curve model needs a curve file", name);
     Matrix m;
@@ -683,6 +694,12 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       s.neuron.curve_in.push_back(m.at(r, 0));
       s.neuron.curve_out.push_back(m.at(r, 1));
     }
+  }
+  for (const auto& [member, v] : dyn_given) s.neuron.dyn.*member = v;
+  if (!dyn_given.empty()) {
+    // A given supply current replaces the characterized curve's.
+    for (const auto& g : dyn_given)
+      if (g.first == &devices::NeuronDynamics::i_supply) s.neuron.curve_supply.clear();
   }
   return cfg;
 }

@@ -21,12 +21,14 @@ using netlist::role_name;
 
 Generated generate(const Config& cfg, int images) { return generate(cfg, load_inputs(cfg, images)); }
 
-Generated generate(const Config& cfg, const std::vector<std::vector<double>>& inputs) {
+Generated generate(const Config& cfg, const std::vector<std::vector<double>>& inputs, bool transient) {
   Generated g;
   const int images = static_cast<int>(inputs.size());
   g.images = images;
   g.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
-  g.ports = netlist::build_mlp(cfg.spec, inputs.front(), g.circuit);
+  netlist::MlpSpec spec = cfg.spec;
+  spec.slew = images > 1 || transient;  // transients see the op-amps' slew limit
+  g.ports = netlist::build_mlp(spec, inputs.front(), g.circuit);
   g.plans = netlist::plan_partitions(cfg.spec);
   netlist::Analysis a;
   if (images == 1) {

@@ -23,8 +23,9 @@ struct Generated {
 
 /// Builds the circuit of a loaded configuration (weights read) for `images` images of its input.
 Generated generate(const Config& config, int images);
-/// The same for given input vectors (V), one per image.
-Generated generate(const Config& config, const std::vector<std::vector<double>>& inputs);
+/// The same for given input vectors (V), one per image; `transient`: the circuit is for a transient
+/// (as every netlist of more than one image is), so the op-amps' input stages slew.
+Generated generate(const Config& config, const std::vector<std::vector<double>>& inputs, bool transient = false);
 
 /// Element counts per kind and per layer and role, node count and the partition plan.
 nlohmann::json summary(const Generated& g);

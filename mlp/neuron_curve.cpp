@@ -68,6 +68,9 @@ NeuronCurve characterize_neuron(const devices::SotNeuronParams& p, const devices
     const size_t k = std::lower_bound(r.scale.begin(), r.scale.end(), x - 1e-12) - r.scale.begin();
     curve.supply.push_back(-i.at(std::min(k, i.size() - 1)));  // a source's current flows in at its + node
   }
+  double sum = 0;
+  for (double a : i) sum -= a;
+  curve.supply_mean = i.empty() ? 0 : sum / static_cast<double>(i.size());
   return curve;
 }
 

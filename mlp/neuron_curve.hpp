@@ -24,6 +24,7 @@ struct NeuronCurve {
   std::vector<double> out;  ///< V
   size_t dense_points = 0;  ///< points of the ngspice sweep
   std::vector<double> supply;  ///< A, supply current drawn from vdd at each kept point
+  double supply_mean = 0;      ///< A, mean supply current over the swept inputs (dense sweep)
 };
 
 /// 50 % delays of the transistor neuron driving a load.

@@ -23,6 +23,7 @@
 #include "devices/limits.hpp"
 #include "devices/interrupt.hpp"
 #include "mlp/generate.hpp"
+#include "mlp/system.hpp"
 #include "mlp/weights.hpp"
 #include "solver/native.hpp"
 #include "solver/ngspice.hpp"
@@ -38,44 +39,73 @@ namespace {
 
 double time_step(const Config& cfg) { return time_step(cfg.run, cfg.input); }
 
-/// Driver groups for the energy breakdown.
-enum Group { inputs_group, supply_group, neurons_group, groups };
-const char* const group_names[groups] = {"inputs", "supply", "neurons"};
-
+/// Components of the energy breakdown (system.hpp).
+enum Part { drivers_part, arrays_part, amplifiers_part, neurons_part, parts };
+const char* const part_names[parts] = {"drivers", "arrays", "amplifiers", "neurons"};
 
 /// One image's results.
 struct Row {
   int index = 0, label = -1, prediction = -1, reference = -1;
   std::vector<double> outputs;
-  double power = 0, energy = 0;
-  double energy_by[groups] = {0, 0, 0};
+  double power = 0;                    // W, static power of the whole network at this image
+  double energy = 0, energy_static = 0, energy_dynamic = 0;
+  double energy_by[parts] = {0, 0, 0, 0};
   double latency = NAN;
+  std::vector<double> layer_latency;   // s, when each layer's outputs settle
 };
+
+/// Who drives the crossbar lines: input DACs, the bias supply, and the buffers (or, unbuffered, the
+/// neurons) that put each layer's outputs on the next layer's lines.
+enum Group { inputs_group, supply_group, lines_group };
 
 /// The network circuit and what a run reads from it.
 struct Bench {
   Circuit circuit;
   netlist::MlpPorts ports;
-  std::vector<ElementId> drivers;
+  std::vector<ElementId> drivers;     // line drivers
   std::vector<Group> group;
+  std::vector<int> source;            // per driver: input index, or index into the flattened layer outputs
+  std::vector<NodeId> neuron_out, neuron_z;  // every layer's neurons, flattened
+  std::vector<int> neuron_layer;      // layer (0-based) of each flattened neuron
+  std::vector<ElementId> neuron_laws; // behavioral neurons (empty for transistor neurons)
 };
 
-Bench make_bench(const Config& cfg, const std::vector<double>& x0) {
+Bench make_bench(const Config& cfg, const std::vector<double>& x0, bool transient) {
   Bench b;
-  Generated g = generate(cfg, {x0});
+  Generated g = generate(cfg, {x0}, transient);
   b.circuit = std::move(g.circuit);
   b.ports = std::move(g.ports);
-  for (ElementId id : b.ports.input_sources) {
-    b.drivers.push_back(id);
+  for (size_t k = 0; k < b.ports.input_sources.size(); ++k) {
+    b.drivers.push_back(b.ports.input_sources[k]);
     b.group.push_back(inputs_group);
+    b.source.push_back(static_cast<int>(k));
   }
   b.drivers.push_back(b.ports.supply);
   b.group.push_back(supply_group);
+  b.source.push_back(-1);
+  for (size_t l = 0; l < b.ports.layer_outputs.size(); ++l)
+    for (size_t r = 0; r < b.ports.layer_outputs[l].size(); ++r) {
+      b.neuron_out.push_back(b.ports.layer_outputs[l][r]);
+      b.neuron_z.push_back(b.ports.layer_z[l][r]);
+      b.neuron_layer.push_back(static_cast<int>(l));
+    }
   for (size_t i = 0; i < b.circuit.elements.size(); ++i) {
     const auto& e = b.circuit.elements[i];
-    if (e.kind == netlist::ElementKind::behavioral_v && e.origin.role == netlist::Role::neuron) {
-      b.drivers.push_back(static_cast<ElementId>(i));
-      b.group.push_back(neurons_group);
+    if (e.kind == netlist::ElementKind::behavioral_v && e.origin.role == netlist::Role::neuron)
+      b.neuron_laws.push_back(static_cast<ElementId>(i));
+  }
+  if (!b.ports.buffers.empty()) {
+    // Buffer j copies flattened neuron j (layers 1 .. L-1 in order).
+    for (size_t j = 0; j < b.ports.buffers.size(); ++j) {
+      b.drivers.push_back(b.ports.buffers[j]);
+      b.group.push_back(lines_group);
+      b.source.push_back(static_cast<int>(j));
+    }
+  } else {
+    for (size_t j = 0; j < b.neuron_laws.size(); ++j) {
+      b.drivers.push_back(b.neuron_laws[j]);
+      b.group.push_back(lines_group);
+      b.source.push_back(static_cast<int>(j));  // unbuffered: the law's output is the neuron output
     }
   }
   return b;
@@ -99,65 +129,127 @@ int argmax(const std::vector<double>& v) {
 std::string vname(const Circuit& c, NodeId n) { return "v(" + c.node_name(n) + ")"; }
 std::string iname(const Circuit& c, ElementId e) { return "i(" + c.elements[e].name + ")"; }
 
-/// Reads the outputs and the drivers' power from a full solve's vectors; returns the power at point p.
-double power_at(const Bench& b, const std::map<std::string, std::vector<double>>& v, size_t p, double* by_group) {
-  auto volt = [&](NodeId n) { return n == netlist::ground ? 0.0 : v.at(vname(b.circuit, n))[p]; };
-  double total = 0;
-  for (size_t d = 0; d < b.drivers.size(); ++d) {
-    const auto& e = b.circuit.elements[b.drivers[d]];
-    double pw = -(volt(e.a) - volt(e.b)) * v.at(iname(b.circuit, b.drivers[d]))[p];
-    if (by_group) by_group[b.group[d]] += pw;
-    total += pw;
-  }
-  return total;
-}
+/// The state of the network at one image's operating point: what the energy model reads.
+struct State {
+  std::vector<double> x;        // V, network inputs
+  std::vector<double> y, z;     // V, every neuron's output and input (flattened)
+  std::vector<double> current;  // A, every line driver's branch current
+};
 
-/// Energy of a transient window by driver group (trapezoid rule over the time points), its total and
-/// the mean power.
-void integrate_window(const Bench& b, const solver::AnalysisResult& res, Row& r) {
-  const auto& t = res.scale;
-  double prev[groups] = {0, 0, 0};
-  power_at(b, res.vectors, 0, prev);
-  for (size_t p = 1; p < t.size(); ++p) {
-    double now[groups] = {0, 0, 0};
-    power_at(b, res.vectors, p, now);
-    for (int g = 0; g < groups; ++g) r.energy_by[g] += 0.5 * (t[p] - t[p - 1]) * (now[g] + prev[g]);
-    std::copy(now, now + groups, prev);
+/// The energy model of one inference at an operating point (system.hpp), given the previous state.
+class EnergyModel {
+ public:
+  EnergyModel(const Config& cfg, const Bench& b)
+      : cfg_(cfg), b_(b), pp_(peripheral_power(cfg)), latency_(design_latency(cfg)) {
+    const auto plans = netlist::plan_partitions(cfg.spec);
+    for (size_t l = 0; l + 1 < cfg.sizes.size(); ++l) {
+      line_c_.push_back(line_capacitance(cfg, static_cast<int>(l) + 1));
+      amps_per_neuron_.push_back(static_cast<int>(plans[l].h_sizes.size()));
+    }
+    for (const auto& t : latency_) total_latency_ += t.total();
   }
-  r.energy = 0;
-  for (double e : r.energy_by) r.energy += e;
-  r.power = r.energy / (t.back() - t.front());
-}
 
-/// Time from the window's start until every output stays within `band` of its final value.
-double settling_time(const Bench& b, const solver::AnalysisResult& res, double band) {
-  const auto& t = res.scale;
-  size_t settled = 0;  // first point from which every output stays in its band
-  for (NodeId n : b.ports.outputs) {
-    const auto& v = res.vectors.at(vname(b.circuit, n));
-    for (size_t p = v.size(); p-- > 0;)
-      if (std::fabs(v[p] - v.back()) > band) {
-        settled = std::max(settled, p + 1);
-        break;
+  const std::vector<LayerLatency>& latency() const { return latency_; }
+
+  /// Circuit power of the line drivers at a state, W.
+  double array_power(const State& s) const {
+    double p = 0;
+    for (size_t d = 0; d < b_.drivers.size(); ++d) {
+      double v = 0;
+      switch (b_.group[d]) {
+        case inputs_group: v = s.x[b_.source[d]]; break;
+        case supply_group: v = cfg_.spec.vdd; break;
+        case lines_group: v = s.y[b_.source[d]]; break;
       }
+      p += -v * s.current[d];
+    }
+    return p;
   }
-  return t[std::min(settled, t.size() - 1)] - t.front();
-}
+  /// Neurons' supply power at a state, W.
+  double neuron_power(const State& s) const {
+    if (!pp_.neurons_per_image) return pp_.neurons;
+    double p = 0;
+    for (double z : s.z) p += cfg_.spec.vdd * neuron_supply(cfg_.spec.neuron, z);
+    return p;
+  }
+
+  /// Fills the row's energy figures for an inference from `prev` to `now` (operating points).
+  void operating_point(const State& prev, const State& now, Row& r) const {
+    const double vdd = cfg_.spec.vdd, T = total_latency_;
+    const auto& d = cfg_.spec.driver;
+    const auto& n = cfg_.spec.neuron.dyn;
+    const auto& a = cfg_.spec.amplifier;
+    double dyn[parts] = {0, 0, 0, 0};
+    // Lines: layer 1 from the inputs, layer l > 1 from layer l-1's outputs.
+    for (size_t i = 0; i < now.x.size(); ++i) {
+      const double dv = std::fabs(now.x[i] - prev.x[i]);
+      dyn[drivers_part] += line_c_[0] * vdd * dv + (dv > 0 ? d.e_transition : 0.0);
+    }
+    for (size_t j = 0; j < now.y.size(); ++j) {
+      const double dy = std::fabs(now.y[j] - prev.y[j]);
+      const int l = b_.neuron_layer[j];
+      if (l + 1 < static_cast<int>(line_c_.size()))
+        dyn[drivers_part] += line_c_[l + 1] * vdd * dy + (dy > 0 ? d.e_transition : 0.0);
+      dyn[neurons_part] += (n.c_out + n.c_load) * vdd * dy;
+      dyn[amplifiers_part] += amps_per_neuron_[l] * a.c_load * a.supply * std::fabs(now.z[j] - prev.z[j]);
+    }
+    const double p_arrays = array_power(now), p_neurons = neuron_power(now);
+    r.power = p_arrays + pp_.amplifiers + pp_.drivers + p_neurons;
+    r.energy_by[drivers_part] = pp_.drivers * T + dyn[drivers_part];
+    r.energy_by[arrays_part] = p_arrays * T;
+    r.energy_by[amplifiers_part] = pp_.amplifiers * T + dyn[amplifiers_part];
+    r.energy_by[neurons_part] = p_neurons * T + dyn[neurons_part];
+    r.energy_static = r.power * T;
+    r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part];
+    r.energy = r.energy_static + r.energy_dynamic;
+    r.latency = T;
+    r.layer_latency.clear();
+    for (const auto& t : latency_) r.layer_latency.push_back(t.total());
+  }
+
+  const PeripheralPower& peripheral() const { return pp_; }
+
+ private:
+  const Config& cfg_;
+  const Bench& b_;
+  PeripheralPower pp_;
+  std::vector<LayerLatency> latency_;
+  double total_latency_ = 0;
+  std::vector<double> line_c_;        // F per input line, per layer
+  std::vector<int> amps_per_neuron_;  // h-partitions per layer
+};
 
 /// Vectors a full solve must keep.
-std::vector<std::string> saved_vectors(const Bench& b) {
+std::vector<std::string> saved_vectors(const Bench& b, bool transient) {
   std::vector<std::string> s;
   auto add = [&](std::string n) {
     if (std::find(s.begin(), s.end(), n) == s.end()) s.push_back(std::move(n));
   };
   for (NodeId n : b.ports.outputs) add(vname(b.circuit, n));
-  for (ElementId d : b.drivers) {
-    const auto& e = b.circuit.elements[d];
-    if (e.a != netlist::ground) add(vname(b.circuit, e.a));
-    if (e.b != netlist::ground) add(vname(b.circuit, e.b));
-    add(iname(b.circuit, d));
+  for (NodeId n : b.neuron_out) add(vname(b.circuit, n));
+  for (NodeId n : b.neuron_z) add(vname(b.circuit, n));
+  for (ElementId d : b.drivers) add(iname(b.circuit, d));
+  if (transient) {
+    for (ElementId d : b.ports.amplifiers) add(iname(b.circuit, d));
+    for (ElementId d : b.neuron_laws) {
+      const auto& e = b.circuit.elements[d];
+      if (e.a != netlist::ground) add(vname(b.circuit, e.a));
+      add(iname(b.circuit, d));
+    }
   }
   return s;
+}
+
+/// Time from the window's start until every node stays within `band` of its final value.
+double settling_time(const std::vector<double>& t, const std::vector<const std::vector<double>*>& nodes, double band) {
+  size_t settled = 0;  // first point from which every node stays in its band
+  for (const auto* v : nodes)
+    for (size_t p = v->size(); p-- > 0;)
+      if (std::fabs((*v)[p] - v->back()) > band) {
+        settled = std::max(settled, p + 1);
+        break;
+      }
+  return t[std::min(settled, t.size() - 1)] - t.front();
 }
 
 /// Simulates images; each call fills rows[k] (outputs, power, energy, latency) for images k0..k1-1.
@@ -165,26 +257,24 @@ class Simulator {
  public:
   Simulator(const Config& cfg, const InputSet& im, Backend backend, bool transient, int threads)
       : cfg_(cfg), im_(im), backend_(backend), transient_(transient), threads_(threads),
-        bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs))) {
+        bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs), transient)),
+        model_(cfg, bench_) {
     auto t0 = std::chrono::steady_clock::now();
     step_ = time_step(cfg);
     if (backend == Backend::native && !transient) {
-      // Outputs, then the terminals of the neuron drivers (the sources' voltages are known), then
-      // every driver's current.
+      // Last-layer outputs, every neuron's output and input, then every line driver's current.
       std::vector<NodeId> nodes = bench_.ports.outputs;
-      for (size_t d = 0; d < bench_.drivers.size(); ++d) {
-        if (bench_.group[d] != neurons_group) continue;
-        nodes.push_back(bench_.circuit.elements[bench_.drivers[d]].a);
-        nodes.push_back(bench_.circuit.elements[bench_.drivers[d]].b);
-      }
+      nodes.insert(nodes.end(), bench_.neuron_out.begin(), bench_.neuron_out.end());
+      nodes.insert(nodes.end(), bench_.neuron_z.begin(), bench_.neuron_z.end());
       reduced_.emplace(bench_.circuit, bench_.ports.input_sources, nodes, bench_.drivers);
       reduced_width_ = static_cast<int>(nodes.size() + bench_.drivers.size());
     }
-    save_ = saved_vectors(bench_);
+    save_ = saved_vectors(bench_, transient);
     setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
   double setup_seconds() const { return setup_seconds_; }
+  const EnergyModel& model() const { return model_; }
   /// Images per batch between writes to disk.
   int batch() const { return reduced_ ? std::max(64, 128 * threads_) : 1; }
 
@@ -196,37 +286,45 @@ class Simulator {
  private:
   const double* image(int k) const { return k < 0 ? im_.before.data() : im_.x.data() + static_cast<size_t>(k) * im_.inputs; }
 
+  /// The state from one reduced solve's values.
+  State state_of(const double* o, const double* x) const {
+    const size_t m = bench_.ports.outputs.size(), nn = bench_.neuron_out.size(), nd = bench_.drivers.size();
+    State s;
+    s.x.assign(x, x + im_.inputs);
+    s.y.assign(o + m, o + m + nn);
+    s.z.assign(o + m + nn, o + m + 2 * nn);
+    s.current.assign(o + m + 2 * nn, o + m + 2 * nn + nd);
+    return s;
+  }
+
   void reduced(int k0, int k1, std::vector<Row>& rows) {
-    const int count = k1 - k0, m = static_cast<int>(bench_.ports.outputs.size());
-    const int nd = static_cast<int>(bench_.drivers.size()), width = reduced_width_;
+    // One image more: the one before k0, whose state the first inference starts from.
+    const int count = k1 - k0 + 1, m = static_cast<int>(bench_.ports.outputs.size());
+    const int width = reduced_width_;
+    std::vector<double> in(static_cast<size_t>(count) * im_.inputs);
+    for (int k = 0; k < count; ++k) std::copy_n(image(k0 - 1 + k), im_.inputs, in.begin() + static_cast<ptrdiff_t>(k) * im_.inputs);
     std::vector<double> out(static_cast<size_t>(count) * width);
-    auto reps = reduced_->solve_many(std::span<const double>(image(k0), static_cast<size_t>(count) * im_.inputs),
-                                     out, count, threads_);
-    for (int k = 0; k < count; ++k) {
-      if (!reps[k].ok) throw std::runtime_error(fmt::format("image {}: native op: {}", im_.first + k0 + k, reps[k].detail));
-      const double* o = out.data() + static_cast<size_t>(k) * width;
-      const double* x = image(k0 + k);
-      const double* terminals = o + m;              // a, b of each neuron driver
-      const double* amps = o + width - nd;          // every driver's current
-      Row& r = rows[k];
-      r.outputs.assign(o, o + m);
-      r.power = 0;
-      for (int d = 0, input = 0; d < nd; ++d) {
-        double v = 0;
-        switch (bench_.group[d]) {
-          case inputs_group: v = x[input++]; break;
-          case supply_group: v = cfg_.spec.vdd; break;
-          default: v = terminals[0] - terminals[1]; terminals += 2; break;
-        }
-        double pw = -v * amps[d];
-        r.energy_by[bench_.group[d]] += pw * cfg_.input.window;
-        r.power += pw;
+    auto reps = reduced_->solve_many(in, out, count, threads_);
+    for (int k = 0; k < count; ++k)
+      if (!reps[k].ok) {
+        const int index = im_.first + k0 - 1 + k;
+        throw std::runtime_error(index < im_.first ? fmt::format("the state before image {}: native op: {}", im_.first, reps[k].detail)
+                                                  : fmt::format("image {}: native op: {}", index, reps[k].detail));
       }
-      r.energy = r.power * cfg_.input.window;
+    State prev = state_of(out.data(), in.data());
+    for (int k = 1; k < count; ++k) {
+      const double* o = out.data() + static_cast<size_t>(k) * width;
+      State now = state_of(o, in.data() + static_cast<size_t>(k) * im_.inputs);
+      Row& r = rows[k - 1];
+      r.outputs.assign(o, o + m);
+      model_.operating_point(prev, now, r);
+      prev = std::move(now);
     }
   }
 
-  void full(int k, Row& r) {
+  /// Solves image k (k = -1: the state before the first image) as an operating point or a
+  /// transient window from the previous image.
+  solver::AnalysisResult solve(int k, bool transient) {
     Circuit c = bench_.circuit;
     const double* x = image(k);
     const double* prev = image(k - 1);
@@ -234,7 +332,7 @@ class Simulator {
     for (int i = 0; i < im_.inputs; ++i) {
       auto& w = c.elements[bench_.ports.input_sources[i]].wave;
       w = devices::Waveform{};
-      if (transient_) {
+      if (transient) {
         w.kind = devices::WaveKind::pwl;
         w.args = {0, prev[i], cfg_.input.edge, x[i]};
       } else {
@@ -242,7 +340,7 @@ class Simulator {
         w.dc_given = true;
       }
     }
-    if (transient_) {
+    if (transient) {
       a.kind = netlist::AnalysisKind::tran;
       a.tstep = step_;
       a.tmax = step_;
@@ -250,34 +348,127 @@ class Simulator {
     }
     c.analyses = {a};
     solver::AnalysisResult res;
-    const int index = im_.first + k;
+    const std::string what = k < 0 ? fmt::format("the state before image {}", im_.first) : fmt::format("image {}", im_.first + k);
     if (backend_ == Backend::native) {
       solver::SolverOptions o;
       o.save = save_;
       auto results = solver::simulate_native(c, o);
       if (results.empty() || !results[0].report.ok())
-        throw std::runtime_error(fmt::format("image {}: native {}: {}", index, transient_ ? "tran" : "op",
+        throw std::runtime_error(fmt::format("{}: native {}: {}", what, transient ? "tran" : "op",
                                              results.empty() ? "no result" : results[0].report.detail));
       res = std::move(results[0]);
     } else {
       auto run = solver::ngspice_session().run(c);
-      if (!run.ok) throw std::runtime_error(fmt::format("image {}: ngspice: {}", index, run.error));
+      if (!run.ok) throw std::runtime_error(fmt::format("{}: ngspice: {}", what, run.error));
       res = std::move(run.analyses.at(0));
     }
     for (const auto& name : save_)
-      if (!res.vectors.count(name)) throw std::runtime_error(fmt::format("image {}: no vector {} in the results", index, name));
-    const size_t points = res.vectors.at(save_.front()).size();
-    if (points == 0) throw std::runtime_error(fmt::format("image {}: empty results", index));
-    r.outputs.clear();
-    for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(c, n)).back());
+      if (!res.vectors.count(name)) throw std::runtime_error(fmt::format("{}: no vector {} in the results", what, name));
+    if (res.vectors.at(save_.front()).empty()) throw std::runtime_error(fmt::format("{}: empty results", what));
+    return res;
+  }
+
+  /// The state at point p of a full solve's vectors.
+  State state_at(const solver::AnalysisResult& res, const double* x, size_t p) const {
+    State s;
+    s.x.assign(x, x + im_.inputs);
+    for (NodeId n : bench_.neuron_out) s.y.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
+    for (NodeId n : bench_.neuron_z) s.z.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
+    for (ElementId d : bench_.drivers) s.current.push_back(res.vectors.at(iname(bench_.circuit, d))[p]);
+    return s;
+  }
+
+  void full(int k, Row& r) {
     if (!transient_) {
-      r.power = power_at(bench_, res.vectors, 0, r.energy_by);
-      for (double& e : r.energy_by) e *= cfg_.input.window;
-      r.energy = r.power * cfg_.input.window;
+      // The previous image's operating point (kept from the last call when it was image k-1).
+      if (!(have_prev_ && prev_index_ == k - 1)) prev_ = state_at(solve(k - 1, false), image(k - 1), 0);
+      auto res = solve(k, false);
+      State now = state_at(res, image(k), 0);
+      r.outputs.clear();
+      for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n))[0]);
+      model_.operating_point(prev_, now, r);
+      prev_ = std::move(now);
+      prev_index_ = k;
+      have_prev_ = true;
       return;
     }
-    integrate_window(bench_, res, r);
-    r.latency = settling_time(bench_, res, cfg_.run.tolerance * cfg_.spec.vdd);
+    auto res = solve(k, true);
+    const auto& t = res.scale;
+    r.outputs.clear();
+    for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n)).back());
+    // Latency: every layer's outputs settled; the network's is the last layer's.
+    const double band = cfg_.run.tolerance * cfg_.spec.vdd;
+    r.layer_latency.clear();
+    std::vector<const std::vector<double>*> settled;
+    for (size_t j = 0; j < bench_.neuron_out.size(); ++j) {
+      settled.push_back(&res.vectors.at(vname(bench_.circuit, bench_.neuron_out[j])));
+      const bool last_of_layer = j + 1 == bench_.neuron_out.size() || bench_.neuron_layer[j + 1] != bench_.neuron_layer[j];
+      if (last_of_layer) r.layer_latency.push_back(settling_time(t, settled, band));
+    }
+    r.latency = r.layer_latency.back();
+    transient_energy(res, k, r);
+  }
+
+  /// Energy of a transient window up to the settling time: the circuit's powers integrated, the
+  /// peripheral static powers times the settling time; dynamic is what exceeds the final state's power.
+  void transient_energy(const solver::AnalysisResult& res, int k, Row& r) const {
+    const auto& t = res.scale;
+    const double T = r.latency, vdd = cfg_.spec.vdd;
+    const auto& pp = model_.peripheral();
+    const double* x = image(k);
+    const double* x0 = image(k - 1);
+    const double edge = cfg_.input.edge;
+    // Power per part at point p (W): arrays (line drivers), amplifier outputs from their rails, neuron
+    // supplies (and the behavioral neurons' output drive when buffered).
+    auto power = [&](size_t p, double* by) {
+      const double f = std::min(t[p] / edge, 1.0);
+      std::vector<double> xs(im_.inputs);
+      for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
+      State s = state_at(res, xs.data(), p);
+      by[arrays_part] = model_.array_power(s);
+      double amp = 0;
+      for (ElementId a : bench_.ports.amplifiers) amp += std::fabs(res.vectors.at(iname(bench_.circuit, a))[p]);
+      by[amplifiers_part] = amp * cfg_.spec.amplifier.supply + pp.amplifiers;
+      double neu = model_.neuron_power(s);
+      if (!bench_.ports.buffers.empty())
+        for (ElementId d : bench_.neuron_laws) {
+          const auto& e = bench_.circuit.elements[d];
+          const double v = e.a == netlist::ground ? 0.0 : res.vectors.at(vname(bench_.circuit, e.a))[p];
+          neu += std::max(0.0, -v * res.vectors.at(iname(bench_.circuit, d))[p]);
+        }
+      by[neurons_part] = neu;
+      by[drivers_part] = pp.drivers;
+    };
+    double prev[parts], now[parts], total[parts] = {0, 0, 0, 0};
+    power(0, prev);
+    size_t p = 1;
+    for (; p < t.size() && t[p - 1] < T; ++p) {
+      power(p, now);
+      const double t1 = std::min(t[p], T);
+      const double w = (t1 - t[p - 1]) / (t[p] - t[p - 1]);
+      for (int g = 0; g < parts; ++g) {
+        const double end = prev[g] + w * (now[g] - prev[g]);
+        total[g] += 0.5 * (t1 - t[p - 1]) * (prev[g] + end);
+      }
+      std::copy(now, now + parts, prev);
+    }
+    double final_power[parts];
+    power(t.size() - 1, final_power);
+    r.power = 0;
+    r.energy_static = 0;
+    for (int g = 0; g < parts; ++g) {
+      r.energy_by[g] = total[g];
+      r.power += final_power[g];
+      r.energy_static += final_power[g] * T;
+    }
+    (void)vdd;
+    // The drivers' switching energy beyond the circuit: e_transition per changed line.
+    double extra = 0;
+    for (int i = 0; i < im_.inputs; ++i) extra += x[i] != x0[i] ? cfg_.spec.driver.e_transition : 0.0;
+    r.energy_by[drivers_part] += extra;
+    r.energy = 0;
+    for (double e : r.energy_by) r.energy += e;
+    r.energy_dynamic = r.energy - r.energy_static;
   }
 
   const Config& cfg_;
@@ -286,36 +477,44 @@ class Simulator {
   bool transient_;
   int threads_;
   Bench bench_;
+  EnergyModel model_;
   double step_ = 0;
   std::optional<solver::PortReducedNetwork> reduced_;
   int reduced_width_ = 0;  // values per image from the reduced network
   std::vector<std::string> save_;
   double setup_seconds_ = 0;
+  State prev_;
+  int prev_index_ = -2;
+  bool have_prev_ = false;
 };
 
 // ---- images.csv ----
 
-std::string csv_header(int classes) {
+std::string csv_header(int classes, int layers) {
   std::string h = "index,label,prediction,reference";
   for (int j = 0; j < classes; ++j) h += fmt::format(",out_{}", j);
-  h += ",power_w,energy_j";
-  for (const char* g : group_names) h += fmt::format(",energy_{}_j", g);
-  return h + ",latency_s\n";
+  h += ",power_w,energy_j,energy_static_j,energy_dynamic_j";
+  for (const char* g : part_names) h += fmt::format(",energy_{}_j", g);
+  h += ",latency_s";
+  for (int l = 1; l <= layers; ++l) h += fmt::format(",latency_l{}_s", l);
+  return h + "\n";
 }
 
-std::string csv_row(const Row& r) {
+std::string csv_row(const Row& r, int layers) {
   std::string s = fmt::format("{},{},{},{}", r.index, r.label, r.prediction, r.reference);
   for (double v : r.outputs) s += fmt::format(",{}", v);
-  s += fmt::format(",{},{}", r.power, r.energy);
+  s += fmt::format(",{},{},{},{}", r.power, r.energy, r.energy_static, r.energy_dynamic);
   for (double e : r.energy_by) s += fmt::format(",{}", e);
   s += std::isnan(r.latency) ? std::string(",") : fmt::format(",{}", r.latency);
+  for (int l = 0; l < layers; ++l)
+    s += l < static_cast<int>(r.layer_latency.size()) ? fmt::format(",{}", r.layer_latency[l]) : std::string(",");
   return s + "\n";
 }
 
 /// Parses the complete rows of images.csv; a partly written last line is cut off the file.
-std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool repair) {
+std::vector<Row> read_rows(const fs::path& path, int classes, int layers, int first, bool repair) {
   std::string text = read_file(path);
-  const std::string header = csv_header(classes);
+  const std::string header = csv_header(classes, layers);
   if (text.compare(0, header.size(), header) != 0)
     fail("{}:1: not the header of this run's images.csv ({} outputs); use another --out", path.string(), classes);
   size_t end = text.rfind('\n') + 1;
@@ -340,7 +539,7 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool re
       if (b == std::string::npos) break;
       a = b + 1;
     }
-    const size_t want = 4 + classes + 2 + groups + 1;
+    const size_t want = 4 + classes + 4 + parts + 1 + layers;
     if (f.size() != want) fail("{}:{}: {} fields, expected {}", path.string(), line, f.size(), want);
     auto num = [&](size_t i) {
       if (f[i].empty()) return static_cast<double>(NAN);
@@ -366,8 +565,11 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int first, bool re
     for (int j = 0; j < classes; ++j) r.outputs.push_back(num(4 + j));
     r.power = num(4 + classes);
     r.energy = num(5 + classes);
-    for (int g = 0; g < groups; ++g) r.energy_by[g] = num(6 + classes + g);
-    r.latency = num(6 + classes + groups);
+    r.energy_static = num(6 + classes);
+    r.energy_dynamic = num(7 + classes);
+    for (int g = 0; g < parts; ++g) r.energy_by[g] = num(8 + classes + g);
+    r.latency = num(8 + classes + parts);
+    for (int l = 0; l < layers; ++l) r.layer_latency.push_back(num(9 + classes + parts + l));
     rows.push_back(std::move(r));
   }
   return rows;
@@ -450,18 +652,40 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
   } else {
     j["reference"] = nullptr;
   }
-  std::vector<double> power, energy, latency, by[groups];
+  const int layers = static_cast<int>(cfg.sizes.size()) - 1;
+  std::vector<double> power, energy, e_static, e_dynamic, latency, by[parts];
+  std::vector<std::vector<double>> layer_latency(layers);
   for (const Row& r : rows) {
     power.push_back(r.power);
     energy.push_back(r.energy);
+    e_static.push_back(r.energy_static);
+    e_dynamic.push_back(r.energy_dynamic);
     latency.push_back(r.latency);
-    for (int g = 0; g < groups; ++g) by[g].push_back(r.energy_by[g]);
+    for (int g = 0; g < parts; ++g) by[g].push_back(r.energy_by[g]);
+    for (int l = 0; l < layers && l < static_cast<int>(r.layer_latency.size()); ++l) layer_latency[l].push_back(r.layer_latency[l]);
   }
+  const bool op = manifest["analysis"] == "op";
   j["power_w"] = stats(power);
   j["energy_j"] = stats(energy);
-  j["energy_basis"] = manifest["analysis"] == "op" ? "static power x input.window" : "supply power integrated over the window";
-  for (int g = 0; g < groups; ++g) j["energy_by_driver_j"][group_names[g]] = stats(by[g])["mean"];
+  j["energy_static_j"] = stats(e_static);
+  j["energy_dynamic_j"] = stats(e_dynamic);
+  j["energy_basis"] = op ? "static power x design latency + dynamic (C V dV of every switched node, from the previous image)"
+                         : "circuit powers integrated from the input edge to the settling time, plus peripheral static power x that time";
+  for (int g = 0; g < parts; ++g) j["energy_by_part_j"][part_names[g]] = stats(by[g])["mean"];
   j["latency_s"] = stats(latency);
+  j["latency_basis"] = op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), per layer added"
+                          : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge";
+  nlohmann::json per_layer = nlohmann::json::array();
+  const auto design = design_latency(cfg);
+  for (int l = 0; l < layers; ++l) {
+    nlohmann::json e = {{"layer", l + 1}, {"latency_s", stats(layer_latency[l])}};
+    e["design_s"] = {{"lines", design[l].lines}, {"amplifier", design[l].amplifier}, {"neuron", design[l].neuron},
+                     {"total", design[l].total()}};
+    per_layer.push_back(std::move(e));
+  }
+  j["latency_by_layer"] = std::move(per_layer);
+  j["area_m2"] = to_json(network_area(cfg));
+  j["parameters"] = system_parameters(cfg);
   j["wall_seconds"] = wall;
   j["setup_seconds"] = setup;
   j["simulated_now"] = simulated;
@@ -481,14 +705,15 @@ RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
     }
     std::string text = read_file(csv);
     std::string header = text.substr(0, text.find('\n'));
-    int classes = 0;
+    int classes = 0, layers = 0;
     while (header.find(fmt::format(",out_{},", classes)) != std::string::npos) ++classes;
+    while (header.find(fmt::format(",latency_l{}_s", layers + 1)) != std::string::npos) ++layers;
     if (classes == 0) fail("{}:1: not an images.csv header", csv.string());
     const nlohmann::json* first = m.is_object() && m.contains("first") ? &m["first"] : nullptr;
     if (!first || !first->is_number_integer() || first->get<int64_t>() < 0 ||
         first->get<int64_t>() > std::numeric_limits<int>::max())
       fail("{}: first: not a run description (no valid first image)", man.string());
-    return read_rows(csv, classes, first->get<int>(), false);
+    return read_rows(csv, classes, layers, first->get<int>(), false);
   };
   std::vector<Row> ra = load(a), rb = load(b);
   RunAgreement g;
@@ -634,7 +859,8 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   }
   RunDirectory dir(opt.out, manifest, opt.resume);
   std::vector<Row> rows;
-  if (fs::exists(dir.csv())) rows = read_rows(dir.csv(), classes, first, true);
+  const int layers = static_cast<int>(cfg.sizes.size()) - 1;
+  if (fs::exists(dir.csv())) rows = read_rows(dir.csv(), classes, layers, first, true);
   if (static_cast<int>(rows.size()) > total)
     fail("{}: {} rows for a run of {} images", dir.csv().string(), rows.size(), total);
 
@@ -669,7 +895,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   }
   if (sim || done >= total) {
     std::vector<Row> batch;
-    done = dir.run_batches(done, total, sim ? sim->batch() : 1, csv_header(classes), opt, t0, outcome.simulated, [&](int from, int n) {
+    done = dir.run_batches(done, total, sim ? sim->batch() : 1, csv_header(classes, layers), opt, t0, outcome.simulated, [&](int from, int n) {
       batch.assign(n, Row{});
       sim->simulate(from, from + n, batch);
       std::string text;
@@ -679,7 +905,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
         r.label = im.labels[from + k];
         r.prediction = argmax(r.outputs);
         r.reference = reference[from + k];
-        text += csv_row(r);
+        text += csv_row(r, layers);
         rows.push_back(std::move(r));
       }
       return text;

@@ -210,6 +210,7 @@ Element make_behavioral(Circuit& c, std::string name, ElementKind kind, NodeId a
   e.kind = kind;
   ExprScope scope;
   scope.node = [&c](std::string_view n) { return c.node(n); };
+  scope.allow_time = true;  // behavioral sources may depend on time (transients; the port reduction refuses them)
   e.expr = bind_expr(parse_expr(expr, ExprContext::behavioral, e.name), scope, e.name);
   return e;
 }

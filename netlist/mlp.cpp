@@ -258,8 +258,10 @@ class Builder {
     // Amplifiers, merge and neurons.
     std::vector<NodeId> out(outs);
     const double g = spec.gain, rin = s_.amplifier.r_in;
+    ports.layer_z.emplace_back();
     for (int r = 0; r < outs; ++r) {
       NodeId z = c_.node(fmt::format("l{}_z_{}", l, r));
+      ports.layer_z.back().push_back(z);
       std::vector<NodeId> amp_out(hp);
       for (int h = 0; h < hp; ++h) {
         at_ = Origin{};
@@ -324,6 +326,7 @@ class Builder {
       out[r] = c_.node(fmt::format("l{}_o_{}", l, r));
       if (s_.neuron.kind == NeuronKind::transistor) {
         transistor_neuron(l, r, z, out[r]);
+        if (s_.neuron.dyn.c_load > 0) capacitor(fmt::format("c_l{}_no_{}", l, r), out[r], ground, s_.neuron.dyn.c_load);
         continue;
       }
       std::string zin = fmt::format("v({})", c_.node_name(z));
@@ -358,10 +361,15 @@ class Builder {
       NodeId cn = c_.node(fmt::format("l{}_ac_{}_{}", l, h, r));
       const std::string stage = fmt::format("l{}_agm_{}_{}", l, h, r);
       if (s_.slew && a.slew_rate > 0) {
-        // Current into cn: I_max tanh(gm (p - n) / I_max), i.e. from ground through the source to cn.
+        // Current into cn (from ground through the sources): gm vd (G), and from the first time step
+        // on the B-source's I_max tanh(gm vd / I_max) - gm vd, so the stage saturates at I_max. The
+        // operating point has the small-signal stage only: the same solution unless the stage
+        // saturates at DC, and no saturated slope for Newton to start from.
+        add(make_vccs("g_" + stage, ground, cn, p, n, a.gm()));
+        const std::string vd = fmt::format("(v({})-v({}))", c_.node_name(p), c_.node_name(n));
         behavioral("b_" + stage, ElementKind::behavioral_i, ground, cn,
-                   fmt::format("{}*tanh({}*(v({})-v({})))", format_number(a.i_max()), format_number(a.gm() / a.i_max()),
-                               c_.node_name(p), c_.node_name(n)));
+                   fmt::format("min(time*1e30,1)*({}*tanh({}*{})-{}*{})", format_number(a.i_max()),
+                               format_number(a.gm() / a.i_max()), vd, format_number(a.gm()), vd));
       } else {
         add(make_vccs("g_" + stage, ground, cn, p, n, a.gm()));
       }

@@ -57,6 +57,7 @@ struct NeuronSpec {
   double offset = 0;                  ///< V, input at which the ideal output is vdd/2
   std::vector<double> curve_in;       ///< V, transfer-curve inputs (increasing), kind == curve
   std::vector<double> curve_out;      ///< V, transfer-curve outputs
+  std::vector<double> curve_supply;   ///< A, supply current at each curve input (characterized curves)
   devices::SotNeuronParams sot;       ///< transistor-level neuron (kind == transistor; ngspice only)
   devices::NeuronDynamics dyn;        ///< output resistance and capacitances, supply current, area
 };
@@ -117,6 +118,7 @@ struct MlpPorts {
   std::vector<ElementId> amplifiers;       ///< op-amp output stages (E) of every partition amplifier
   std::vector<NodeId> outputs;             ///< last-layer neuron outputs
   std::vector<std::vector<NodeId>> layer_outputs;  ///< neuron outputs of every layer
+  std::vector<std::vector<NodeId>> layer_z;        ///< neuron inputs of every layer
 };
 
 /// Checks the spec (shapes, levels, tiles); throws InputError naming the field.

@@ -288,13 +288,13 @@ Files divider(const std::string& extra) { return cir("divider\nV1 in 0 1\nR1 in 
 /// them for two images).
 Files run_dir(const std::string& d, const std::string& csv_rows) {
   const std::string header =
-      "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_inputs_j,energy_supply_j,"
-      "energy_neurons_j,latency_s\n";
+      "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,latency_s,latency_l1_s,latency_l2_s\n";
   return {dir(d), Entry{d + "/run.json", "{\"first\": 0, \"images\": 2}\n"}, Entry{d + "/images.csv", header + csv_rows}};
 }
 
-const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1e-9,5e-10,5e-10,\n"
-                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1e-9,5e-10,5e-10,\n";
+const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n"
+                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n";
 
 // The table.
 
@@ -697,8 +697,8 @@ std::vector<Case> cases() {
   const Files idx_no_images = without(small_idx(), idx_test_images);
   const std::string pix3 = pixels4x4(3);
   const std::string csv_header =
-      "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_inputs_j,energy_supply_j,"
-      "energy_neurons_j,latency_s\n";
+      "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,latency_s,latency_l1_s,latency_l2_s\n";
 
   return {
       // Command line
@@ -828,17 +828,17 @@ std::vector<Case> cases() {
       {"cli/agree-bad-header", 2, "spinxbar: b/images.csv:1: not an images.csv header",
        with(with(run_dir("a", good_rows), run_dir("b", good_rows)), Entry{"b/images.csv", "hello\n"}), {"agree", "a", "b"}},
       {"cli/agree-bad-field", 2, "spinxbar: b/images.csv:2: field 6: 'zz' is not a number",
-       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1e-9,5e-10,5e-10,\n")), {"agree", "a", "b"}},
-      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 14",
+       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 19",
        with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9\n")), {"agree", "a", "b"}},
       {"cli/agree-empty-runs", 2, "spinxbar: a and b: no images to compare",
        with(run_dir("a", ""), run_dir("b", "")), {"agree", "a", "b"}},
       {"cli/agree-different-first", 2, "spinxbar: b/images.csv:2: image 1 where 0 was expected",
-       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1e-9,5e-10,5e-10,\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
       {"cli/agree-torn-row", 2, "spinxbar: b/images.csv:4: incomplete last row (an interrupted run; continue it with --resume)",
        with(run_dir("a", good_rows), run_dir("b", good_rows + "2,1,1,1,0.1,0.")), {"agree", "a", "b"}},
       {"cli/agree-huge-index", 2, "spinxbar: b/images.csv:2: field 1: '1e300' is not an image index",
-       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1e-9,5e-10,5e-10,\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
 
       // SPICE netlists (simulate)
       {"spice/empty-file", 2, "spinxbar: net.cir: no analysis (.op, .tran or .dc) to run",
@@ -1167,6 +1167,33 @@ std::vector<Case> cases() {
        small_toml("open_loop_gain = 1e6", "open_loop_gain = nan"), net},
       {"toml/amplifier-ideal-number", 2, "spinxbar: small.toml:22: amplifier.ideal: must be true or false",
        small_toml("ideal = false", "ideal = 0"), net},
+      {"toml/amplifier-gbw-negative", 2, "spinxbar: small.toml:22: amplifier.gbw: must be >= 0 Hz, got -1000000000",
+       small_toml("ideal = false", "gbw = -1e9\nideal = false"), net},
+      {"toml/amplifier-c-load-negative", 2, "spinxbar: small.toml:22: amplifier.c_load: must be in [0, 1e-06] F, got -2e-15",
+       small_toml("ideal = false", "c_load = \"-2f\"\nideal = false"), net},
+      {"toml/neuron-c-load-negative", 2, "spinxbar: small.toml:48: neuron.c_load: must be in [0, 1e-06] F, got -1e-15",
+       small_toml("[neuron]\n", "[neuron]\nc_load = -1e-15\n"), net},
+      {"toml/neuron-r-out-negative", 2, "spinxbar: small.toml:48: neuron.r_out: must be >= 0 ohm, got -1000",
+       small_toml("[neuron]\n", "[neuron]\nr_out = \"-1k\"\n"), net},
+      {"toml/driver-area-negative", 2, "spinxbar: small.toml:63: driver.area: must be in [0, 1] m^2, got -1e-12",
+       small_append("[driver]\narea = -1e-12\n"), net},
+      {"toml/mtj-barrier-zero", 2, "spinxbar: small.toml:28: mtj.barrier: must be in (0, 1e-06] m, got 0",
+       small_toml("[mtj]\n", "[mtj]\nbarrier = 0\n"), net},
+      {"toml/cnn-shapes-do-not-chain", 2, "spinxbar: small.toml:64: cnn.layers[1]: a 4x4 window does not fit a 2x2x2 input",
+       small_append("[cnn]\ninput = [1, 4, 4]\nlayers = [\"conv 2 3\", \"pool max 4\"]\n"), net},
+      {"toml/cnn-features-mismatch", 2, "spinxbar: small.toml:64: cnn.layers: the features give 32 values (2x4x4), network.sizes starts with 16; the crossbar FC layers take the flattened features",
+       small_append("[cnn]\ninput = [1, 4, 4]\nlayers = [\"conv 2 3 pad=1\"]\n"), net},
+      {"toml/cnn-without-fc", 2, "spinxbar: small.toml:8: network.sizes: a CNN needs FC layers on the crossbars after its features: give [features, ..., classes]",
+       with(small(), Entry{"small.toml", replace_once(file_of(small(), "small.toml"), "sizes = [16, 8, 4]", "sizes = [16]") +
+                                              "[cnn]\ninput = [1, 4, 4]\nlayers = [\"relu\"]\n"}), net},
+      {"toml/cnn-layer-unknown", 2, "spinxbar: small.toml:64: cnn.layers[0]: 'dense' is not a layer kind (expected \"conv OUT K [stride=S] [pad=P]\", \"pool max|average SIZE [stride=S]\" or \"relu\")",
+       small_append("[cnn]\ninput = [1, 4, 4]\nlayers = [\"dense 10\"]\n"), net},
+      {"toml/cnn-conv-bad-option", 2, "spinxbar: small.toml:64: cnn.layers[0]: 'dilation=2' is not an option of conv (expected \"conv OUT K [stride=S] [pad=P]\", \"pool max|average SIZE [stride=S]\" or \"relu\")",
+       small_append("[cnn]\ninput = [1, 4, 4]\nlayers = [\"conv 1 3 dilation=2\"]\n"), net},
+      {"toml/cnn-input-short", 2, "spinxbar: small.toml:63: cnn.input: must be [channels, height, width]",
+       small_append("[cnn]\ninput = [4, 4]\nlayers = [\"relu\"]\n"), net},
+      {"toml/cnn-no-model", 2, "spinxbar: small.toml: cnn.model: ./model.json: cannot open",
+       small_append("[cnn]\ninput = [1, 4, 4]\nlayers = [\"relu\"]\n"), net},
       {"toml/amplifier-gain-key", 2, "spinxbar: small.toml:22: unknown key 'amplifier.gain' (known: area, c_load, gbw, i_quiescent, ideal, merge_r, open_loop_gain, r_in, r_out, slew_rate, supply)",
        small_toml("ideal = false", "gain = 10"), net},
       {"toml/mtj-ra-negative", 2, "spinxbar: small.toml:28: mtj.ra: must be > 0 ohm.m^2, got -1",

@@ -130,7 +130,7 @@ TEST_CASE("HSPICE text: E/G elements with quoted expressions, PWL(1) neurons ext
   CHECK(text.find("cur='") != std::string::npos);
   CHECK(text.find("pwr(abs(") != std::string::npos);
   // The curve neuron: end points 1000 spans out on the end segments' lines (slope -0.5).
-  auto pos = text.find("eb_l1_n_0 l1_o_0 0 pwl(1) l1_z_0 0 -2001,1001 -1,1 0,0.5 1,0 2001,-1000");
+  auto pos = text.find("eb_l1_n_0 l1_oi_0 0 pwl(1) l1_z_0 0 -2001,1001 -1,1 0,0.5 1,0 2001,-1000");
   CHECK(pos != std::string::npos);
   CHECK(text.find(".meas tran out_1_3 find v(l2_o_3) at=") != std::string::npos);
 }

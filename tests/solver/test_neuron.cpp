@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "devices/error.hpp"
+#include "devices/periphery.hpp"
 #include "mlp/neuron_curve.hpp"
 #include "netlist/mlp.hpp"
 #include "solver/native.hpp"
@@ -147,6 +148,12 @@ TEST_CASE("neuron dynamics: the macro-model's delay is within 10 % of the transi
   MESSAGE("neuron r_out ", fit.r_out, " ohm, c_out ", fit.c_out, " F; delays at 1 fF ", fit.delays[0].rise, " / ",
           fit.delays[0].fall, " s");
   CHECK(fit.r_out > 0);
+  // The defaults of the behavioral neurons are these measurements of the default circuit.
+  const auto d = devices::default_neuron_dynamics();
+  MESSAGE("mean supply current ", c.supply_mean, " A");
+  CHECK(d.r_out == doctest::Approx(fit.r_out).epsilon(0.01));
+  CHECK(d.c_out == doctest::Approx(fit.c_out).epsilon(0.01));
+  CHECK(d.i_supply == doctest::Approx(c.supply_mean).epsilon(0.01));
   // Loads the fit did not use: a buffer gate, a few fF, a short line.
   for (double load : {0.5e-15, 3e-15, 20e-15}) {
     const auto d = mlp::neuron_delays({}, {}, 1.0, -1.5, 1.5, {load}).at(0);

@@ -1,0 +1,175 @@
+// System figures of a crossbar network (system.hpp).
+#include "mlp/system.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace spx::mlp {
+
+namespace {
+
+/// Layer shapes of the config (the weights need not be loaded).
+netlist::MlpSpec shape_of(const Config& cfg) {
+  netlist::MlpSpec s = cfg.spec;
+  s.layers.clear();
+  for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) {
+    netlist::LayerSpec l;
+    l.inputs = cfg.sizes[k];
+    l.outputs = cfg.sizes[k + 1];
+    l.gain = cfg.gains[k];
+    s.layers.push_back(l);
+  }
+  return s;
+}
+
+double cell_area(const Config& cfg) { return cfg.spec.wire.cell_width() * cfg.spec.wire.cell_length(); }
+
+}  // namespace
+
+int input_bits(const Config& cfg) {
+  if (!cfg.cnn.enabled) return 1;
+  return cfg.cnn.dac_bits > 0 ? cfg.cnn.dac_bits : 8;
+}
+
+AreaReport network_area(const Config& cfg) {
+  const auto s = shape_of(cfg);
+  const auto plans = netlist::plan_partitions(s);
+  AreaReport r;
+  r.cell = cell_area(cfg);
+  r.feature = cfg.spec.wire.node;
+  const auto& d = cfg.spec.driver;
+  for (size_t k = 0; k < s.layers.size(); ++k) {
+    const auto& l = s.layers[k];
+    Area a;
+    a.synapses = 2.0 * (l.inputs + 1.0) * l.outputs * r.cell;
+    a.amplifiers = static_cast<double>(plans[k].h_sizes.size()) * l.outputs * cfg.spec.amplifier.area;
+    a.neurons = l.outputs * cfg.spec.neuron.dyn.area;
+    a.drivers = l.inputs * d.area * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
+    r.layers.push_back(a);
+    r.network.synapses += a.synapses;
+    r.network.amplifiers += a.amplifiers;
+    r.network.neurons += a.neurons;
+    r.network.drivers += a.drivers;
+  }
+  r.tile.synapses = 2.0 * s.tile_rows * s.tile_cols * r.cell;
+  r.tile.amplifiers = s.tile_cols * cfg.spec.amplifier.area;
+  return r;
+}
+
+double line_capacitance(const Config& cfg, int layer) {
+  const int outs = cfg.sizes.at(static_cast<size_t>(layer));
+  return outs * (cfg.spec.wire.input_segment_c() + 2 * cfg.spec.mtj.capacitance());
+}
+
+std::vector<LayerLatency> design_latency(const Config& cfg) {
+  const auto s = shape_of(cfg);
+  const auto plans = netlist::plan_partitions(s);
+  const double e = cfg.run.tolerance, ev = e * cfg.spec.vdd, lne = std::log(1 / e);
+  const auto& w = cfg.spec.wire;
+  const auto& a = cfg.spec.amplifier;
+  const auto& n = cfg.spec.neuron.dyn;
+  std::vector<LayerLatency> out;
+  for (size_t k = 0; k < s.layers.size(); ++k) {
+    LayerLatency t;
+    // Input line: the driver and the longest branch (one v-partition); the I+/I- line of the largest
+    // h-partition into its amplifier.
+    const int nv = *std::max_element(plans[k].v_sizes.begin(), plans[k].v_sizes.end());
+    const int nh = *std::max_element(plans[k].h_sizes.begin(), plans[k].h_sizes.end());
+    const double cs = w.input_segment_c() + 2 * cfg.spec.mtj.capacitance();
+    const double rs = cfg.spec.wire_r ? w.input_segment_r() : 0.0;
+    const double ro = cfg.spec.wire_r ? w.output_segment_r() : 0.0;
+    const double elmore = cfg.spec.driver.r_out * line_capacitance(cfg, static_cast<int>(k) + 1) +
+                          rs * cs * nv * (nv + 1) / 2 + ro * w.output_segment_c() * nh * (nh + 1.0) / 2;
+    t.lines = lne * elmore;
+    const bool op_amp = cfg.spec.readout == netlist::Readout::loaded && !cfg.spec.ideal_amplifier;
+    if (op_amp && a.gbw > 0) {
+      const double omega = 2 * std::numbers::pi * a.gbw / (1 + s.layers[k].gain);
+      const double step = a.supply;
+      if (a.slew_rate > 0 && step * omega > a.slew_rate) {
+        const double linear = a.slew_rate / omega;  // the swing left when slewing ends
+        t.amplifier = (step - linear) / a.slew_rate + std::log(std::max(linear / ev, 1.0)) / omega;
+      } else {
+        t.amplifier = std::log(std::max(step / ev, 1.0)) / omega;
+      }
+    }
+    t.neuron = lne * n.r_out * (n.c_out + n.c_load);
+    out.push_back(t);
+  }
+  return out;
+}
+
+PeripheralPower peripheral_power(const Config& cfg) {
+  const auto s = shape_of(cfg);
+  const auto plans = netlist::plan_partitions(s);
+  PeripheralPower p;
+  const auto& d = cfg.spec.driver;
+  int neurons = 0;
+  for (size_t k = 0; k < s.layers.size(); ++k) {
+    const auto& l = s.layers[k];
+    p.amplifiers += static_cast<double>(plans[k].h_sizes.size()) * l.outputs * cfg.spec.amplifier.i_quiescent * 2 *
+                    cfg.spec.amplifier.supply;
+    p.drivers += l.inputs * d.p_static * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
+    neurons += l.outputs;
+  }
+  p.neurons_per_image = !cfg.spec.neuron.curve_supply.empty();
+  if (!p.neurons_per_image) p.neurons = neurons * cfg.spec.vdd * cfg.spec.neuron.dyn.i_supply;
+  return p;
+}
+
+double neuron_supply(const netlist::NeuronSpec& n, double z) {
+  const auto& x = n.curve_in;
+  const auto& y = n.curve_supply;
+  if (y.empty() || y.size() != x.size()) return n.dyn.i_supply;
+  if (z <= x.front()) return y.front();
+  if (z >= x.back()) return y.back();
+  const size_t k = static_cast<size_t>(std::upper_bound(x.begin(), x.end(), z) - x.begin());
+  const double f = (z - x[k - 1]) / (x[k] - x[k - 1]);
+  return y[k - 1] + f * (y[k] - y[k - 1]);
+}
+
+nlohmann::json to_json(const AreaReport& a) {
+  auto part = [](const Area& x) {
+    return nlohmann::json{{"synapses", x.synapses}, {"amplifiers", x.amplifiers}, {"neurons", x.neurons},
+                          {"drivers", x.drivers}, {"total", x.total()}};
+  };
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : a.layers) layers.push_back(part(l));
+  return {{"unit", "m^2"}, {"network", part(a.network)}, {"layers", layers}, {"tile", part(a.tile)},
+          {"cell_m2", a.cell}, {"cell_f2", a.cell / (a.feature * a.feature)}, {"feature_m", a.feature}};
+}
+
+nlohmann::json system_parameters(const Config& cfg) {
+  const auto& a = cfg.spec.amplifier;
+  const auto& d = cfg.spec.driver;
+  const auto& n = cfg.spec.neuron.dyn;
+  auto row = [](double v, const char* unit, const char* source) {
+    return nlohmann::json{{"value", v}, {"unit", unit}, {"source", source}};
+  };
+  const char* sized = "two-stage op-amp sized for 14-22 nm (no crossbar op-amp is specified by IMAC-Sim, NeuroSim, ISAAC or PRIME)";
+  nlohmann::json j;
+  j["amplifier.gbw"] = row(a.gbw, "Hz", sized);
+  j["amplifier.slew_rate"] = row(a.slew_rate, "V/s", sized);
+  j["amplifier.r_out"] = row(a.r_out, "ohm", "0: IMAC-Sim's ideal op-amp output");
+  j["amplifier.c_load"] = row(a.c_load, "F", "wiring from the amplifier to the merge node");
+  j["amplifier.i_quiescent"] = row(a.i_quiescent, "A", sized);
+  j["amplifier.supply"] = row(a.supply, "V", "IMAC-Sim testIMAC.py rails +-1 V");
+  j["amplifier.area"] = row(a.area, "m^2", sized);
+  const bool sot = !cfg.spec.neuron.curve_supply.empty();
+  const char* measured = sot ? "measured now from the transistor neuron (ngspice)" : "measured from the default SOT-MRAM neuron circuit";
+  j["neuron.r_out"] = row(n.r_out, "ohm", measured);
+  j["neuron.c_out"] = row(n.c_out, "F", measured);
+  j["neuron.c_load"] = row(n.c_load, "F", "a minimum buffer gate and its local wire");
+  j["neuron.i_supply"] = row(n.i_supply, "A", sot ? "mean of the characterized supply curve (per image: the curve at z)" : measured);
+  j["neuron.area"] = row(n.area, "m^2", "an inverter of the 14-22 nm class with two MTJs above it");
+  j["driver.r_out"] = row(d.r_out, "ohm", "0: IMAC-Sim's ideal sources");
+  j["driver.p_static"] = row(d.p_static, "W", "ISAAC 1-bit DAC (Shafiee et al., ISCA 2016): 4 mW / (8 x 128)");
+  j["driver.area"] = row(d.area, "m^2", "ISAAC 1-bit DAC: 0.00017 mm^2 / (8 x 128); x 2^(bits-1) per MNSIM 2.0");
+  j["driver.e_transition"] = row(d.e_transition, "J", "beyond the line's C V dV");
+  j["driver.input_bits"] = row(input_bits(cfg), "bit", cfg.cnn.enabled ? "cnn.dac_bits" : "binary network inputs");
+  j["mtj.capacitance"] = row(cfg.spec.mtj.capacitance(), "F", "eps0 eps_r A / t, MgO eps_r 9.8, 1 nm barrier");
+  j["cell"] = row(cell_area(cfg), "m^2", "interconnect cell_width x cell_length (IMAC-Sim 12F x 15F)");
+  return j;
+}
+
+}  // namespace spx::mlp

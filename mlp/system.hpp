@@ -1,0 +1,89 @@
+// System figures of a crossbar network: area, latency and the energy of one inference, by component.
+// Area (parameter table, every entry a config key with its source):
+//   synapse cells   2 MTJ cells per weight and bias (the I+ and I- devices), each cell_width x
+//                   cell_length of the interconnect geometry (12F x 15F = 180 F^2: 0.0146 um^2 at
+//                   F = 9 nm, IMAC-Sim's cell)
+//   amplifiers      one per neuron per h-partition, amplifier.area
+//   neurons         one per neuron, neuron.area
+//   drivers         one per input line of every layer: an n-bit DAC at the network inputs (n = 1 for
+//                   direct inputs, cnn.dac_bits behind a CNN), a buffer (1-bit) between layers;
+//                   driver.area x 2^(n-1)
+// A tile is tile_rows x tile_cols cells pairs with its tile_cols amplifiers.
+// Latency of a layer from its peripheral dynamics (operating-point runs; transients measure it):
+//   lines      ln(1/e) x Elmore delay of the longest input line: driver.r_out and the line's n
+//              segments of R_s, C_s (plus the MTJ capacitances on it): r_out C_line + R_s C_s n (n+1)/2
+//   amplifier  a step of supply volts through one pole at w = 2 pi GBW / (1 + g) (noise gain of the
+//              four-resistor stage, g its closed-loop gain), slewing at SR first when supply w > SR:
+//              t = ln(supply / e_v) / w, or (supply - SR/w) / SR + ln(SR / (w e_v)) / w
+//   neuron     ln(1/e) r_out (c_out + c_load)
+// with e = run.tolerance and e_v = e vdd; the layers add up (an upper bound on the cascade's
+// settling). Ideal and virtual-ground amplifiers are instantaneous in the circuit and here.
+// Energy of one inference, E = P_static T + E_dynamic, with T the latency:
+//   arrays      P = the power the drivers deliver into the crossbars (input DACs, the bias supply,
+//               buffers or neurons driving lines), from the circuit's currents
+//   amplifiers  P = N_amp I_q 2 supply (quiescent, between the rails); E_dyn = c_load supply |dz| per
+//               amplifier (its output swing taken as the neuron input's)
+//   neurons     P = vdd I_supply(z) per neuron (the characterized curve at each neuron's input, or
+//               neuron.i_supply); E_dyn = (c_out + c_load) vdd |dy|
+//   drivers     P = p_static 2^(n-1) per driver; E_dyn = C_line vdd |dV| + e_transition per line whose
+//               value changes (C_line: wire segments and MTJ capacitances of the line)
+// where d is the change from the previous inference (the previous image; zero inputs before the
+// first). Transient runs take T as the measured settling time and integrate the circuit's driver
+// and amplifier-output powers over [0, T] instead of the static x T terms.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlp/config.hpp"
+
+namespace spx::mlp {
+
+/// Area by component, m^2.
+struct Area {
+  double synapses = 0, amplifiers = 0, neurons = 0, drivers = 0;
+  double total() const { return synapses + amplifiers + neurons + drivers; }
+};
+
+/// Area of the network, per layer and of one full tile.
+struct AreaReport {
+  Area network;
+  std::vector<Area> layers;
+  Area tile;            ///< one tile_rows x tile_cols tile with its amplifiers
+  double cell = 0;      ///< m^2, one MTJ cell
+  double feature = 0;   ///< m, the node F
+};
+AreaReport network_area(const Config& config);
+
+/// Settling time of one layer by stage, s.
+struct LayerLatency {
+  double lines = 0, amplifier = 0, neuron = 0;
+  double total() const { return lines + amplifier + neuron; }
+};
+/// Design latency of every layer (see above).
+std::vector<LayerLatency> design_latency(const Config& config);
+
+/// Resolution of the drivers at the network inputs: cnn.dac_bits behind a CNN (8 when unquantized),
+/// else 1.
+int input_bits(const Config& config);
+
+/// Capacitance of one input line of layer l (1-based): wire segments to ground and the MTJs on it, F.
+double line_capacitance(const Config& config, int layer);
+
+/// Network-wide static powers that do not come from the circuit solve, W: amplifier quiescent power,
+/// driver power, and the neurons' when their supply current is constant (else 0: per image).
+struct PeripheralPower {
+  double amplifiers = 0, drivers = 0, neurons = 0;
+  bool neurons_per_image = false;  ///< the neurons' supply follows the characterized curve at z
+};
+PeripheralPower peripheral_power(const Config& config);
+
+/// Supply current of a neuron at input z: the characterized curve's, or the constant.
+double neuron_supply(const netlist::NeuronSpec& neuron, double z);
+
+/// The parameter table behind the figures, with units and sources, for summary.json.
+nlohmann::json system_parameters(const Config& config);
+nlohmann::json to_json(const AreaReport& a);
+
+}  // namespace spx::mlp
