@@ -400,6 +400,16 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
              si(area["feature_m"].get<double>(), "m"), area_text(area["network"]["synapses"].get<double>()),
              area_text(area["network"]["amplifiers"].get<double>()), area_text(area["network"]["neurons"].get<double>()),
              area_text(area["network"]["drivers"].get<double>()), area_text(area["tile"]["total"].get<double>()));
+  if (s.contains("cpu_imac")) {
+    fmt::print("CPU-IMAC (conv on the CPU, FC on IMAC) against CPU only, per inference:\n");
+    for (const auto& r : s["cpu_imac"]["rows"])
+      fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {:.1f} %, latency saved {:.1f} %\n",
+                 r["network"].get<std::string>(), si(r["cpu_only"]["energy_j"].get<double>(), "J"),
+                 si(r["cpu_only"]["latency_s"].get<double>(), "s"), si(r["cpu_imac"]["energy_j"].get<double>(), "J"),
+                 si(r["cpu_imac"]["latency_s"].get<double>(), "s"), 100 * r["energy_saving"].get<double>(),
+                 100 * r["latency_saving"].get<double>());
+    fmt::print("  ({})\n", s["cpu_imac"]["note"].get<std::string>());
+  }
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json\n",
              s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string());
   return 0;

@@ -362,6 +362,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["capacitance"] = [&](const toml::node& n, std::string_view k) { mtj_c = x.boolean(n, k); };
     } else if (sec == "driver") {
       x.table_keys(h, s.driver, devices::driver_table());
+    } else if (sec == "cpu") {
+      x.table_keys(h, cfg.cpu, arch::cpu_table());
     } else if (sec == "synapse") {
       h["r_low"] = [&](const toml::node& n, std::string_view k) {
         s.synapse.r_low = x.number(n, k);
@@ -596,7 +598,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         };
       }
     } else {
-      fail("{}: unknown section [{}] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, train, run, sc, smtj)",
+      fail("{}: unknown section [{}] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
            at, clip(sec));
     }
     x.each(h);

@@ -5,13 +5,15 @@
 // Sections and keys (defaults in examples/ and `spinxbar netlist --help`):
 //   [network]      sizes, weights, weights_format, levels, gains, vdd, seed
 //   [partition]    tile = [rows, cols], merge = average|sum, readout = loaded|virtual-ground
-//   [amplifier]    ideal, r_in, open_loop_gain, merge_r
+//   [amplifier]    ideal, r_in, open_loop_gain, merge_r, gbw, slew_rate, r_out, c_load, i_quiescent,
+//                  supply, area (devices/amplifier.hpp)
 //   [mtj]          ra, major_axis, minor_axis, tmr0, v_half, bias_dependence
 //   [synapse]      r_low, r_high, variation = none|uniform|gaussian, variation_percent
 //   [interconnect] resistance, capacitance, coupling = ground|explicit, node, width_factor, thickness,
 //                  ... (devices/wire.hpp)
 //   [neuron]       model = ideal|curve|sot|sot-transistor, slope, offset (ideal), curve (CSV of
-//                  input,output points), range, step, tolerance (sot: characterization sweep)
+//                  input,output points), range, step, tolerance (sot: characterization sweep),
+//                  r_out, c_out, c_load, i_supply, area (devices/periphery.hpp)
 //   [input]        values, dataset (CSV file, or mnist | fashion-mnist | IDX directory), labels (CSV:
 //                  one-hot rows or one class per row), crop, resize, threshold, binarize, high, low,
 //                  first, images, window, edge
@@ -21,6 +23,9 @@
 //   [smtj]         preset, then any p-bit parameter (devices/pbit.hpp): delta, tau0, ic0, clock ...
 //   [cnn]          input = [channels, height, width], layers = ["conv 6 5 pad=2", "relu", "pool max 2",
 //                  ...], model (model.json with the conv parameters), dac_bits, dac_low, dac_high
+//   [cpu]          e_mac, e_overhead, macs_per_instruction, e_l1, e_l2, e_dram, reuse, l2_bytes, clock,
+//                  macs_per_cycle, cores, dram_bandwidth, p_static (arch/cpu.hpp)
+//   [driver]       r_out, p_static, e_transition, area (devices/periphery.hpp)
 //   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
 //                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
 //                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
@@ -30,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/cpu.hpp"
 #include "devices/pbit.hpp"
 #include "mlp/dataset.hpp"
 #include "mlp/train.hpp"
@@ -120,6 +126,7 @@ struct Config {
   RunConfig run;
   ScConfig sc;
   CnnConfig cnn;
+  arch::CpuParams cpu;                 ///< [cpu]: the CPU of CPU-IMAC (arch/cpu.hpp)
 };
 
 /// Values per image of the config's input: the CNN's input size, or the first layer's.

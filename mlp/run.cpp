@@ -439,19 +439,15 @@ class Simulator {
       by[neurons_part] = neu;
       by[drivers_part] = pp.drivers;
     };
-    double prev[parts], now[parts], total[parts] = {0, 0, 0, 0};
-    power(0, prev);
-    size_t p = 1;
-    for (; p < t.size() && t[p - 1] < T; ++p) {
+    std::vector<double> series[parts];
+    for (size_t p = 0; p < t.size() && (p == 0 || t[p - 1] < T); ++p) {
+      double now[parts];
       power(p, now);
-      const double t1 = std::min(t[p], T);
-      const double w = (t1 - t[p - 1]) / (t[p] - t[p - 1]);
-      for (int g = 0; g < parts; ++g) {
-        const double end = prev[g] + w * (now[g] - prev[g]);
-        total[g] += 0.5 * (t1 - t[p - 1]) * (prev[g] + end);
-      }
-      std::copy(now, now + parts, prev);
+      for (int g = 0; g < parts; ++g) series[g].push_back(now[g]);
     }
+    double total[parts];
+    const std::vector<double> times(t.begin(), t.begin() + static_cast<ptrdiff_t>(series[0].size()));
+    for (int g = 0; g < parts; ++g) total[g] = integrate_until(times, series[g], T);
     double final_power[parts];
     power(t.size() - 1, final_power);
     r.power = 0;
@@ -685,6 +681,13 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
   }
   j["latency_by_layer"] = std::move(per_layer);
   j["area_m2"] = to_json(network_area(cfg));
+  if (cfg.cnn.enabled) {
+    std::vector<double> arrays_power;
+    for (const Row& r : rows)
+      if (r.latency > 0) arrays_power.push_back(r.energy_by[arrays_part] / r.latency);
+    const double pa = arrays_power.empty() ? 0.0 : stats(arrays_power)["mean"].get<double>();
+    j["cpu_imac"] = cpu_imac_report(cfg, stats(energy)["mean"].get<double>(), stats(latency)["mean"].get<double>(), pa);
+  }
   j["parameters"] = system_parameters(cfg);
   j["wall_seconds"] = wall;
   j["setup_seconds"] = setup;

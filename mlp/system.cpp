@@ -5,6 +5,9 @@
 #include <cmath>
 #include <numbers>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace spx::mlp {
 
 namespace {
@@ -126,6 +129,64 @@ double neuron_supply(const netlist::NeuronSpec& n, double z) {
   const size_t k = static_cast<size_t>(std::upper_bound(x.begin(), x.end(), z) - x.begin());
   const double f = (z - x[k - 1]) / (x[k] - x[k - 1]);
   return y[k - 1] + f * (y[k] - y[k - 1]);
+}
+
+double integrate_until(const std::vector<double>& t, const std::vector<double>& p, double T) {
+  double e = 0;
+  for (size_t k = 1; k < t.size() && t[k - 1] < T; ++k) {
+    const double t1 = std::min(t[k], T);
+    const double end = p[k - 1] + (t1 - t[k - 1]) / (t[k] - t[k - 1]) * (p[k] - p[k - 1]);
+    e += 0.5 * (t1 - t[k - 1]) * (p[k - 1] + end);
+  }
+  return e;
+}
+
+double mtj_cells(const std::vector<int>& sizes) {
+  double cells = 0;
+  for (size_t k = 0; k + 1 < sizes.size(); ++k) cells += 2.0 * (sizes[k] + 1.0) * sizes[k + 1];
+  return cells;
+}
+
+ImacEstimate imac_estimate(const Config& cfg, const std::vector<int>& sizes, double per_cell) {
+  Config c = cfg;
+  c.sizes = sizes;
+  c.gains.assign(sizes.size() - 1, cfg.gains.front());
+  ImacEstimate e;
+  for (const auto& t : design_latency(c)) e.latency += t.total();
+  const PeripheralPower pp = peripheral_power(c);
+  double neurons = pp.neurons;
+  if (pp.neurons_per_image) {  // the curve's mean supply current
+    int n = 0;
+    for (size_t k = 1; k < sizes.size(); ++k) n += sizes[k];
+    neurons = n * cfg.spec.vdd * cfg.spec.neuron.dyn.i_supply;
+  }
+  e.energy = (per_cell * mtj_cells(sizes) + pp.amplifiers + pp.drivers + neurons) * e.latency;
+  return e;
+}
+
+nlohmann::json cpu_imac_report(const Config& cfg, double fc_energy, double fc_latency, double arrays_power) {
+  const double per_cell = arrays_power / mtj_cells(cfg.sizes);
+  nlohmann::json rows = nlohmann::json::array();
+  auto add = [&](const std::string& name, const std::string& basis, const nn::Shape& in,
+                 const std::vector<nn::FeatureLayer>& features, const std::vector<int>& fc, double e, double t) {
+    const auto split = arch::cpu_imac(cfg.cpu, name, arch::feature_shapes(in, features), arch::fc_shapes(fc), e, t);
+    nlohmann::json j = arch::to_json(split);
+    j["fc_sizes"] = fc;
+    j["imac_basis"] = basis;
+    rows.push_back(std::move(j));
+  };
+  add("this network", "measured: this run's mean energy and latency per inference", cfg.cnn.input, cfg.cnn.layers,
+      cfg.sizes, fc_energy, fc_latency);
+  const auto vgg = arch::vgg16_features();
+  for (const std::vector<int>& fc : {std::vector<int>{512, 512, 512, 10}, std::vector<int>{512, 4096, 4096, 10}}) {
+    const ImacEstimate e = imac_estimate(cfg, fc, per_cell);
+    add(fmt::format("VGG-16 (CIFAR-10 shapes), FC {}", fmt::join(fc, "-")),
+        "estimated: design latency, arrays power per MTJ cell from this run, peripherals as configured", {3, 32, 32},
+        vgg, fc, e.energy, e.latency);
+  }
+  return {{"rows", rows},
+          {"note", "CIFAR-10 is not available here: VGG-16 rows use layer shapes only (no accuracy)"},
+          {"cpu", "arch/cpu.hpp: Horowitz ISSCC 2014 energies (45 nm), ARM Cortex-A72 throughput"}};
 }
 
 nlohmann::json to_json(const AreaReport& a) {

@@ -82,6 +82,25 @@ PeripheralPower peripheral_power(const Config& config);
 /// Supply current of a neuron at input z: the characterized curve's, or the constant.
 double neuron_supply(const netlist::NeuronSpec& neuron, double z);
 
+/// IMAC's figures for FC layers of other sizes with this config's devices and peripherals (gains: the
+/// config's first): design latency, and energy = (arrays power per MTJ cell x cells + peripheral
+/// static power) x latency, the arrays' power per cell taken from a measured run.
+struct ImacEstimate {
+  double energy = 0, latency = 0;  ///< J, s
+};
+ImacEstimate imac_estimate(const Config& config, const std::vector<int>& sizes, double arrays_power_per_cell);
+/// MTJ cells of FC layers of these sizes (two per weight and bias).
+double mtj_cells(const std::vector<int>& sizes);
+
+/// The CPU-only versus CPU-IMAC table (arch/cpu.hpp) of a CNN config: its own network with IMAC's FC
+/// energy and latency as measured, and VGG-16 on CIFAR-10 shapes with two classifiers (IMAC
+/// estimated as above).
+nlohmann::json cpu_imac_report(const Config& config, double fc_energy, double fc_latency, double arrays_power);
+
+/// Energy of a power waveform p(t) from t.front() to T (trapezoid rule, the last interval cut at T):
+/// the one integration every transient energy goes through.
+double integrate_until(const std::vector<double>& t, const std::vector<double>& p, double T);
+
 /// The parameter table behind the figures, with units and sources, for summary.json.
 nlohmann::json system_parameters(const Config& config);
 nlohmann::json to_json(const AreaReport& a);

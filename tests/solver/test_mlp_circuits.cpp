@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <random>
 
 #include "devices/smtj.hpp"
@@ -212,4 +213,78 @@ TEST_CASE("stochastic MTJ in a divider: both backends follow the same sampled se
   // Both resistance states appear.
   CHECK(*std::max_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rp + rl)));
   CHECK(*std::min_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rap + rl)));
+}
+
+namespace {
+
+/// A 1-1 network whose only capacitor is the op-amp's compensation: the input steps 0 -> 1 V at t0.
+netlist::Circuit amplifier_step(const MlpSpec& s, double t0, double edge, double step, double tstop) {
+  netlist::Analysis tran;
+  tran.kind = netlist::AnalysisKind::tran;
+  tran.tstep = step;
+  tran.tmax = step;
+  tran.tstop = tstop;
+  auto c = build(s, {0.0}, tran);
+  for (auto& e : c.elements)
+    if (e.origin.role == netlist::Role::input) e.wave = devices::Waveform{devices::WaveKind::pwl, 0, false, {0, 0, t0, 0, t0 + edge, 1}};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("op-amp macro-model: the single-pole step response of its closed form, on both backends") {
+  MlpSpec s = random_network({1, 1}, 4, 4, 1);
+  s.layers[0].weights = {1};
+  s.layers[0].biases = {-1};
+  s.wire_r = false;
+  s.amplifier.c_load = 0;
+  s.amplifier.slew_rate = 0;
+  // The I- line: R_high from the input line, R_low from the bias line; the feedback factor seen by the
+  // op-amp includes that source resistance: beta = (R_th + R1) / (R_th + R1 + R3).
+  const double g = s.layers[0].gain, r1 = s.amplifier.r_in, r3 = g * r1, rl = s.synapse.r_low, rh = s.synapse.r_high;
+  const double rth = rl * rh / (rl + rh), beta = (rth + r1) / (rth + r1 + r3);
+  const double a0 = s.amplifier.open_loop_gain, wp = 2 * std::numbers::pi * s.amplifier.gbw / a0;
+  const double tau = 1 / (wp * (1 + a0 * beta));
+  const double t0 = 0.1e-9, edge = 1e-12;
+  auto both = test::run_both(amplifier_step(s, t0, edge, tau / 1000, t0 + 25 * tau));
+  for (const auto* r : {&both.native, &both.ngspice}) {
+    const auto& t = r->scale;
+    const auto& z = r->vectors.at("v(l1_z_0)");
+    const double z0 = z.front(), zf = z.back(), swing = std::fabs(zf - z0);
+    REQUIRE(swing > 0.1);
+    double worst = 0;
+    for (size_t k = 0; k < t.size(); ++k) {
+      if (t[k] < t0 + edge) continue;
+      const double want = zf + (z0 - zf) * std::exp(-(t[k] - t0 - edge / 2) / tau);
+      worst = std::max(worst, std::fabs(z[k] - want) / swing);
+    }
+    const std::string backend = r == &both.native ? "native" : "ngspice";
+    MESSAGE("single pole, tau ", tau, " s: worst deviation ", worst, " of the swing (", backend, ")");
+    CHECK(worst < 1e-3);
+  }
+  // Slew: with the stage's current limited, the output ramps at the slew rate, no faster.
+  s.slew = true;
+  double swing = 0;
+  {
+    const auto& z = both.native.vectors.at("v(l1_z_0)");
+    swing = std::fabs(z.back() - z.front());
+  }
+  s.amplifier.slew_rate = 0.2 * swing / tau;
+  auto slewed = test::run_both(amplifier_step(s, t0, edge, tau / 200, t0 + 25 * tau));
+  for (const auto* r : {&slewed.native, &slewed.ngspice}) {
+    const auto& t = r->scale;
+    const auto& z = r->vectors.at("v(l1_z_0)");
+    // Slope over a tenth of tau (a single step of ngspice's trapezoid may ring at the edge).
+    double fastest = 0;
+    for (size_t k = 0, j = 0; k < t.size(); ++k) {
+      while (j < t.size() && t[j] < t[k] + tau / 10) ++j;
+      if (j == t.size()) break;
+      fastest = std::max(fastest, std::fabs(z[j] - z[k]) / (t[j] - t[k]));
+    }
+    const std::string backend = r == &slewed.native ? "native" : "ngspice";
+    CAPTURE(backend);
+    CAPTURE(fastest);
+    CHECK(fastest <= s.amplifier.slew_rate * 1.01);  // ngspice's own time steps: within 1 %
+    CHECK(fastest >= s.amplifier.slew_rate * 0.95);
+  }
 }
