@@ -400,7 +400,39 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
              si(area["feature_m"].get<double>(), "m"), area_text(area["network"]["synapses"].get<double>()),
              area_text(area["network"]["amplifiers"].get<double>()), area_text(area["network"]["neurons"].get<double>()),
              area_text(area["network"]["drivers"].get<double>()), area_text(area["tile"]["total"].get<double>()));
+  // Figures beside their gnuplot scripts: energy by part, and for CNNs the CPU-IMAC comparison.
+  {
+    std::string dat = "# part energy_j (mean per inference)\n";
+    for (const auto& [k, v] : s["energy_by_part_j"].items()) dat += fmt::format("{} {:.6e}\n", k, v.get<double>());
+    spx::mlp::write_file_atomic(opt.out / "energy.dat", dat);
+    std::string gp;
+    for (const char* term : {"pngcairo size 720,420", "svg size 720,420"})
+      gp += fmt::format(
+          "set terminal {}\nset output 'energy.{}'\nset title 'energy per inference by part ({:.4g} nJ in all; latency {:.4g} ns)'\n"
+          "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.6\nset logscale y\n"
+          "set ylabel 'J'\nset grid ytics\nunset key\nplot 'energy.dat' using 2:xtic(1) lc rgb '#3b6ea8'\n",
+          term, std::string_view(term).starts_with("png") ? "png" : "svg", 1e9 * s["energy_j"]["mean"].get<double>(),
+          1e9 * s["latency_s"]["mean"].get<double>());
+    spx::mlp::write_file_atomic(opt.out / "energy.gp", gp);
+  }
+  bool drawn = spx::sc::run_gnuplot(opt.out, "energy.gp");
   if (s.contains("cpu_imac")) {
+    std::string dat = "# network cpu_only_j cpu_imac_j\n";
+    int k = 0;
+    for (const auto& r : s["cpu_imac"]["rows"])
+      dat += fmt::format("\"{}\" {:.6e} {:.6e}\n", k++ == 0 ? "this CNN" : r["fc_sizes"].dump() == "[512,512,512,10]" ? "VGG-16, FC 512" : "VGG-16, FC 4096",
+                         r["cpu_only"]["energy_j"].get<double>(), r["cpu_imac"]["energy_j"].get<double>());
+    spx::mlp::write_file_atomic(opt.out / "cpu_imac.dat", dat);
+    std::string gp;
+    for (const char* term : {"pngcairo size 720,420", "svg size 720,420"})
+      gp += fmt::format(
+          "set terminal {}\nset output 'cpu_imac.{}'\nset title 'energy per inference: CPU only vs CPU-IMAC (VGG-16: CIFAR-10 shapes only)'\n"
+          "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+          "set logscale y\nset format y '%.0e'\nset ylabel 'J'\nset grid ytics\nset key top left\n"
+          "plot 'cpu_imac.dat' using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'\n",
+          term, std::string_view(term).starts_with("png") ? "png" : "svg");
+    spx::mlp::write_file_atomic(opt.out / "cpu_imac.gp", gp);
+    drawn = spx::sc::run_gnuplot(opt.out, "cpu_imac.gp") && drawn;
     fmt::print("CPU-IMAC (conv on the CPU, FC on IMAC) against CPU only, per inference:\n");
     for (const auto& r : s["cpu_imac"]["rows"])
       fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {:.1f} %, latency saved {:.1f} %\n",
@@ -410,8 +442,10 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
                  100 * r["latency_saving"].get<double>());
     fmt::print("  ({})\n", s["cpu_imac"]["note"].get<std::string>());
   }
-  fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json\n",
-             s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string());
+  fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json, {}\n",
+             s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string(),
+             drawn ? (s.contains("cpu_imac") ? "energy.png/svg, cpu_imac.png/svg" : "energy.png/svg")
+                   : "figure scripts (gnuplot missing or failed: no figures)");
   return 0;
 }
 
