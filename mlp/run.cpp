@@ -134,6 +134,7 @@ struct State {
   std::vector<double> x;        // V, network inputs
   std::vector<double> y, z;     // V, every neuron's output and input (flattened)
   std::vector<double> current;  // A, every line driver's branch current
+  double neuron_supply = 0;     // A, the transistor neurons' supply source's branch current
 };
 
 /// The energy model of one inference at an operating point (system.hpp), given the previous state.
@@ -168,6 +169,7 @@ class EnergyModel {
   /// Neurons' supply power at a state, W.
   double neuron_power(const State& s) const {
     if (!pp_.neurons_per_image) return pp_.neurons;
+    if (b_.ports.neuron_supply >= 0) return -cfg_.spec.vdd * s.neuron_supply;  // delivered: -v i
     double p = 0;
     for (double z : s.z) p += cfg_.spec.vdd * neuron_supply(cfg_.spec.neuron, z);
     return p;
@@ -229,6 +231,7 @@ std::vector<std::string> saved_vectors(const Bench& b, bool transient) {
   for (NodeId n : b.neuron_out) add(vname(b.circuit, n));
   for (NodeId n : b.neuron_z) add(vname(b.circuit, n));
   for (ElementId d : b.drivers) add(iname(b.circuit, d));
+  if (b.ports.neuron_supply >= 0) add(iname(b.circuit, b.ports.neuron_supply));
   if (transient) {
     for (ElementId d : b.ports.amplifiers) add(iname(b.circuit, d));
     for (ElementId d : b.neuron_laws) {
@@ -375,6 +378,7 @@ class Simulator {
     for (NodeId n : bench_.neuron_out) s.y.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
     for (NodeId n : bench_.neuron_z) s.z.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
     for (ElementId d : bench_.drivers) s.current.push_back(res.vectors.at(iname(bench_.circuit, d))[p]);
+    if (bench_.ports.neuron_supply >= 0) s.neuron_supply = res.vectors.at(iname(bench_.circuit, bench_.ports.neuron_supply))[p];
     return s;
   }
 

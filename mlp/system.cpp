@@ -115,7 +115,9 @@ PeripheralPower peripheral_power(const Config& cfg) {
     p.drivers += l.inputs * d.p_static * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
     neurons += l.outputs;
   }
-  p.neurons_per_image = !cfg.spec.neuron.curve_supply.empty();
+  // Per image: the characterized supply curve at each neuron's input, or the transistor neurons' own
+  // supply current from the circuit.
+  p.neurons_per_image = !cfg.spec.neuron.curve_supply.empty() || cfg.spec.neuron.kind == netlist::NeuronKind::transistor;
   if (!p.neurons_per_image) p.neurons = neurons * cfg.spec.vdd * cfg.spec.neuron.dyn.i_supply;
   return p;
 }

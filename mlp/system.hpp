@@ -75,7 +75,8 @@ double line_capacitance(const Config& config, int layer);
 /// driver power, and the neurons' when their supply current is constant (else 0: per image).
 struct PeripheralPower {
   double amplifiers = 0, drivers = 0, neurons = 0;
-  bool neurons_per_image = false;  ///< the neurons' supply follows the characterized curve at z
+  bool neurons_per_image = false;  ///< the neurons' supply follows the characterized curve at z, or
+                                   ///< (transistor neurons) their own supply source's current
 };
 PeripheralPower peripheral_power(const Config& config);
 

@@ -87,6 +87,10 @@ class Builder {
       fail("inputs: network has {} inputs, got {} values", first.inputs, inputs.size());
     vdd_ = c_.node("vdd");
     ports.supply = source("v_vdd", vdd_, s_.vdd, Role::supply);
+    if (s_.neuron.kind == NeuronKind::transistor) {  // the neurons' own supply, so its current is theirs
+      vdd_neurons_ = c_.node("vdd_n");
+      ports.neuron_supply = source("v_vdd_n", vdd_neurons_, s_.vdd, Role::supply);
+    }
     std::vector<NodeId> in;
     for (int k = 0; k < first.inputs; ++k) {
       NodeId n = c_.node(fmt::format("in_{}", k));
@@ -119,6 +123,7 @@ class Builder {
   const MlpSpec& s_;
   Circuit& c_;
   NodeId vdd_ = ground;
+  NodeId vdd_neurons_ = ground;  // transistor neurons' supply
   Origin at_;  // origin of the elements being added
 
   ElementId add(Element e) {
@@ -383,7 +388,7 @@ class Builder {
   }
 
   void transistor_neuron(int l, int r, NodeId z, NodeId o) {
-    add_sot_neuron(c_, fmt::format("l{}_{}", l, r), z, o, vdd_, s_.neuron.sot, s_.mtj, at_);
+    add_sot_neuron(c_, fmt::format("l{}_{}", l, r), z, o, vdd_neurons_, s_.neuron.sot, s_.mtj, at_);
   }
 
 };

@@ -113,7 +113,8 @@ inline bool buffered(const MlpSpec& s) { return s.neuron.kind == NeuronKind::tra
 /// Nodes and sources of a built network.
 struct MlpPorts {
   std::vector<ElementId> input_sources;   ///< one V source per network input
-  ElementId supply = -1;                   ///< VDD source
+  ElementId supply = -1;                   ///< VDD source (bias lines)
+  ElementId neuron_supply = -1;            ///< the transistor neurons' own VDD source (-1: none)
   std::vector<ElementId> buffers;          ///< inter-layer line buffers (E), layer 2 on, in line order
   std::vector<ElementId> amplifiers;       ///< op-amp output stages (E) of every partition amplifier
   std::vector<NodeId> outputs;             ///< last-layer neuron outputs
