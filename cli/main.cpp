@@ -292,6 +292,20 @@ std::string si(double v, const char* unit) {
   return fmt::format("{:.4g} {}", v, unit);
 }
 
+/// A bar chart on a log scale: DIR/STEM.dat, STEM.gp (PNG and SVG terminals) and, through gnuplot,
+/// STEM.png and STEM.svg; true when gnuplot drew them.
+bool bar_figure(const std::filesystem::path& dir, const std::string& stem, const std::string& data, const std::string& title,
+                const std::string& settings, const std::string& plot) {
+  spx::mlp::write_file_atomic(dir / (stem + ".dat"), data);
+  std::string gp;
+  for (const char* ext : {"png", "svg"})
+    gp += fmt::format("set terminal {} size 720,420\nset output '{}.{}'\nset title '{}'\nset style data histograms\n"
+                      "set style fill solid 0.8 border -1\nset logscale y\nset ylabel 'J'\nset grid ytics\n{}plot '{}.dat' {}\n",
+                      std::string(ext) == "png" ? "pngcairo" : "svg", stem, ext, title, settings, stem, plot);
+  spx::mlp::write_file_atomic(dir / (stem + ".gp"), gp);
+  return spx::sc::run_gnuplot(dir, (stem + ".gp").c_str());
+}
+
 /// An area in um^2, or mm^2 from 0.1 mm^2 on.
 std::string area_text(double m2) {
   return m2 >= 1e-7 ? fmt::format("{:.4g} mm^2", m2 * 1e6) : fmt::format("{:.4g} um^2", m2 * 1e12);
@@ -401,38 +415,21 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
              area_text(area["network"]["amplifiers"].get<double>()), area_text(area["network"]["neurons"].get<double>()),
              area_text(area["network"]["drivers"].get<double>()), area_text(area["tile"]["total"].get<double>()));
   // Figures beside their gnuplot scripts: energy by part, and for CNNs the CPU-IMAC comparison.
-  {
-    std::string dat = "# part energy_j (mean per inference)\n";
-    for (const auto& [k, v] : s["energy_by_part_j"].items()) dat += fmt::format("{} {:.6e}\n", k, v.get<double>());
-    spx::mlp::write_file_atomic(opt.out / "energy.dat", dat);
-    std::string gp;
-    for (const char* term : {"pngcairo size 720,420", "svg size 720,420"})
-      gp += fmt::format(
-          "set terminal {}\nset output 'energy.{}'\nset title 'energy per inference by part ({:.4g} nJ in all; latency {:.4g} ns)'\n"
-          "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.6\nset logscale y\n"
-          "set ylabel 'J'\nset grid ytics\nunset key\nplot 'energy.dat' using 2:xtic(1) lc rgb '#3b6ea8'\n",
-          term, std::string_view(term).starts_with("png") ? "png" : "svg", 1e9 * s["energy_j"]["mean"].get<double>(),
-          1e9 * s["latency_s"]["mean"].get<double>());
-    spx::mlp::write_file_atomic(opt.out / "energy.gp", gp);
-  }
-  bool drawn = spx::sc::run_gnuplot(opt.out, "energy.gp");
+  std::string dat = "# part energy_j (mean per inference)\n";
+  for (const auto& [k, v] : s["energy_by_part_j"].items()) dat += fmt::format("{} {:.6e}\n", k, v.get<double>());
+  bool drawn = bar_figure(opt.out, "energy", dat,
+                          fmt::format("energy per inference by part ({:.4g} nJ in all; latency {:.4g} ns)",
+                                      1e9 * s["energy_j"]["mean"].get<double>(), 1e9 * s["latency_s"]["mean"].get<double>()),
+                          "set boxwidth 0.6\nunset key\n", "using 2:xtic(1) lc rgb '#3b6ea8'");
   if (s.contains("cpu_imac")) {
-    std::string dat = "# network cpu_only_j cpu_imac_j\n";
+    std::string rows = "# network cpu_only_j cpu_imac_j\n";
     int k = 0;
     for (const auto& r : s["cpu_imac"]["rows"])
-      dat += fmt::format("\"{}\" {:.6e} {:.6e}\n", k++ == 0 ? "this CNN" : r["fc_sizes"].dump() == "[512,512,512,10]" ? "VGG-16, FC 512" : "VGG-16, FC 4096",
-                         r["cpu_only"]["energy_j"].get<double>(), r["cpu_imac"]["energy_j"].get<double>());
-    spx::mlp::write_file_atomic(opt.out / "cpu_imac.dat", dat);
-    std::string gp;
-    for (const char* term : {"pngcairo size 720,420", "svg size 720,420"})
-      gp += fmt::format(
-          "set terminal {}\nset output 'cpu_imac.{}'\nset title 'energy per inference: CPU only vs CPU-IMAC (VGG-16: CIFAR-10 shapes only)'\n"
-          "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
-          "set logscale y\nset format y '%.0e'\nset ylabel 'J'\nset grid ytics\nset key top left\n"
-          "plot 'cpu_imac.dat' using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'\n",
-          term, std::string_view(term).starts_with("png") ? "png" : "svg");
-    spx::mlp::write_file_atomic(opt.out / "cpu_imac.gp", gp);
-    drawn = spx::sc::run_gnuplot(opt.out, "cpu_imac.gp") && drawn;
+      rows += fmt::format("\"{}\" {:.6e} {:.6e}\n", k++ == 0 ? "this CNN" : r["fc_sizes"].dump() == "[512,512,512,10]" ? "VGG-16, FC 512" : "VGG-16, FC 4096",
+                          r["cpu_only"]["energy_j"].get<double>(), r["cpu_imac"]["energy_j"].get<double>());
+    drawn = bar_figure(opt.out, "cpu_imac", rows, "energy per inference: CPU only vs CPU-IMAC (VGG-16: CIFAR-10 shapes only)",
+                       "set style histogram clustered gap 1\nset format y '%.0e'\nset key top left\n",
+                       "using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'") && drawn;
     fmt::print("CPU-IMAC (conv on the CPU, FC on IMAC) against CPU only, per inference:\n");
     for (const auto& r : s["cpu_imac"]["rows"])
       fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {:.1f} %, latency saved {:.1f} %\n",
