@@ -74,7 +74,7 @@ std::vector<LayerShape> fc_shapes(const std::vector<int>& sizes) {
   return out;
 }
 
-CpuCost cpu_cost(const CpuParams& p, const std::vector<LayerShape>& layers, bool resident) {
+CpuCost cpu_cost(const CpuParams& p, const std::vector<LayerShape>& layers, bool resident, bool load_input, bool store_output) {
   CpuCost c;
   const double word = 4, access = 8;  // bytes: fp32 values, 64-bit accesses
   for (size_t k = 0; k < layers.size(); ++k) {
@@ -84,8 +84,8 @@ CpuCost cpu_cost(const CpuParams& p, const std::vector<LayerShape>& layers, bool
     c.l1 += l.macs / p.reuse * p.e_l1;
     c.l2 += (l.inputs + l.weights + l.outputs) * word / access * p.e_l2;
     double dram_bytes = resident ? 0.0 : l.weights * word;
-    if (k == 0) dram_bytes += l.inputs * word;
-    if (k + 1 == layers.size()) dram_bytes += l.outputs * word;
+    if (k == 0 && load_input) dram_bytes += l.inputs * word;
+    if (k + 1 == layers.size() && store_output) dram_bytes += l.outputs * word;
     c.dram += dram_bytes / access * p.e_dram;
     const double compute_time = l.macs / (p.clock * p.macs_per_cycle * p.cores);
     c.latency += std::max(compute_time, dram_bytes / p.dram_bandwidth);
@@ -107,8 +107,10 @@ Split cpu_imac(const CpuParams& p, const std::string& network, const std::vector
   }();
   Split s;
   s.network = network;
-  s.conv = cpu_cost(p, conv, resident || conv_bytes <= p.l2_bytes);
-  s.fc_cpu = cpu_cost(p, fc, resident);
+  // The image comes from DRAM; the features stay on chip; the classes go back to DRAM from the CPU's
+  // FC layers, or from IMAC through the transfer.
+  s.conv = cpu_cost(p, conv, resident || conv_bytes <= p.l2_bytes, true, false);
+  s.fc_cpu = cpu_cost(p, fc, resident, false, true);
   // The feature values cross to IMAC's DACs and the outputs come back, at L2-level cost.
   if (!fc.empty()) s.transfer_energy = (fc.front().inputs + fc.back().outputs) * 4 / 8 * p.e_l2;
   s.fc_imac_energy = fc_imac_energy;
@@ -129,8 +131,8 @@ nlohmann::json to_json(const Split& s) {
           {"transfer_j", s.transfer_energy},
           {"cpu_only", {{"energy_j", s.cpu_only_energy()}, {"latency_s", s.cpu_only_latency()}}},
           {"cpu_imac", {{"energy_j", s.hybrid_energy()}, {"latency_s", s.hybrid_latency()}}},
-          {"energy_saving", 1 - s.hybrid_energy() / s.cpu_only_energy()},
-          {"latency_saving", 1 - s.hybrid_latency() / s.cpu_only_latency()}};
+          {"energy_saving", s.cpu_only_energy() > 0 ? nlohmann::json(1 - s.hybrid_energy() / s.cpu_only_energy()) : nlohmann::json()},
+          {"latency_saving", s.cpu_only_latency() > 0 ? nlohmann::json(1 - s.hybrid_latency() / s.cpu_only_latency()) : nlohmann::json()}};
 }
 
 std::vector<nn::FeatureLayer> vgg16_features() {

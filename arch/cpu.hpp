@@ -7,7 +7,8 @@
 //            held in registers (2 words per 64-bit access)
 //   L2       (I + W + O) / 2 accesses: every layer's inputs, weights and outputs pass L2 once
 //   DRAM     (W / 2 accesses per layer) when the network's weights exceed the L2 (streamed every
-//            inference), plus the network's input and output once
+//            inference), plus the network's input and output once (the features between the conv and
+//            FC parts stay on chip)
 // Latency: the larger of the compute time M / (clock macs_per_cycle cores) and the DRAM time (bytes /
 // dram_bandwidth), per layer (a roofline); static power p_static over the latency.
 // Sources (config keys [cpu], defaults):
@@ -73,8 +74,11 @@ struct CpuCost {
   double energy() const { return compute + l1 + l2 + dram + static_energy; }
 };
 /// Cost of running `layers` on the CPU for one inference; `weights_resident`: the whole network's
-/// weights fit the L2 (else each layer's weights stream from DRAM).
-CpuCost cpu_cost(const CpuParams& p, const std::vector<LayerShape>& layers, bool weights_resident);
+/// weights fit the L2 (else each layer's weights stream from DRAM); `load_input` / `store_output`: the
+/// first layer's input comes from DRAM / the last layer's output goes there (the network's ends; a
+/// part in the middle keeps them on chip).
+CpuCost cpu_cost(const CpuParams& p, const std::vector<LayerShape>& layers, bool weights_resident, bool load_input = true,
+                 bool store_output = true);
 
 /// The CPU-only and CPU-IMAC figures of a network: conv layers on the CPU either way, the FC layers on
 /// the CPU or on IMAC (energy and latency per inference given), and the transfer between them.

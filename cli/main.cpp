@@ -306,6 +306,9 @@ bool bar_figure(const std::filesystem::path& dir, const std::string& stem, const
   return spx::sc::run_gnuplot(dir, (stem + ".gp").c_str());
 }
 
+/// A fraction as "12.3 %", or "n/a" (null).
+std::string percent(const nlohmann::json& v) { return v.is_null() ? "n/a" : fmt::format("{:.1f} %", 100 * v.get<double>()); }
+
 /// An area in um^2, or mm^2 from 0.1 mm^2 on.
 std::string area_text(double m2) {
   return m2 >= 1e-7 ? fmt::format("{:.4g} mm^2", m2 * 1e6) : fmt::format("{:.4g} um^2", m2 * 1e12);
@@ -406,8 +409,8 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   fmt::print("latency {}\n", stat_line(s["latency_s"], "s"));
   std::string layers;
   for (const auto& l : s["latency_by_layer"])
-    layers += fmt::format("{}layer {} {}", layers.empty() ? "" : ", ", l["layer"].get<int>(), si(l["latency_s"]["mean"].get<double>(), "s"));
-  fmt::print("        by layer (mean): {}\n        ({})\n", layers, s["latency_basis"].get<std::string>());
+    layers += fmt::format("{}layer {} {}", layers.empty() ? "" : ", ", l["layer"].get<int>(), si(l["settled_s"]["mean"].get<double>(), "s"));
+  fmt::print("        settled through (mean): {}\n        ({})\n", layers, s["latency_basis"].get<std::string>());
   const auto& area = s["area_m2"];
   fmt::print("area    {} ({:.0f} F^2 cells at {}; synapses {}, amplifiers {}, neurons {}, drivers {}; a tile {})\n",
              area_text(area["network"]["total"].get<double>()), area["cell_f2"].get<double>(),
@@ -432,11 +435,10 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
                        "using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'") && drawn;
     fmt::print("CPU-IMAC (conv on the CPU, FC on IMAC) against CPU only, per inference:\n");
     for (const auto& r : s["cpu_imac"]["rows"])
-      fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {:.1f} %, latency saved {:.1f} %\n",
+      fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {}, latency saved {}\n",
                  r["network"].get<std::string>(), si(r["cpu_only"]["energy_j"].get<double>(), "J"),
                  si(r["cpu_only"]["latency_s"].get<double>(), "s"), si(r["cpu_imac"]["energy_j"].get<double>(), "J"),
-                 si(r["cpu_imac"]["latency_s"].get<double>(), "s"), 100 * r["energy_saving"].get<double>(),
-                 100 * r["latency_saving"].get<double>());
+                 si(r["cpu_imac"]["latency_s"].get<double>(), "s"), percent(r["energy_saving"]), percent(r["latency_saving"]));
     fmt::print("  ({})\n", s["cpu_imac"]["note"].get<std::string>());
   }
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json, {}\n",

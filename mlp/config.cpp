@@ -527,6 +527,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["threads"] = [&](const toml::node& n, std::string_view k) {
         r.threads = x.count(n, k, 1, max_threads);
       };
+      h["amplifier_currents"] = [&](const toml::node& n, std::string_view k) { r.amplifier_currents = x.boolean(n, k); };
     } else if (sec == "sc") {
       auto& c = cfg.sc;
       c.enabled = true;
@@ -632,7 +633,11 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     if (cnn_input_at.empty()) fail("{}: cnn.input: missing ([channels, height, width] of a preprocessed image)", name);
     if (cnn_layers_at.empty()) fail("{}: cnn.layers: missing (e.g. [\"conv 6 5 pad=2\", \"relu\", \"pool max 2\"])", name);
     if (!(c.dac_high > c.dac_low)) fail("{}: cnn.dac_high: must be above cnn.dac_low ({} V), got {} V", name, c.dac_low, c.dac_high);
-    // Conv layers take their input channels from the shape before them; the shapes must chain.
+    // Conv layers take their input channels from the shape before them; the shapes must chain. Every
+    // feature map stays within max_layer_size values (counted in 64 bits).
+    auto values = [](const nn::Shape& x) { return int64_t{x.channels} * x.height * x.width; };
+    if (values(c.input) > max_layer_size)
+      fail("{}: cnn.input: {} values per image, above {}", cnn_input_at, values(c.input), max_layer_size);
     nn::Shape shape = c.input;
     for (size_t k = 0; k < c.layers.size(); ++k) {
       auto& f = c.layers[k];
@@ -643,6 +648,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         std::string what = e.what();
         fail("{}: cnn.layers[{}]: {}", cnn_layers_at, k, what.substr(what.find(": ") + 2));
       }
+      if (values(shape) > max_layer_size)
+        fail("{}: cnn.layers[{}]: {} values ({}), above {}", cnn_layers_at, k, values(shape), nn::to_string(shape), max_layer_size);
     }
     if (shape.size() != cfg.sizes.front())
       fail("{}: cnn.layers: the features give {} values ({}), network.sizes starts with {}; the crossbar FC layers take the flattened features",
@@ -810,7 +817,7 @@ void to_features(const Config& cfg, InputSet& im) {
     for (int i = 0; i < n; ++i) raw(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * n + i]);
   for (int i = 0; i < n; ++i) raw(count, i) = static_cast<float>(im.before[i]);
   const MatrixF f = features(net, raw);
-  const bool before_zero = std::all_of(im.before.begin(), im.before.end(), [](double v) { return v == 0; });
+  const bool before_zero = im.first == 0;  // no image before the first
   im.inputs = static_cast<int>(f.cols());
   im.x.resize(static_cast<size_t>(count) * im.inputs);
   for (int k = 0; k < count; ++k)

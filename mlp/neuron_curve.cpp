@@ -1,6 +1,8 @@
 // Neuron characterization by an ngspice DC sweep (neuron_curve.hpp).
 #include "mlp/neuron_curve.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -134,6 +136,9 @@ NeuronDynamicsFit fit_neuron_dynamics(const devices::SotNeuronParams& p, const d
   f.delays = neuron_delays(p, mtj, vdd, z_lo, z_hi, {c1, c2});
   const double d1 = 0.5 * (f.delays[0].rise + f.delays[0].fall), d2 = 0.5 * (f.delays[1].rise + f.delays[1].fall);
   const double slope = (d2 - d1) / (c2 - c1);
+  if (!(slope > 0) || !std::isfinite(slope) || !(d1 > 0))
+    throw std::runtime_error(fmt::format("neuron delay does not grow with the load ({} s at {} F, {} s at {} F): no output resistance to fit",
+                                         d1, c1, d2, c2));
   f.r_out = slope / std::log(2.0);
   f.c_out = std::max(0.0, d1 / slope - c1);
   return f;

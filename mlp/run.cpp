@@ -135,19 +135,22 @@ struct State {
   std::vector<double> y, z;     // V, every neuron's output and input (flattened)
   std::vector<double> current;  // A, every line driver's branch current
   double neuron_supply = 0;     // A, the transistor neurons' supply source's branch current
+  std::vector<double> amplifier;  // A, every op-amp output's current (when solved)
 };
 
 /// The energy model of one inference at an operating point (system.hpp), given the previous state.
 class EnergyModel {
  public:
   EnergyModel(const Config& cfg, const Bench& b)
-      : cfg_(cfg), b_(b), pp_(peripheral_power(cfg)), latency_(design_latency(cfg)) {
+      : cfg_(cfg), b_(b), pp_(peripheral_power(cfg)), latency_(design_latency(cfg)), band_(cfg.run.tolerance * cfg.spec.vdd) {
     const auto plans = netlist::plan_partitions(cfg.spec);
     for (size_t l = 0; l + 1 < cfg.sizes.size(); ++l) {
       line_c_.push_back(line_capacitance(cfg, static_cast<int>(l) + 1));
       amps_per_neuron_.push_back(static_cast<int>(plans[l].h_sizes.size()));
     }
     for (const auto& t : latency_) total_latency_ += t.total();
+    // Instantaneous peripherals (e.g. amplifier.gbw = 0): the static power is paid over input.window.
+    if (!(total_latency_ > 0)) total_latency_ = cfg.input.window;
   }
 
   const std::vector<LayerLatency>& latency() const { return latency_; }
@@ -164,6 +167,13 @@ class EnergyModel {
       }
       p += -v * s.current[d];
     }
+    return p;
+  }
+  /// Power the op-amp outputs draw from their rails (class-AB: from the rail on the current's side),
+  /// W; 0 when the currents were not solved.
+  double output_power(const State& s) const {
+    double p = 0;
+    for (double i : s.amplifier) p += std::fabs(i) * cfg_.spec.amplifier.supply;
     return p;
   }
   /// Neurons' supply power at a state, W.
@@ -185,28 +195,30 @@ class EnergyModel {
     // Lines: layer 1 from the inputs, layer l > 1 from layer l-1's outputs.
     for (size_t i = 0; i < now.x.size(); ++i) {
       const double dv = std::fabs(now.x[i] - prev.x[i]);
-      dyn[drivers_part] += line_c_[0] * vdd * dv + (dv > 0 ? d.e_transition : 0.0);
+      dyn[drivers_part] += line_c_[0] * vdd * dv + (dv > band_ ? d.e_transition : 0.0);
     }
     for (size_t j = 0; j < now.y.size(); ++j) {
       const double dy = std::fabs(now.y[j] - prev.y[j]);
       const int l = b_.neuron_layer[j];
       if (l + 1 < static_cast<int>(line_c_.size()))
-        dyn[drivers_part] += line_c_[l + 1] * vdd * dy + (dy > 0 ? d.e_transition : 0.0);
+        dyn[drivers_part] += line_c_[l + 1] * vdd * dy + (dy > band_ ? d.e_transition : 0.0);
       dyn[neurons_part] += (n.c_out + n.c_load) * vdd * dy;
       dyn[amplifiers_part] += amps_per_neuron_[l] * a.c_load * a.supply * std::fabs(now.z[j] - prev.z[j]);
     }
-    const double p_arrays = array_power(now), p_neurons = neuron_power(now);
-    r.power = p_arrays + pp_.amplifiers + pp_.drivers + p_neurons;
+    const double p_arrays = array_power(now), p_neurons = neuron_power(now), p_outputs = output_power(now);
+    r.power = p_arrays + pp_.amplifiers + p_outputs + pp_.drivers + p_neurons;
     r.energy_by[drivers_part] = pp_.drivers * T + dyn[drivers_part];
     r.energy_by[arrays_part] = p_arrays * T;
-    r.energy_by[amplifiers_part] = pp_.amplifiers * T + dyn[amplifiers_part];
+    r.energy_by[amplifiers_part] = (pp_.amplifiers + p_outputs) * T + dyn[amplifiers_part];
     r.energy_by[neurons_part] = p_neurons * T + dyn[neurons_part];
     r.energy_static = r.power * T;
     r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part];
     r.energy = r.energy_static + r.energy_dynamic;
     r.latency = T;
+    // Per layer: settled through that layer (the running sum), as transients measure it.
     r.layer_latency.clear();
-    for (const auto& t : latency_) r.layer_latency.push_back(t.total());
+    double through = 0;
+    for (const auto& t : latency_) r.layer_latency.push_back(through += t.total());
   }
 
   const PeripheralPower& peripheral() const { return pp_; }
@@ -217,12 +229,13 @@ class EnergyModel {
   PeripheralPower pp_;
   std::vector<LayerLatency> latency_;
   double total_latency_ = 0;
+  double band_ = 0;                   // V, a line whose value moves less has not changed (e_transition)
   std::vector<double> line_c_;        // F per input line, per layer
   std::vector<int> amps_per_neuron_;  // h-partitions per layer
 };
 
 /// Vectors a full solve must keep.
-std::vector<std::string> saved_vectors(const Bench& b, bool transient) {
+std::vector<std::string> saved_vectors(const Bench& b, bool transient, bool amplifier_currents) {
   std::vector<std::string> s;
   auto add = [&](std::string n) {
     if (std::find(s.begin(), s.end(), n) == s.end()) s.push_back(std::move(n));
@@ -232,8 +245,9 @@ std::vector<std::string> saved_vectors(const Bench& b, bool transient) {
   for (NodeId n : b.neuron_z) add(vname(b.circuit, n));
   for (ElementId d : b.drivers) add(iname(b.circuit, d));
   if (b.ports.neuron_supply >= 0) add(iname(b.circuit, b.ports.neuron_supply));
-  if (transient) {
+  if (transient || amplifier_currents)
     for (ElementId d : b.ports.amplifiers) add(iname(b.circuit, d));
+  if (transient) {
     for (ElementId d : b.neuron_laws) {
       const auto& e = b.circuit.elements[d];
       if (e.a != netlist::ground) add(vname(b.circuit, e.a));
@@ -269,10 +283,13 @@ class Simulator {
       std::vector<NodeId> nodes = bench_.ports.outputs;
       nodes.insert(nodes.end(), bench_.neuron_out.begin(), bench_.neuron_out.end());
       nodes.insert(nodes.end(), bench_.neuron_z.begin(), bench_.neuron_z.end());
-      reduced_.emplace(bench_.circuit, bench_.ports.input_sources, nodes, bench_.drivers);
-      reduced_width_ = static_cast<int>(nodes.size() + bench_.drivers.size());
+      std::vector<ElementId> currents = bench_.drivers;
+      if (cfg.run.amplifier_currents)
+        currents.insert(currents.end(), bench_.ports.amplifiers.begin(), bench_.ports.amplifiers.end());
+      reduced_.emplace(bench_.circuit, bench_.ports.input_sources, nodes, currents);
+      reduced_width_ = static_cast<int>(nodes.size() + currents.size());
     }
-    save_ = saved_vectors(bench_, transient);
+    save_ = saved_vectors(bench_, transient, cfg.run.amplifier_currents);
     setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
@@ -297,6 +314,8 @@ class Simulator {
     s.y.assign(o + m, o + m + nn);
     s.z.assign(o + m + nn, o + m + 2 * nn);
     s.current.assign(o + m + 2 * nn, o + m + 2 * nn + nd);
+    if (cfg_.run.amplifier_currents)
+      s.amplifier.assign(o + m + 2 * nn + nd, o + m + 2 * nn + nd + bench_.ports.amplifiers.size());
     return s;
   }
 
@@ -379,6 +398,8 @@ class Simulator {
     for (NodeId n : bench_.neuron_z) s.z.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
     for (ElementId d : bench_.drivers) s.current.push_back(res.vectors.at(iname(bench_.circuit, d))[p]);
     if (bench_.ports.neuron_supply >= 0) s.neuron_supply = res.vectors.at(iname(bench_.circuit, bench_.ports.neuron_supply))[p];
+    if (cfg_.run.amplifier_currents || transient_)
+      for (ElementId a : bench_.ports.amplifiers) s.amplifier.push_back(res.vectors.at(iname(bench_.circuit, a))[p]);
     return s;
   }
 
@@ -430,9 +451,7 @@ class Simulator {
       for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
       State s = state_at(res, xs.data(), p);
       by[arrays_part] = model_.array_power(s);
-      double amp = 0;
-      for (ElementId a : bench_.ports.amplifiers) amp += std::fabs(res.vectors.at(iname(bench_.circuit, a))[p]);
-      by[amplifiers_part] = amp * cfg_.spec.amplifier.supply + pp.amplifiers;
+      by[amplifiers_part] = model_.output_power(s) + pp.amplifiers;
       double neu = model_.neuron_power(s);
       if (!bench_.ports.buffers.empty())
         for (ElementId d : bench_.neuron_laws) {
@@ -464,7 +483,8 @@ class Simulator {
     (void)vdd;
     // The drivers' switching energy beyond the circuit: e_transition per changed line.
     double extra = 0;
-    for (int i = 0; i < im_.inputs; ++i) extra += x[i] != x0[i] ? cfg_.spec.driver.e_transition : 0.0;
+    for (int i = 0; i < im_.inputs; ++i)
+      extra += std::fabs(x[i] - x0[i]) > cfg_.run.tolerance * cfg_.spec.vdd ? cfg_.spec.driver.e_transition : 0.0;
     r.energy_by[drivers_part] += extra;
     r.energy = 0;
     for (double e : r.energy_by) r.energy += e;
@@ -669,18 +689,23 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
   j["energy_j"] = stats(energy);
   j["energy_static_j"] = stats(e_static);
   j["energy_dynamic_j"] = stats(e_dynamic);
-  j["energy_basis"] = op ? "static power x design latency + dynamic (C V dV of every switched node, from the previous image)"
-                         : "circuit powers integrated from the input edge to the settling time, plus peripheral static power x that time";
+  j["energy_basis"] = op ? fmt::format("static power x design latency + dynamic (C V dV of every switched node, from the previous image); "
+                                       "amplifiers: {}", cfg.run.amplifier_currents ? "quiescent and output-stage power"
+                                                                                   : "quiescent power only (run.amplifier_currents = true adds the output stages)")
+                         : std::string("circuit powers integrated from the input edge to the settling time, plus peripheral static power x that "
+                                       "time; static: the settled state's power x that time, dynamic: the rest (negative when settling draws less)");
   for (int g = 0; g < parts; ++g) j["energy_by_part_j"][part_names[g]] = stats(by[g])["mean"];
   j["latency_s"] = stats(latency);
-  j["latency_basis"] = op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), per layer added"
-                          : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge";
+  j["latency_basis"] = op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), layers added; per layer: settled through that layer"
+                          : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge; per layer: settled through that layer";
   nlohmann::json per_layer = nlohmann::json::array();
   const auto design = design_latency(cfg);
+  double through = 0;
   for (int l = 0; l < layers; ++l) {
-    nlohmann::json e = {{"layer", l + 1}, {"latency_s", stats(layer_latency[l])}};
+    nlohmann::json e = {{"layer", l + 1}, {"settled_s", stats(layer_latency[l])}};
+    through += design[l].total();
     e["design_s"] = {{"lines", design[l].lines}, {"amplifier", design[l].amplifier}, {"neuron", design[l].neuron},
-                     {"total", design[l].total()}};
+                     {"layer", design[l].total()}, {"settled", through}};
     per_layer.push_back(std::move(e));
   }
   j["latency_by_layer"] = std::move(per_layer);

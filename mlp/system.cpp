@@ -206,30 +206,38 @@ nlohmann::json system_parameters(const Config& cfg) {
   const auto& a = cfg.spec.amplifier;
   const auto& d = cfg.spec.driver;
   const auto& n = cfg.spec.neuron.dyn;
-  auto row = [](double v, const char* unit, const char* source) {
-    return nlohmann::json{{"value", v}, {"unit", unit}, {"source", source}};
+  // A value that differs from the default is the configuration's own.
+  const devices::AmplifierParams a0;
+  const devices::DriverParams d0;
+  const devices::NeuronDynamics n0 = devices::default_neuron_dynamics();
+  auto row = [](double v, const char* unit, const char* source, double standard = NAN) {
+    const bool given = !std::isnan(standard) && v != standard;
+    return nlohmann::json{{"value", v}, {"unit", unit}, {"source", given ? "set in the configuration" : source}};
   };
   const char* sized = "two-stage op-amp sized for 14-22 nm (no crossbar op-amp is specified by IMAC-Sim, NeuroSim, ISAAC or PRIME)";
   nlohmann::json j;
-  j["amplifier.gbw"] = row(a.gbw, "Hz", sized);
-  j["amplifier.slew_rate"] = row(a.slew_rate, "V/s", sized);
-  j["amplifier.r_out"] = row(a.r_out, "ohm", "0: IMAC-Sim's ideal op-amp output");
-  j["amplifier.c_load"] = row(a.c_load, "F", "wiring from the amplifier to the merge node");
-  j["amplifier.i_quiescent"] = row(a.i_quiescent, "A", sized);
-  j["amplifier.supply"] = row(a.supply, "V", "IMAC-Sim testIMAC.py rails +-1 V");
-  j["amplifier.area"] = row(a.area, "m^2", sized);
+  j["amplifier.gbw"] = row(a.gbw, "Hz", sized, a0.gbw);
+  j["amplifier.slew_rate"] = row(a.slew_rate, "V/s", sized, a0.slew_rate);
+  j["amplifier.r_out"] = row(a.r_out, "ohm", "0: IMAC-Sim's ideal op-amp output", a0.r_out);
+  j["amplifier.c_load"] = row(a.c_load, "F", "wiring from the amplifier to the merge node", a0.c_load);
+  j["amplifier.i_quiescent"] = row(a.i_quiescent, "A", sized, a0.i_quiescent);
+  j["amplifier.supply"] = row(a.supply, "V", "IMAC-Sim testIMAC.py rails +-1 V", a0.supply);
+  j["amplifier.area"] = row(a.area, "m^2", sized, a0.area);
   const bool sot = !cfg.spec.neuron.curve_supply.empty();
   const char* measured = sot ? "measured now from the transistor neuron (ngspice)" : "measured from the default SOT-MRAM neuron circuit";
-  j["neuron.r_out"] = row(n.r_out, "ohm", measured);
-  j["neuron.c_out"] = row(n.c_out, "F", measured);
-  j["neuron.c_load"] = row(n.c_load, "F", "a minimum buffer gate and its local wire");
-  j["neuron.i_supply"] = row(n.i_supply, "A", sot ? "mean of the characterized supply curve (per image: the curve at z)" : measured);
-  j["neuron.area"] = row(n.area, "m^2", "an inverter of the 14-22 nm class with two MTJs above it");
-  j["driver.r_out"] = row(d.r_out, "ohm", "0: IMAC-Sim's ideal sources");
-  j["driver.p_static"] = row(d.p_static, "W", "ISAAC 1-bit DAC (Shafiee et al., ISCA 2016): 4 mW / (8 x 128)");
-  j["driver.area"] = row(d.area, "m^2", "ISAAC 1-bit DAC: 0.00017 mm^2 / (8 x 128); x 2^(bits-1) per MNSIM 2.0");
-  j["driver.e_transition"] = row(d.e_transition, "J", "beyond the line's C V dV");
-  j["driver.input_bits"] = row(input_bits(cfg), "bit", cfg.cnn.enabled ? "cnn.dac_bits" : "binary network inputs");
+  j["neuron.r_out"] = row(n.r_out, "ohm", measured, sot ? NAN : n0.r_out);
+  j["neuron.c_out"] = row(n.c_out, "F", measured, sot ? NAN : n0.c_out);
+  j["neuron.c_load"] = row(n.c_load, "F", "a minimum buffer gate and its local wire", n0.c_load);
+  j["neuron.i_supply"] = row(n.i_supply, "A", sot ? "mean of the characterized supply curve (per image: the curve at z)" : measured,
+                             sot ? NAN : n0.i_supply);
+  j["neuron.area"] = row(n.area, "m^2", "an inverter of the 14-22 nm class with two MTJs above it", n0.area);
+  j["driver.r_out"] = row(d.r_out, "ohm", "0: IMAC-Sim's ideal sources", d0.r_out);
+  j["driver.p_static"] = row(d.p_static, "W", "ISAAC 1-bit DAC (Shafiee et al., ISCA 2016): 4 mW / (8 x 128)", d0.p_static);
+  j["driver.area"] = row(d.area, "m^2", "ISAAC 1-bit DAC: 0.00017 mm^2 / (8 x 128); x 2^(bits-1) per MNSIM 2.0", d0.area);
+  j["driver.e_transition"] = row(d.e_transition, "J", "beyond the line's C V dV", d0.e_transition);
+  j["driver.input_bits"] = row(input_bits(cfg), "bit",
+                              cfg.cnn.enabled ? (cfg.cnn.dac_bits > 0 ? "cnn.dac_bits" : "cnn.dac_bits = 0 (unquantized): priced as 8 bits")
+                                              : "binary network inputs");
   j["mtj.capacitance"] = row(cfg.spec.mtj.capacitance(), "F", "eps0 eps_r A / t, MgO eps_r 9.8, 1 nm barrier");
   j["cell"] = row(cell_area(cfg), "m^2", "interconnect cell_width x cell_length (IMAC-Sim 12F x 15F)");
   return j;

@@ -191,7 +191,8 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
     CHECK(f[7] == doctest::Approx(f[8] + f[9]).epsilon(1e-12));
     CHECK(f[7] == doctest::Approx(f[10] + f[11] + f[12] + f[13]).epsilon(1e-12));
     CHECK(f[14] == doctest::Approx(T).epsilon(1e-12));
-    CHECK(f[15] == doctest::Approx(layer_t).epsilon(1e-12));
+    CHECK(f[15] == doctest::Approx(layer_t).epsilon(1e-12));  // settled through layer 1
+    CHECK(f[16] == doctest::Approx(T).epsilon(1e-12));        // through layer 2
     if (predicted == kLabels[img]) ++correct;
   }
   CHECK(o.summary["accuracy"].get<double>() == doctest::Approx(correct / 3.0));

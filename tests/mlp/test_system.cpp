@@ -110,6 +110,13 @@ TEST_CASE("CPU model: LeNet-5's operations and the cost of running them") {
   // CPU-IMAC: the FC layers' CPU energy is replaced by IMAC's and the transfer.
   const auto split = arch::cpu_imac(p, "lenet", conv, fc, 1e-9, 10e-9);
   CHECK(split.hybrid_energy() == doctest::Approx(split.conv.energy() + 1e-9 + (400 + 10) * 4 / 8.0 * 100e-12));
+  // The features between the parts stay on chip: DRAM sees the image and the classes once.
+  const auto whole = arch::cpu_cost(p, [&] {
+    auto all = conv;
+    all.insert(all.end(), fc.begin(), fc.end());
+    return all;
+  }(), true);
+  CHECK(split.cpu_only_energy() == doctest::Approx(whole.energy()));
   CHECK(split.cpu_only_energy() > split.hybrid_energy());
   // VGG-16's features end in 512 values from CIFAR-10's 32x32x3.
   const auto vgg = arch::feature_shapes({3, 32, 32}, arch::vgg16_features());
@@ -138,6 +145,15 @@ TEST_CASE("the design latency bounds the settling a transient measures") {
   CHECK(measured > 0);
   CHECK(measured <= design);
   CHECK(measured >= design / 10);  // the same physics, not a loose bound
+  // With the op-amps' output currents solved, an operating point draws what the settled window does.
+  auto op_cfg = mlp::load_config(kSmall, {"run.amplifier_currents=true"});
+  mlp::load_network(op_cfg);
+  mlp::RunOptions oo;
+  oo.out = out.parent_path() / "op";
+  oo.images = 2;
+  auto op = mlp::run_network(op_cfg, oo);
+  REQUIRE(op.complete);
+  CHECK(op.summary["power_w"]["mean"].get<double>() == doctest::Approx(r.summary["power_w"]["mean"].get<double>()).epsilon(1e-3));
   // Energy parts add up; static is the settled state's power over the settling time.
   const auto& s = r.summary;
   double parts = 0;
