@@ -390,25 +390,52 @@ class Simulator {
     return res;
   }
 
+  /// A full solve's vectors that the energy model reads, looked up by name once per result.
+  struct Columns {
+    std::vector<const std::vector<double>*> y, z, current, amplifier, law_v, law_i;
+    const std::vector<double>* neuron_supply = nullptr;
+  };
+  Columns columns(const solver::AnalysisResult& res) const {
+    const Circuit& c = bench_.circuit;
+    auto v = [&](NodeId n) { return &res.vectors.at(vname(c, n)); };
+    auto i = [&](ElementId e) { return &res.vectors.at(iname(c, e)); };
+    Columns k;
+    for (NodeId n : bench_.neuron_out) k.y.push_back(v(n));
+    for (NodeId n : bench_.neuron_z) k.z.push_back(v(n));
+    for (ElementId d : bench_.drivers) k.current.push_back(i(d));
+    if (bench_.ports.neuron_supply >= 0) k.neuron_supply = i(bench_.ports.neuron_supply);
+    if (cfg_.run.amplifier_currents || transient_)
+      for (ElementId a : bench_.ports.amplifiers) k.amplifier.push_back(i(a));
+    if (transient_ && !bench_.ports.buffers.empty())
+      for (ElementId d : bench_.neuron_laws) {
+        const auto& e = c.elements[d];
+        k.law_v.push_back(e.a == netlist::ground ? nullptr : v(e.a));
+        k.law_i.push_back(i(d));
+      }
+    return k;
+  }
+
   /// The state at point p of a full solve's vectors.
-  State state_at(const solver::AnalysisResult& res, const double* x, size_t p) const {
+  State state_at(const Columns& k, const double* x, size_t p) const {
     State s;
     s.x.assign(x, x + im_.inputs);
-    for (NodeId n : bench_.neuron_out) s.y.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
-    for (NodeId n : bench_.neuron_z) s.z.push_back(res.vectors.at(vname(bench_.circuit, n))[p]);
-    for (ElementId d : bench_.drivers) s.current.push_back(res.vectors.at(iname(bench_.circuit, d))[p]);
-    if (bench_.ports.neuron_supply >= 0) s.neuron_supply = res.vectors.at(iname(bench_.circuit, bench_.ports.neuron_supply))[p];
-    if (cfg_.run.amplifier_currents || transient_)
-      for (ElementId a : bench_.ports.amplifiers) s.amplifier.push_back(res.vectors.at(iname(bench_.circuit, a))[p]);
+    for (const auto* c : k.y) s.y.push_back((*c)[p]);
+    for (const auto* c : k.z) s.z.push_back((*c)[p]);
+    for (const auto* c : k.current) s.current.push_back((*c)[p]);
+    if (k.neuron_supply) s.neuron_supply = (*k.neuron_supply)[p];
+    for (const auto* c : k.amplifier) s.amplifier.push_back((*c)[p]);
     return s;
   }
 
   void full(int k, Row& r) {
     if (!transient_) {
       // The previous image's operating point (kept from the last call when it was image k-1).
-      if (!(have_prev_ && prev_index_ == k - 1)) prev_ = state_at(solve(k - 1, false), image(k - 1), 0);
+      if (!(have_prev_ && prev_index_ == k - 1)) {
+        const auto before = solve(k - 1, false);
+        prev_ = state_at(columns(before), image(k - 1), 0);
+      }
       auto res = solve(k, false);
-      State now = state_at(res, image(k), 0);
+      State now = state_at(columns(res), image(k), 0);
       r.outputs.clear();
       for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n))[0]);
       model_.operating_point(prev_, now, r);
@@ -445,20 +472,19 @@ class Simulator {
     const double edge = cfg_.input.edge;
     // Power per part at point p (W): arrays (line drivers), amplifier outputs from their rails, neuron
     // supplies (and the behavioral neurons' output drive when buffered).
+    const Columns cols = columns(res);
     auto power = [&](size_t p, double* by) {
       const double f = std::min(t[p] / edge, 1.0);
       std::vector<double> xs(im_.inputs);
       for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
-      State s = state_at(res, xs.data(), p);
+      State s = state_at(cols, xs.data(), p);
       by[arrays_part] = model_.array_power(s);
       by[amplifiers_part] = model_.output_power(s) + pp.amplifiers;
       double neu = model_.neuron_power(s);
-      if (!bench_.ports.buffers.empty())
-        for (ElementId d : bench_.neuron_laws) {
-          const auto& e = bench_.circuit.elements[d];
-          const double v = e.a == netlist::ground ? 0.0 : res.vectors.at(vname(bench_.circuit, e.a))[p];
-          neu += std::max(0.0, -v * res.vectors.at(iname(bench_.circuit, d))[p]);
-        }
+      for (size_t j = 0; j < cols.law_i.size(); ++j) {
+        const double v = cols.law_v[j] ? (*cols.law_v[j])[p] : 0.0;
+        neu += std::max(0.0, -v * (*cols.law_i[j])[p]);
+      }
       by[neurons_part] = neu;
       by[drivers_part] = pp.drivers;
     };

@@ -144,19 +144,12 @@ TEST_CASE("pooling: max and average by hand, gradients routed to the window") {
 
 TEST_CASE("LeNet-5's shapes chain to the 400 inputs of the IMAC MLP; bad shapes name the layer") {
   Shape s{1, 28, 28};
-  Conv c1;
-  c1.in_channels = 1;
-  c1.out_channels = 6;
-  c1.kernel = 5;
-  c1.pad = 2;
+  const Conv c1{1, 6, 5, 1, 2, {}, {}};  // in, out, kernel, stride, pad
   s = c1.output(s, "conv1");
   CHECK(s == Shape{6, 28, 28});
   s = Pool{}.output(s, "pool1");
   CHECK(s == Shape{6, 14, 14});
-  Conv c2;
-  c2.in_channels = 6;
-  c2.out_channels = 16;
-  c2.kernel = 5;
+  const Conv c2{6, 16, 5, 1, 0, {}, {}};
   s = c2.output(s, "conv2");
   CHECK(s == Shape{16, 10, 10});
   s = Pool{}.output(s, "pool2");
