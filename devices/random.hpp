@@ -20,7 +20,11 @@ constexpr uint64_t mix64(uint64_t z) {
 }
 
 /// What a stream is used for, so that two uses of one cell draw independent numbers.
-enum class Purpose : uint64_t { variation_plus = 1, variation_minus = 2, telegraph = 3, bitstream = 4, other = 5 };
+enum class Purpose : uint64_t {
+  variation_plus = 1, variation_minus = 2, telegraph = 3, bitstream = 4, other = 5,
+  conversion = 6,        ///< partial-sum converters' switching thresholds
+  conversion_noise = 7,  ///< ADC input-referred noise
+};
 
 /// A random stream of one cell.
 class CellRng {
@@ -31,6 +35,12 @@ class CellRng {
                        static_cast<uint64_t>(purpose)})
       s = mix64(s ^ (k + 0x9e3779b97f4a7c15ULL));
     state_ = s;
+  }
+  /// Jumps n draws ahead (SplitMix64's state advances by a constant per draw), so draw k of a stream
+  /// is reached in one step; a pending normal spare is dropped.
+  void skip(uint64_t n) {
+    state_ += n * 0x9e3779b97f4a7c15ULL;
+    has_spare_ = false;
   }
   /// Next 64 random bits.
   uint64_t next() {

@@ -293,6 +293,13 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   std::optional<bool> mtj_c;
   std::vector<std::pair<double devices::NeuronDynamics::*, double>> dyn_given;
   std::string sizes_at, smtj_preset_at, cnn_input_at, cnn_layers_at;
+  // [conversion]: each key's values (one for all layers or one per layer) and where they were given.
+  struct PerLayer {
+    std::vector<double> v;
+    std::string at;
+  };
+  std::map<std::string, PerLayer> conv;
+  std::vector<devices::ConversionMode> conv_mode;
   std::vector<std::pair<double devices::PbitParams::*, double>> smtj_given;
   std::pair<double, double> sot_range{-1.5, 1.5};
   double sot_step = 2e-3, sot_tolerance = 0.2e-3;
@@ -362,6 +369,72 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["capacitance"] = [&](const toml::node& n, std::string_view k) { mtj_c = x.boolean(n, k); };
     } else if (sec == "driver") {
       x.table_keys(h, s.driver, devices::driver_table());
+    } else if (sec == "conversion") {
+      // A scalar, or an array with one value per layer; checked value by value.
+      auto per_layer = [&](const std::string& key, std::function<double(const toml::node&, std::string_view)> read) {
+        h[key] = [&, key, read](const toml::node& n, std::string_view k) {
+          PerLayer& pl = conv[key];
+          pl.at = x.where(n);
+          pl.v.clear();
+          if (const toml::array* a = n.as_array()) {
+            if (a->empty()) x.bad(n, k, "needs one value for all layers or one per layer, got an empty array");
+            for (const auto& e : *a) pl.v.push_back(read(e, k));
+          } else {
+            pl.v.push_back(read(n, k));
+          }
+        };
+      };
+      h["mode"] = [&](const toml::node& n, std::string_view k) {
+        conv_mode.clear();
+        conv["mode"].at = x.where(n);
+        auto one = [&](const toml::node& e) { return *devices::parse_conversion(x.choice(e, k, {"analog", "adc", "stochastic-mtj"})); };
+        if (const toml::array* a = n.as_array()) {
+          if (a->empty()) x.bad(n, k, "needs one mode for all layers or one per layer, got an empty array");
+          for (const auto& e : *a) conv_mode.push_back(one(e));
+        } else {
+          conv_mode.push_back(one(n));
+        }
+      };
+      per_layer("bits", [&](const toml::node& n, std::string_view k) { return static_cast<double>(x.count(n, k, 1, 16)); });
+      per_layer("samples", [&](const toml::node& n, std::string_view k) { return static_cast<double>(x.count(n, k, 1, 4096)); });
+      per_layer("range", [&](const toml::node& n, std::string_view k) {
+        const double v = x.number(n, k);
+        if (!(v > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", v));
+        return v;
+      });
+      per_layer("offset", [&](const toml::node& n, std::string_view k) {
+        const double v = x.number(n, k);
+        if (!(std::fabs(v) <= 65536)) x.bad(n, k, fmt::format("must be in [-65536, 65536] LSB, got {}", v));
+        return v;
+      });
+      per_layer("inl", [&](const toml::node& n, std::string_view k) {
+        const double v = x.number(n, k);
+        if (!(std::fabs(v) <= 65536)) x.bad(n, k, fmt::format("must be in [-65536, 65536] LSB, got {}", v));
+        return v;
+      });
+      per_layer("noise", [&](const toml::node& n, std::string_view k) {
+        const double v = x.number(n, k);
+        if (!(v >= 0 && v <= 65536)) x.bad(n, k, fmt::format("must be in [0, 65536] LSB rms, got {}", v));
+        return v;
+      });
+      h["seed"] = [&](const toml::node& n, std::string_view k) {
+        int64_t v = x.integer(n, k);
+        if (v < 0) x.bad(n, k, "must be >= 0");
+        s.conversion_seed = static_cast<uint64_t>(v);
+      };
+      h["quantile"] = [&](const toml::node& n, std::string_view k) {
+        const double v = x.number(n, k);
+        if (!(v > 0 && v <= 1)) x.bad(n, k, fmt::format("must be in (0, 1], got {}", v));
+        cfg.conversion_quantile = v;
+      };
+    } else if (sec == "adc") {
+      x.table_keys(h, cfg.adc, devices::adc_table());
+    } else if (sec == "sot_converter") {
+      x.table_keys(h, s.sot_converter, devices::sot_converter_table());
+      h["law"] = [&](const toml::node& n, std::string_view k) {
+        s.sot_converter.law = x.choice(n, k, {"thermal", "sigmoid"}) == "sigmoid" ? devices::SwitchingLaw::sigmoid
+                                                                                 : devices::SwitchingLaw::thermal;
+      };
     } else if (sec == "cpu") {
       x.table_keys(h, cfg.cpu, arch::cpu_table());
     } else if (sec == "synapse") {
@@ -599,7 +672,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         };
       }
     } else {
-      fail("{}: unknown section [{}] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
+      fail("{}: unknown section [{}] (known: network, partition, conversion, adc, sot_converter, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
            at, clip(sec));
     }
     x.each(h);
@@ -620,6 +693,38 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   if (cfg.input.edge >= cfg.input.window)
     fail("{}: input.edge: must be shorter than input.window ({} s), got {} s", name, cfg.input.window, cfg.input.edge);
   s.mtj_c = mtj_c.value_or(s.wire_c);
+  // Conversion per layer.
+  if (!conv_mode.empty()) {
+    auto expand = [&](const std::string& key, size_t given, const std::string& at) {
+      if (given != 1 && given != layers)
+        fail("{}: conversion.{}: needs one value for all layers or one per layer ({}), got {}", at, key, layers, given);
+    };
+    expand("mode", conv_mode.size(), conv["mode"].at);
+    for (auto& [key, pl] : conv) if (key != "mode") expand(key, pl.v.size(), pl.at);
+    auto value = [&](const std::string& key, size_t l, double def) {
+      auto it = conv.find(key);
+      if (it == conv.end()) return def;
+      return it->second.v.size() == 1 ? it->second.v[0] : it->second.v[l];
+    };
+    s.conversion.assign(layers, {});
+    for (size_t l = 0; l < layers; ++l) {
+      auto& c = s.conversion[l];
+      c.mode = conv_mode.size() == 1 ? conv_mode[0] : conv_mode[l];
+      c.bits = static_cast<int>(value("bits", l, c.bits));
+      c.samples = static_cast<int>(value("samples", l, c.samples));
+      c.range = value("range", l, 0);
+      c.offset = value("offset", l, 0);
+      c.inl = value("inl", l, 0);
+      c.noise = value("noise", l, 0);
+      if (c.mode == devices::ConversionMode::stochastic && s.readout == netlist::Readout::virtual_ground)
+        fail("{}: conversion.mode: stochastic-mtj needs partition.readout = \"loaded\" (its write path is the difference "
+             "amplifier's output stage), got \"virtual-ground\"", conv["mode"].at);
+    }
+    cfg.conversion_at = conv["mode"].at;
+    cfg.conversion_range_given = conv.count("range") > 0;
+  } else if (!conv.empty()) {
+    fail("{}: conversion.{}: needs conversion.mode", conv.begin()->second.at, conv.begin()->first);
+  }
   s.synapse.levels = levels;
   if (s.synapse.r_low == 0) s.synapse.r_low = s.mtj.r_parallel();
   if (s.synapse.r_high == 0) s.synapse.r_high = s.mtj.r_antiparallel(0);
@@ -727,6 +832,20 @@ void load_network(Config& cfg) {
     l.biases = to_levels(nw.b[k], s.synapse);
     l.gain = cfg.gains[k];
     s.layers.push_back(std::move(l));
+  }
+  // Converting layers without conversion.range take the range their weights were trained with.
+  if (!cfg.conversion_range_given && std::any_of(s.conversion.begin(), s.conversion.end(), [](const auto& c) { return c.converts(); })) {
+    const fs::path model = cfg.weights_dir / "model.json";
+    std::vector<double> ranges;
+    std::error_code ec;
+    if (fs::is_regular_file(model, ec)) ranges = read_conversion_ranges(model);
+    for (size_t l = 0; l < s.conversion.size(); ++l) {
+      if (!s.conversion[l].converts()) continue;
+      if (l >= ranges.size() || !(ranges[l] > 0))
+        fail("{}: conversion.range: missing for layer {} ({}): give the clipping range in V, or weights trained with "
+             "[conversion] (their model.json holds it)", cfg.conversion_at, l + 1, to_string(s.conversion[l].mode));
+      s.conversion[l].range = ranges[l];
+    }
   }
   netlist::validate(s);
 }
@@ -930,6 +1049,7 @@ ModelSpec model_spec(const Config& cfg) {
   m.curve_in = cfg.spec.neuron.curve_in;
   m.curve_out = cfg.spec.neuron.curve_out;
   m.hardware = cfg.spec;
+  m.range_quantile = cfg.conversion_quantile;
   if (m.levels != 0) m.hardware.synapse.levels = m.levels;
   m.hardware.layers.clear();
   for (size_t k = 0; k + 1 < cfg.sizes.size(); ++k) {

@@ -5,6 +5,13 @@
 // Sections and keys (defaults in examples/ and `spinxbar netlist --help`):
 //   [network]      sizes, weights, weights_format, levels, gains, vdd, seed
 //   [partition]    tile = [rows, cols], merge = average|sum, readout = loaded|virtual-ground
+//   [conversion]   mode = analog|adc|stochastic-mtj, bits, range (V), offset, noise, inl (LSB), samples,
+//                  each a value for all layers or an array with one per layer (devices/converter.hpp);
+//                  seed; quantile (training calibrates ranges not given to this quantile of |partial
+//                  sum|); range defaults to the one in network.weights/model.json
+//   [adc]          fom, rate, area, area_exponent, e_add (ADC cost model)
+//   [sot_converter] law = thermal|sigmoid, k, delta, tau0, ic0, pulse, i_half, r_channel, v_write, r_p, tmr,
+//                  v_read, t_read, e_sense, t_reset, e_count, area
 //   [amplifier]    ideal, r_in, open_loop_gain, merge_r, gbw, slew_rate, r_out, c_load, i_quiescent,
 //                  supply, area (devices/amplifier.hpp)
 //   [mtj]          ra, major_axis, minor_axis, tmr0, v_half, bias_dependence
@@ -132,6 +139,10 @@ struct Config {
   ScConfig sc;
   CnnConfig cnn;
   arch::CpuParams cpu;                 ///< [cpu]: the CPU of CPU-IMAC (arch/cpu.hpp)
+  devices::AdcParams adc;              ///< [adc]: the ADCs' cost model (devices/converter.hpp)
+  std::string conversion_at;           ///< where conversion.mode was given ("" when not)
+  bool conversion_range_given = false; ///< conversion.range is in the config (else model.json's)
+  double conversion_quantile = 0.99;   ///< conversion.quantile: training calibrates missing ranges to it
 };
 
 /// Values per image of the config's input: the CNN's input size, or the first layer's.

@@ -19,16 +19,18 @@ using netlist::role_name;
 
 }  // namespace
 
-Generated generate(const Config& cfg, int images) { return generate(cfg, load_inputs(cfg, images)); }
+Generated generate(const Config& cfg, int images) {
+  return generate(cfg, load_inputs(cfg, images), false, cfg.input.values.empty() ? cfg.input.first : 0);
+}
 
-Generated generate(const Config& cfg, const std::vector<std::vector<double>>& inputs, bool transient) {
+Generated generate(const Config& cfg, const std::vector<std::vector<double>>& inputs, bool transient, int64_t first_image) {
   Generated g;
   const int images = static_cast<int>(inputs.size());
   g.images = images;
   g.circuit.title = fmt::format("spinxbar network {} from {}", fmt::join(cfg.sizes, "-"), cfg.file.filename().string());
   netlist::MlpSpec spec = cfg.spec;
   spec.slew = images > 1 || transient;  // transients see the op-amps' slew limit
-  g.ports = netlist::build_mlp(spec, inputs.front(), g.circuit);
+  g.ports = netlist::build_mlp(spec, inputs.front(), g.circuit, first_image);
   g.plans = netlist::plan_partitions(cfg.spec);
   netlist::Analysis a;
   if (images == 1) {
@@ -44,6 +46,18 @@ Generated generate(const Config& cfg, const std::vector<std::vector<double>>& in
       wave.args = {0, inputs[0][k]};
       for (int j = 1; j < images; ++j) {
         wave.args.insert(wave.args.end(), {j * w, inputs[j - 1][k], j * w + edge, inputs[j][k]});
+      }
+    }
+    const auto& conv = g.ports.converter_sources;
+    if (!conv.empty()) {
+      std::vector<std::vector<double>> v(images, std::vector<double>(conv.size()));
+      for (int j = 0; j < images; ++j) netlist::converter_values(spec, g.ports, first_image + j, v[j].data());
+      for (size_t k = 0; k < conv.size(); ++k) {
+        auto& wave = g.circuit.elements[conv[k].source].wave;
+        wave.kind = devices::WaveKind::pwl;
+        wave.dc_given = false;
+        wave.args = {0, v[0][k]};
+        for (int j = 1; j < images; ++j) wave.args.insert(wave.args.end(), {j * w, v[j - 1][k], j * w + edge, v[j][k]});
       }
     }
     a.kind = netlist::AnalysisKind::tran;

@@ -2,6 +2,7 @@
 // and an operating point (one image), or time-multiplexed PWL inputs, one window per image: image j
 // holds from j*window + edge to (j+1)*window, a transient runs over all windows and every output is
 // measured half an edge before the end of every window (".meas tran out_j_k find v(...) at=...").
+// Converter sources (netlist/mlp.hpp) step to each image's draws with its inputs.
 #pragma once
 
 #include <filesystem>
@@ -23,9 +24,11 @@ struct Generated {
 
 /// Builds the circuit of a loaded configuration (weights read) for `images` images of its input.
 Generated generate(const Config& config, int images);
-/// The same for given input vectors (V), one per image; `transient`: the circuit is for a transient
+/// The same for given input vectors (V), one per image, the first being dataset image `first_image`
+/// (whose converter draws the converter sources hold); `transient`: the circuit is for a transient
 /// (as every netlist of more than one image is), so the op-amps' input stages slew.
-Generated generate(const Config& config, const std::vector<std::vector<double>>& inputs, bool transient = false);
+Generated generate(const Config& config, const std::vector<std::vector<double>>& inputs, bool transient = false,
+                   int64_t first_image = 0);
 
 /// Element counts per kind and per layer and role, node count and the partition plan.
 nlohmann::json summary(const Generated& g);

@@ -70,9 +70,9 @@ struct Bench {
   std::vector<ElementId> neuron_laws; // behavioral neurons (empty for transistor neurons)
 };
 
-Bench make_bench(const Config& cfg, const std::vector<double>& x0, bool transient) {
+Bench make_bench(const Config& cfg, const std::vector<double>& x0, bool transient, int64_t image) {
   Bench b;
-  Generated g = generate(cfg, {x0}, transient);
+  Generated g = generate(cfg, {x0}, transient, image);
   b.circuit = std::move(g.circuit);
   b.ports = std::move(g.ports);
   for (size_t k = 0; k < b.ports.input_sources.size(); ++k) {
@@ -274,7 +274,7 @@ class Simulator {
  public:
   Simulator(const Config& cfg, const InputSet& im, Backend backend, bool transient, int threads)
       : cfg_(cfg), im_(im), backend_(backend), transient_(transient), threads_(threads),
-        bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs), transient)),
+        bench_(make_bench(cfg, std::vector<double>(im.x.begin(), im.x.begin() + im.inputs), transient, im.first)),
         model_(cfg, bench_) {
     auto t0 = std::chrono::steady_clock::now();
     step_ = time_step(cfg);
@@ -286,7 +286,10 @@ class Simulator {
       std::vector<ElementId> currents = bench_.drivers;
       if (cfg.run.amplifier_currents)
         currents.insert(currents.end(), bench_.ports.amplifiers.begin(), bench_.ports.amplifiers.end());
-      reduced_.emplace(bench_.circuit, bench_.ports.input_sources, nodes, currents);
+      // Inputs: the network inputs, then the converters' per-image sources (direct inputs).
+      std::vector<ElementId> inputs = bench_.ports.input_sources;
+      for (const auto& c : bench_.ports.converter_sources) inputs.push_back(c.source);
+      reduced_.emplace(bench_.circuit, inputs, nodes, currents);
       reduced_width_ = static_cast<int>(nodes.size() + currents.size());
     }
     save_ = saved_vectors(bench_, transient, cfg.run.amplifier_currents);
@@ -323,8 +326,13 @@ class Simulator {
     // One image more: the one before k0, whose state the first inference starts from.
     const int count = k1 - k0 + 1, m = static_cast<int>(bench_.ports.outputs.size());
     const int width = reduced_width_;
-    std::vector<double> in(static_cast<size_t>(count) * im_.inputs);
-    for (int k = 0; k < count; ++k) std::copy_n(image(k0 - 1 + k), im_.inputs, in.begin() + static_cast<ptrdiff_t>(k) * im_.inputs);
+    const size_t nc = bench_.ports.converter_sources.size(), ni = static_cast<size_t>(im_.inputs) + nc;
+    std::vector<double> in(static_cast<size_t>(count) * ni);
+    for (int k = 0; k < count; ++k) {
+      double* row = in.data() + static_cast<size_t>(k) * ni;
+      std::copy_n(image(k0 - 1 + k), im_.inputs, row);
+      if (nc) netlist::converter_values(cfg_.spec, bench_.ports, im_.first + k0 - 1 + k, row + im_.inputs);
+    }
     std::vector<double> out(static_cast<size_t>(count) * width);
     auto reps = reduced_->solve_many(in, out, count, threads_);
     for (int k = 0; k < count; ++k)
@@ -336,7 +344,7 @@ class Simulator {
     State prev = state_of(out.data(), in.data());
     for (int k = 1; k < count; ++k) {
       const double* o = out.data() + static_cast<size_t>(k) * width;
-      State now = state_of(o, in.data() + static_cast<size_t>(k) * im_.inputs);
+      State now = state_of(o, in.data() + static_cast<size_t>(k) * ni);
       Row& r = rows[k - 1];
       r.outputs.assign(o, o + m);
       model_.operating_point(prev, now, r);
@@ -359,6 +367,16 @@ class Simulator {
         w.args = {0, prev[i], cfg_.input.edge, x[i]};
       } else {
         w.dc = x[i];
+        w.dc_given = true;
+      }
+    }
+    if (!bench_.ports.converter_sources.empty()) {
+      std::vector<double> v(bench_.ports.converter_sources.size());
+      netlist::converter_values(cfg_.spec, bench_.ports, im_.first + k, v.data());
+      for (size_t j = 0; j < v.size(); ++j) {
+        auto& w = c.elements[bench_.ports.converter_sources[j].source].wave;
+        w = devices::Waveform{};
+        w.dc = v[j];
         w.dc_given = true;
       }
     }
@@ -935,7 +953,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     MatrixF x(total, im.inputs);
     for (int k = 0; k < total; ++k)
       for (int i = 0; i < im.inputs; ++i) x(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * im.inputs + i]);
-    reference = classify(net, x);
+    reference = classify(net, x, first);
   }
 
   RunOutcome outcome;

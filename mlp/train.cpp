@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "devices/error.hpp"
+#include "devices/files.hpp"
 #include "devices/random.hpp"
 #include "devices/interrupt.hpp"
 
@@ -184,8 +185,18 @@ struct ReadoutLaw {
 /// x (1 - x) per input: the variance of a unipolar bit of probability x (0 for the bias at 1).
 MatrixF bit_variance(const MatrixF& xa) { return (xa.array() * (1 - xa.array())).matrix(); }
 
+/// Where a forward pass's converter draws come from: the stream seed and the image of each row.
+struct Draw {
+  uint64_t seed = 0;
+  const int* rows = nullptr;  // image of each row is first + rows[row] (without rows: first + row)
+  int64_t first = 0;
+  int64_t image(Eigen::Index r) const { return first + (rows ? rows[r] : r); }
+};
+
 /// Everything the forward pass keeps for the backward pass.
 struct Cache {
+  std::vector<std::vector<float>> ps;  // calibration: |partial sums| per layer (collected when `collect`)
+  bool collect = false;
   std::vector<MatrixF> xa;            // per layer: inputs with the bias column
   std::vector<MatrixF> q;             // per layer: quantized weights
   std::vector<MatrixF> gp, gn;        // crossbar: conductances in units of G_low
@@ -255,9 +266,12 @@ class Model {
 
   /// Forward pass; returns the last layer's pre-activations z. noise: std and stream key (the key
   /// also draws the stochastic-computing sampling noise).
-  MatrixF forward(const Network& net, const MatrixF& x, Cache& c, double noise, uint64_t noise_key) const {
+  MatrixF forward(const Network& net, const MatrixF& x, Cache& c, double noise, uint64_t noise_key, const Draw& draw) const {
     const size_t layers = net.w.size();
+    const bool collect = c.collect;
     c = Cache{};
+    c.collect = collect;
+    if (collect) c.ps.resize(layers);
     c.xa.resize(layers);
     c.q.resize(layers);
     c.gp.resize(layers);
@@ -282,7 +296,7 @@ class Model {
         c.p[k] = xa * c.q[k];
         z = net.scale[k] * c.p[k];
       } else {
-        z = crossbar_forward(k, c);
+        z = crossbar_forward(k, c, net, draw);
       }
       if (noise > 0) {
         devices::CellRng rng(noise_key, static_cast<int64_t>(k), 0, 0, devices::Purpose::other);
@@ -480,7 +494,14 @@ class Model {
     }
   }
 
-  MatrixF crossbar_forward(size_t k, Cache& c) const {
+  MatrixF crossbar_forward(size_t k, Cache& c, const Network& net, const Draw& draw) const {
+    devices::ConversionSpec cv = netlist::conversion_of(s_.hardware, static_cast<int>(k) + 1);
+    if (cv.converts()) cv.range = k < net.range.size() ? net.range[k] : 0;
+    const bool convert = cv.converts() && cv.range > 0;  // an uncalibrated layer stays analog
+    const auto& sot = s_.hardware.sot_converter;
+    const double scale = cv.mode == devices::ConversionMode::stochastic ? devices::stochastic_scale(cv, sot) : 0;
+    const double slope0 = sot.slope();
+    const int layer = static_cast<int>(k) + 1;
     const MatrixF& q = c.q[k];
     const float dg = static_cast<float>(dg_);
     c.gp[k] = q.unaryExpr([dg](float v) { return 1.0f - dg * std::max(0.0f, -v); });
@@ -490,6 +511,7 @@ class Model {
     const auto& sizes = h_sizes_[k];
     const double merge = s_.hardware.merge == netlist::MergeMode::average ? 1.0 / static_cast<double>(sizes.size()) : 1.0;
     Eigen::Index c0 = 0;
+    int h = 0;
     for (int size : sizes) {
       MatrixF np = c.xa[k].middleCols(c0, size) * c.gp[k].middleRows(c0, size);
       MatrixF nn = c.xa[k].middleCols(c0, size) * c.gn[k].middleRows(c0, size);
@@ -500,12 +522,32 @@ class Model {
         for (Eigen::Index j = 0; j < m; ++j) {
           double part[4] = {0, 0, 0, 0};
           double a = laws_[k].eval(np(r, j) * g_low_, dp(j) * g_low_, nn(r, j) * g_low_, dn(j) * g_low_, part);
+          if (c.collect) c.ps[k].push_back(static_cast<float>(std::fabs(a)));
+          double ste = 1;  // d(conversion)/da, straight through
+          if (convert) {
+            const bool inside = std::fabs(a) < cv.range;
+            if (cv.mode == devices::ConversionMode::adc) {
+              a = devices::adc_value(cv, a, devices::adc_noise(cv, draw.seed, layer, h, static_cast<int>(j), draw.image(r)));
+              ste = inside ? 1 : 0;
+            } else {
+              // Sample s is 1 when u_s <= p(x): the same event as x >= p^-1(u_s), the circuit's threshold test.
+              const double x = std::clamp(a / cv.range, -1.0, 1.0);
+              const double prob = devices::switching_probability(sot, x);
+              devices::CellRng rng = devices::converter_stream(draw.seed, layer, h, static_cast<int>(j), devices::Purpose::conversion);
+              rng.skip(static_cast<uint64_t>(draw.image(r)) * static_cast<uint64_t>(cv.samples));
+              int ones = 0;
+              for (int t = 0; t < cv.samples; ++t) ones += rng.uniform_open() <= prob;
+              a = scale * (2 * ones - cv.samples);
+              ste = inside ? devices::switching_slope(sot, x) / slope0 : 0;
+            }
+          }
           z(r, j) += static_cast<float>(merge * a);
-          for (int t = 0; t < 4; ++t) d[t](r, j) = static_cast<float>(merge * part[t] * g_low_);  // per unit of G_low
+          for (int t = 0; t < 4; ++t) d[t](r, j) = static_cast<float>(merge * ste * part[t] * g_low_);  // per unit of G_low
         }
       }
       c.part[k].insert(c.part[k].end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
       c0 += size;
+      ++h;
     }
     return z;
   }
@@ -627,6 +669,11 @@ void validate(const ModelSpec& s) {
       fail("cnn: the features give {} values ({}), network.sizes starts with {}", shapes.back().size(),
            nn::to_string(shapes.back()), s.sizes.front());
   }
+  const auto& conv = s.hardware.conversion;
+  if (s.model != LayerModel::crossbar && std::any_of(conv.begin(), conv.end(), [](const auto& c) { return c.converts(); }))
+    fail("conversion.mode: partial-sum conversion needs train.model = \"crossbar\" (the software model has no tiles)");
+  if (!(s.range_quantile > 0 && s.range_quantile <= 1))
+    fail("conversion.quantile: must be in (0, 1], got {}", s.range_quantile);
   if (s.model == LayerModel::crossbar) {
     if (s.hardware.layers.size() + 1 != s.sizes.size()) fail("train: one amplifier gain per layer needed");
     const auto& n = s.hardware.neuron;
@@ -653,6 +700,8 @@ Network init_network(const ModelSpec& spec, uint64_t seed) {
     if (spec.levels == 0) w.row(n).setZero();
     net.w.push_back(std::move(w));
     net.scale.push_back(spec.levels == 0 ? 1.0f : static_cast<float>(1 / std::sqrt(n + 1.0)));
+    const auto cv = netlist::conversion_of(spec.hardware, static_cast<int>(k) + 1);
+    net.range.push_back(cv.converts() ? cv.range : 0.0);
   }
   // Conv layers: He uniform (fan-in in_channels k k), zero biases.
   int64_t ci = 0;
@@ -677,7 +726,7 @@ MatrixF quantized(const Network& net, size_t k) {
 Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<int>& y) {
   Model model(net.spec);
   Cache c;
-  MatrixF z = model.forward(net, x, c, 0, 0);
+  MatrixF z = model.forward(net, x, c, 0, 0, Draw{net.spec.hardware.conversion_seed});
   MatrixF dz;
   Gradient g;
   g.loss = softmax_loss(model.neuron(), z, y, nullptr, dz, nullptr);
@@ -685,18 +734,52 @@ Gradient loss_gradient(const Network& net, const MatrixF& x, const std::vector<i
   return g;
 }
 
-MatrixF predict(const Network& net, const MatrixF& x) {
+MatrixF predict(const Network& net, const MatrixF& x, int64_t first_image) {
   Model model(net.spec);
   Cache c;
-  model.forward(net, x, c, 0, 0);
+  model.forward(net, x, c, 0, 0, Draw{net.spec.hardware.conversion_seed, nullptr, first_image});
   return c.out;
+}
+
+void calibrate_ranges(Network& net, const MatrixF& x) {
+  const auto& conv = net.spec.hardware.conversion;
+  if (net.spec.model != LayerModel::crossbar) return;
+  net.range.resize(net.w.size(), 0.0);
+  Model model(net.spec);
+  for (size_t k = 0; k < net.w.size() && k < conv.size(); ++k) {
+    if (!conv[k].converts() || net.range[k] > 0) continue;
+    Cache c;
+    c.collect = true;
+    model.forward(net, x, c, 0, 0, Draw{net.spec.hardware.conversion_seed});
+    std::vector<float>& v = c.ps[k];
+    if (v.empty()) continue;
+    const size_t at = std::min(v.size() - 1, static_cast<size_t>(net.spec.range_quantile * static_cast<double>(v.size())));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), v.end());
+    net.range[k] = v[at] > 0 ? static_cast<double>(v[at]) : 1e-3;
+  }
+}
+
+std::vector<double> read_conversion_ranges(const std::filesystem::path& model_json) {
+  const std::string source = model_json.string();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_input_file(model_json));
+    if (!j.contains("conversion_range")) return {};
+    auto v = j.at("conversion_range").get<std::vector<double>>();
+    for (double r : v)
+      if (!(r >= 0) || !std::isfinite(r)) fail("{}: conversion_range: values must be finite and >= 0 V, got {}", source, r);
+    return v;
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: {}", source, e.what());
+  }
 }
 
 namespace {
 
 /// Predicted class of rows `rows` of x, -1 on a tie (ranked by the oriented pre-activation, which
 /// orders classes exactly as the monotone neuron's outputs do).
-std::vector<int> classify_rows(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& rows) {
+std::vector<int> classify_rows(const Model& model, const Network& net, const MatrixF& x, const std::vector<int>& rows,
+                               int64_t first_image = 0) {
   std::vector<int> out(rows.size());
   const size_t chunk = 2048;
   for (size_t s = 0; s < rows.size(); s += chunk) {
@@ -704,7 +787,7 @@ std::vector<int> classify_rows(const Model& model, const Network& net, const Mat
     MatrixF xb(static_cast<Eigen::Index>(e - s), x.cols());
     for (size_t r = s; r < e; ++r) xb.row(static_cast<Eigen::Index>(r - s)) = x.row(rows[r]);
     Cache c;
-    MatrixF z = model.forward(net, xb, c, 0, 0);
+    MatrixF z = model.forward(net, xb, c, 0, 0, Draw{net.spec.hardware.conversion_seed, rows.data() + s, first_image});
     for (Eigen::Index r = 0; r < z.rows(); ++r)
       out[s + static_cast<size_t>(r)] = static_cast<int>(top_class(z, r, model.neuron().orient));
   }
@@ -723,10 +806,10 @@ int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, 
 
 }  // namespace
 
-std::vector<int> classify(const Network& net, const MatrixF& x) {
+std::vector<int> classify(const Network& net, const MatrixF& x, int64_t first_image) {
   std::vector<int> rows(static_cast<size_t>(x.rows()));
   for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<int>(k);
-  return classify_rows(Model(net.spec), net, x, rows);
+  return classify_rows(Model(net.spec), net, x, rows, first_image);
 }
 
 MatrixF features(const Network& net, const MatrixF& x) {
@@ -763,6 +846,13 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   std::vector<int> val(order.end() - nval, order.end());
   std::vector<int> tr(order.begin(), order.end() - nval);
   if (tr.empty()) fail("train.validation: leaves no training samples");
+  // Conversion ranges not given: calibrated on (up to) 2048 training rows.
+  if (std::any_of(net.spec.hardware.conversion.begin(), net.spec.hardware.conversion.end(), [](const auto& c) { return c.converts(); })) {
+    const int n = std::min<int>(2048, static_cast<int>(tr.size()));
+    MatrixF xc(n, data.x.cols());
+    for (int r = 0; r < n; ++r) xc.row(r) = data.x.row(tr[static_cast<size_t>(r)]);
+    calibrate_ranges(net, xc);
+  }
 
   const bool quantized_levels = net.spec.levels != 0;
   const bool learn_scale = net.spec.model == LayerModel::software && quantized_levels && net.spec.learn_scale;
@@ -798,7 +888,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
       for (size_t r = s; r < e; ++r) xb.row(static_cast<Eigen::Index>(r - s)) = data.x.row(tr[r]);
       Cache c;
       const uint64_t key = devices::mix64(opt.seed ^ (static_cast<uint64_t>(epoch) << 40) ^ static_cast<uint64_t>(batches));
-      MatrixF z = model.forward(net, xb, c, opt.noise, key);
+      MatrixF z = model.forward(net, xb, c, opt.noise, key, Draw{key});
       MatrixF dz;
       int ok = 0;
       loss_sum += softmax_loss(model.neuron(), z, data.y, tr.data() + s, dz, &ok);
@@ -855,6 +945,13 @@ std::string to_json(const Network& net) {
   j["activation_states"] = net.spec.act_states;
   j["sc_length"] = net.spec.sc_length;
   j["scale"] = net.scale;
+  if (std::any_of(net.range.begin(), net.range.end(), [](double r) { return r > 0; })) {
+    j["conversion_range"] = net.range;
+    nlohmann::json modes = nlohmann::json::array();
+    for (size_t k = 0; k < net.w.size(); ++k)
+      modes.push_back(devices::to_string(netlist::conversion_of(net.spec.hardware, static_cast<int>(k) + 1).mode));
+    j["conversion"] = std::move(modes);
+  }
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& w : net.w) {
     nlohmann::json l;
@@ -892,6 +989,15 @@ Network from_json(const std::string& text, const ModelSpec& spec, const std::str
     Network net;
     net.spec = spec;
     net.scale = j.at("scale").get<std::vector<float>>();
+    // Conversion ranges: the configuration's, else the model's (calibrated or trained with it).
+    std::vector<double> ranges;
+    if (j.contains("conversion_range")) ranges = j.at("conversion_range").get<std::vector<double>>();
+    for (size_t k = 0; k + 1 < sizes.size(); ++k) {
+      const auto cv = netlist::conversion_of(spec.hardware, static_cast<int>(k) + 1);
+      double r = cv.converts() ? cv.range : 0.0;
+      if (cv.converts() && !(r > 0) && k < ranges.size() && ranges[k] > 0 && std::isfinite(ranges[k])) r = ranges[k];
+      net.range.push_back(r);
+    }
     const auto& layers = j.at("layers");
     if (layers.size() + 1 != sizes.size() || net.scale.size() + 1 != sizes.size())
       fail("{}: {} layers expected", source, sizes.size() - 1);

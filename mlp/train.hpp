@@ -32,6 +32,13 @@
 // scale); the sampling noise and the rounding pass straight through. Without L ("training without
 // SC") the activation is quantize(sigmoid(scale mu)). Evaluation of such a model samples with a
 // fixed key, so accuracies estimate the stochastic network.
+// Partial-sum conversion (crossbar model; devices/converter.hpp): with an ADC or stochastic SOT-MTJ
+// conversion on a layer, each partition's a is converted before the merge, with the converter's
+// draws (noise, switching) from its seeded stream for the image: evaluation uses the circuit's streams
+// (conversion seed, dataset image), so it computes what the circuit computes; training draws from the
+// batch's stream. Gradients pass straight through: the ADC's quantizer has slope 1 inside its range and
+// 0 where it clips; a stochastic conversion has the slope of its mean, p'(x) / p'(0) (the samples'
+// sum is scaled to unit small-signal gain). Ranges left at 0 are calibrated before training.
 // Features (CPU-IMAC): an optional stack of convolution, pooling and ReLU layers (nn/conv.hpp, float,
 // software) turns each input row into the dense layers' inputs; gradients flow back through it, and
 // its conv parameters train with the same optimizer.
@@ -40,6 +47,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -84,6 +92,8 @@ struct ModelSpec {
   int dac_bits = 8;                             ///< features: the DAC between the CPU features and the
   double dac_low = 0, dac_high = 1;             ///< first FC layer: clamp to [0, 1], 2^bits levels (0:
                                                 ///< not quantized), mapped to [dac_low, dac_high] (V)
+  double range_quantile = 0.99;                 ///< conversion ranges left at 0 are calibrated to this
+                                                ///< quantile of |partial sum| before training
   netlist::MlpSpec hardware;                    ///< crossbar model: devices, partitions, readout,
                                                 ///< neuron, vdd; hardware.layers[k].gain per layer
 };
@@ -93,6 +103,7 @@ struct Network {
   ModelSpec spec;
   std::vector<MatrixF> w;
   std::vector<float> scale;
+  std::vector<double> range;  ///< V per layer: the partial-sum conversion's clipping range (0: analog layer)
   std::vector<nn::Conv> conv;  ///< the feature extractor's conv layers, in order (geometry and parameters)
 };
 
@@ -138,9 +149,15 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
 MatrixF features(const Network& net, const MatrixF& x);
 
 /// Outputs of the last layer (activation values: volts for the crossbar model), count x classes.
-MatrixF predict(const Network& net, const MatrixF& x);
+/// Row r is dataset image first_image + r: the image a partial-sum converter's draws belong to.
+MatrixF predict(const Network& net, const MatrixF& x, int64_t first_image = 0);
 /// Class of every row of x: the largest output, -1 on a tie.
-std::vector<int> classify(const Network& net, const MatrixF& x);
+std::vector<int> classify(const Network& net, const MatrixF& x, int64_t first_image = 0);
+/// Sets every converting layer's range left at 0 to spec.range_quantile of its |partial sums| over the
+/// rows of x (layer by layer, each with the layers before it converting).
+void calibrate_ranges(Network& net, const MatrixF& x);
+/// The conversion ranges a model.json holds (empty when it has none).
+std::vector<double> read_conversion_ranges(const std::filesystem::path& model_json);
 /// Fraction of samples whose largest output is the label (a tie counts as wrong).
 double accuracy(const Network& net, const Samples& data);
 

@@ -28,6 +28,7 @@ std::string_view role_name(Role r) {
     case Role::input: return "input";
     case Role::driver: return "driver";
     case Role::merge: return "merge";
+    case Role::converter: return "converter";
     case Role::other: return "other";
   }
   return "other";

@@ -47,7 +47,7 @@ std::string_view kind_name(ElementKind kind);
 bool has_branch(ElementKind kind);
 
 /// Role of an element in a generated structure (other = read from a netlist).
-enum class Role : uint8_t { other, synapse, bias, wire, amplifier, neuron, supply, input, merge, driver };
+enum class Role : uint8_t { other, synapse, bias, wire, amplifier, neuron, supply, input, merge, driver, converter };
 
 /// Lower-case name of a role ("synapse", ..., "other").
 std::string_view role_name(Role role);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "devices/error.hpp"
 #include "devices/limits.hpp"
@@ -49,6 +50,18 @@ void validate(const MlpSpec& s) {
   } else if (!(s.neuron.slope > 0)) {
     fail("neuron.slope: must be > 0 V, got {}", s.neuron.slope);
   }
+  for (size_t l = 0; l < s.conversion.size(); ++l) {
+    const auto& cv = s.conversion[l];
+    if (!cv.converts()) continue;
+    if (!(cv.range > 0)) fail("conversion.range: must be > 0 V for layer {} ({}), got {}", l + 1, to_string(cv.mode), cv.range);
+    if (cv.mode == devices::ConversionMode::adc && (cv.bits < 1 || cv.bits > 16))
+      fail("conversion.bits: must be in [1, 16] for layer {}, got {}", l + 1, cv.bits);
+    if (cv.mode == devices::ConversionMode::stochastic && (cv.samples < 1 || cv.samples > 4096))
+      fail("conversion.samples: must be in [1, 4096] for layer {}, got {}", l + 1, cv.samples);
+    if (cv.mode == devices::ConversionMode::stochastic && s.readout == Readout::virtual_ground)
+      fail("conversion.mode: stochastic-mtj needs partition.readout = \"loaded\" (its write path is the difference "
+           "amplifier's output stage), got \"virtual-ground\"");
+  }
   int m = s.synapse.half_levels();
   for (size_t li = 0; li < s.layers.size(); ++li) {
     const auto& l = s.layers[li];
@@ -78,7 +91,7 @@ namespace {
 
 class Builder {
  public:
-  Builder(const MlpSpec& s, Circuit& c) : s_(s), c_(c) {}
+  Builder(const MlpSpec& s, Circuit& c, int64_t image) : s_(s), c_(c), image_(image) {}
 
   MlpPorts build(const std::vector<double>& inputs) {
     MlpPorts ports;
@@ -116,12 +129,18 @@ class Builder {
       ports.layer_outputs.push_back(in);
     }
     ports.outputs = in;
+    if (!ports.converter_sources.empty()) {
+      std::vector<double> v(ports.converter_sources.size());
+      converter_values(s_, ports, image_, v.data());
+      for (size_t k = 0; k < v.size(); ++k) c_.elements[ports.converter_sources[k].source].wave.dc = v[k];
+    }
     return ports;
   }
 
  private:
   const MlpSpec& s_;
   Circuit& c_;
+  int64_t image_ = 0;  // dataset image of the converter sources' values
   NodeId vdd_ = ground;
   NodeId vdd_neurons_ = ground;  // transistor neurons' supply
   Origin at_;  // origin of the elements being added
@@ -264,6 +283,8 @@ class Builder {
     std::vector<NodeId> out(outs);
     const double g = spec.gain, rin = s_.amplifier.r_in;
     ports.layer_z.emplace_back();
+    ports.partition_out.emplace_back();
+    const devices::ConversionSpec conv = conversion_of(s_, l);
     for (int r = 0; r < outs; ++r) {
       NodeId z = c_.node(fmt::format("l{}_z_{}", l, r));
       ports.layer_z.back().push_back(z);
@@ -276,7 +297,7 @@ class Builder {
         at_.col = r;
         at_.role = Role::amplifier;
         NodeId p = amp_in('p', h, r), n = amp_in('n', h, r);
-        NodeId a = hp == 1 ? z : c_.node(fmt::format("l{}_a_{}_{}", l, h, r));
+        NodeId a = hp == 1 && !conv.converts() ? z : c_.node(fmt::format("l{}_a_{}_{}", l, h, r));
         amp_out[h] = a;
         if (s_.readout == Readout::virtual_ground) {
           // 0 V sense sources hold the line ends at ground; a = rt (i(vp) - i(vn)).
@@ -308,7 +329,10 @@ class Builder {
         }
         if (s_.amplifier.c_load > 0) capacitor(fmt::format("c_l{}_al_{}_{}", l, h, r), a, ground, s_.amplifier.c_load);
       }
-      if (hp > 1) {
+      ports.partition_out.back().push_back(amp_out);
+      if (conv.converts()) {
+        converter(l, r, conv, amp_out, z, ports);
+      } else if (hp > 1) {
         at_ = Origin{};
         at_.layer = static_cast<int16_t>(l);
         at_.col = r;
@@ -355,6 +379,58 @@ class Builder {
       if (dyn.c_out + dyn.c_load > 0) capacitor(fmt::format("c_l{}_no_{}", l, r), out[r], ground, dyn.c_out + dyn.c_load);
     }
     return out;
+  }
+
+  /// The converters of neuron r's partition outputs and the accumulator that sets its input z.
+  void converter(int l, int r, const devices::ConversionSpec& cv, const std::vector<NodeId>& amp_out, NodeId z,
+                 MlpPorts& ports) {
+    const int hp = static_cast<int>(amp_out.size());
+    const std::string R = format_number(cv.range);
+    std::string sum;
+    for (int h = 0; h < hp; ++h) {
+      at_ = Origin{};
+      at_.layer = static_cast<int16_t>(l);
+      at_.tile_row = static_cast<int16_t>(h);
+      at_.col = r;
+      at_.role = Role::converter;
+      const std::string a = fmt::format("v({})", c_.node_name(amp_out[h]));
+      auto value_source = [&](const std::string& tag, int16_t sample) {
+        NodeId n = c_.node(tag);
+        ElementId id = add(make_vsource("v_" + tag, n, ground, 0));
+        ports.converter_sources.push_back({id, static_cast<int16_t>(l), static_cast<int16_t>(h), r, sample});
+        return fmt::format("v({})", tag);
+      };
+      std::string term;
+      if (cv.mode == devices::ConversionMode::adc) {
+        // Mid-rise quantizer over [-R, R): code = clamp(floor((a + e) / lsb) + 2^(n-1)), value (code -
+        // 2^(n-1) + 1/2) lsb, e = offset + INL bow + noise (devices/converter.hpp).
+        const double lsb = 2 * cv.range / std::ldexp(1.0, cv.bits), half = std::ldexp(1.0, cv.bits - 1);
+        std::string in = a;
+        if (cv.offset != 0) in += fmt::format("+{}", format_number(cv.offset * lsb));
+        if (cv.inl != 0)
+          in += fmt::format("+{}*(1-(min(max({},-{}),{})/{})^2)", format_number(cv.inl * lsb), a, R, R, R);
+        if (cv.noise != 0) in += "+" + value_source(fmt::format("l{}_cn_{}_{}", l, h, r), -1);
+        term = fmt::format("(min(max(floor(({})/{})+{},0),{})-{})", in, format_number(lsb), format_number(half),
+                           format_number(2 * half - 1), format_number(half - 0.5));
+        term = fmt::format("{}*{}", format_number(lsb), term);
+      } else {
+        // Samples: +1 when the clipped, normalized input exceeds the sample's switching threshold.
+        const std::string x = fmt::format("min(max({}/{},-1),1)", a, R);
+        term = format_number(devices::stochastic_scale(cv, s_.sot_converter)) + "*(";
+        for (int k = 0; k < cv.samples; ++k)
+          term += fmt::format("{}sgn({}-{})", k ? "+" : "", x,
+                              value_source(fmt::format("l{}_cs_{}_{}_{}", l, h, r, k), static_cast<int16_t>(k)));
+        term += ")";
+      }
+      sum += (h ? "+" : "") + term;
+    }
+    at_ = Origin{};
+    at_.layer = static_cast<int16_t>(l);
+    at_.col = r;
+    at_.role = Role::converter;
+    const std::string expr =
+        s_.merge == MergeMode::average && hp > 1 ? fmt::format("({})/{}", sum, hp) : sum;
+    behavioral(fmt::format("b_l{}_acc_{}", l, r), ElementKind::behavioral_v, z, ground, expr);
   }
 
   /// The op-amp of a difference amplifier: out = A (p - n), statically or with its dynamics.
@@ -422,9 +498,25 @@ void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, No
   }
 }
 
-MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit) {
+MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit, int64_t image) {
   validate(spec);
-  return Builder(spec, circuit).build(inputs);
+  return Builder(spec, circuit, image).build(inputs);
+}
+
+void converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, double* out) {
+  const auto& srcs = ports.converter_sources;
+  for (size_t k = 0; k < srcs.size();) {
+    const ConverterSource& c = srcs[k];
+    const devices::ConversionSpec cv = conversion_of(spec, c.layer);
+    if (c.sample < 0) {
+      out[k++] = devices::adc_noise(cv, spec.conversion_seed, c.layer, c.h, c.neuron, image);
+      continue;
+    }
+    // The samples of one conversion are consecutive.
+    devices::sample_thresholds(spec.sot_converter, spec.conversion_seed, c.layer, c.h, c.neuron, image, cv.samples,
+                               out + k);
+    k += static_cast<size_t>(cv.samples);
+  }
 }
 
 }  // namespace spx::netlist

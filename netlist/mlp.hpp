@@ -13,6 +13,14 @@
 //   rt = gain * r_in (current mode). An ideal amplifier option is a single VCVS g (v+ - v-).
 // - Merge of the h-partitions into the neuron input: `average` ties every partition output to it
 //   through merge_r (IMAC-Sim), `sum` adds them with stacked unit-gain VCVSs.
+// - Conversion (devices/converter.hpp), per layer: with `adc` or `stochastic-mtj` every partition
+//   output a is converted and the results are accumulated digitally into the neuron input, which a
+//   behavioral source (the accumulator, role converter) sets to K sum_h conv_h (K = 1/h for average,
+//   1 for sum). An ADC's conversion is its quantizer written with floor(), min() and max(); a
+//   stochastic conversion is range/(2 S p'(0)) sum_s sgn(clip(a/range) - v(t_s)), where the source
+//   v_l<l>_cs_<h>_<r>_<s> holds sample s's switching threshold for the image (an ADC's noise source
+//   v_l<l>_cn_<h>_<r> its noise). These sources carry no current; their values change per image
+//   (converter_values()), so the same circuit serves every image.
 // - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), a
 //   characterized transfer curve as pwl() of the input (`curve`), or the SOT-MRAM circuit itself
 //   (`transistor`: level shift, P-state input MTJ, AP-state feedback MTJ, CMOS inverter; ngspice only,
@@ -34,6 +42,7 @@
 #include <vector>
 
 #include "devices/amplifier.hpp"
+#include "devices/converter.hpp"
 #include "devices/mtj.hpp"
 #include "devices/neuron.hpp"
 #include "devices/periphery.hpp"
@@ -90,6 +99,9 @@ struct MlpSpec {
   devices::AmplifierParams amplifier;    ///< gain comes from each layer
   bool ideal_amplifier = false;          ///< one VCVS per partition instead of the op-amp stage
   MergeMode merge = MergeMode::average;
+  std::vector<devices::ConversionSpec> conversion;  ///< per layer; empty or analog: analog merge
+  devices::SotConverterParams sot_converter;       ///< the stochastic converters' device
+  uint64_t conversion_seed = 1;                     ///< the converters' streams
   Readout readout = Readout::loaded;
   double vdd = 1.0;                      ///< V, supply of the bias lines and neurons
   NeuronSpec neuron;
@@ -110,6 +122,19 @@ std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
 /// Whether a network's neurons drive the next layer through buffers (see the header comment).
 inline bool buffered(const MlpSpec& s) { return s.neuron.kind == NeuronKind::transistor || s.neuron.dyn.r_out > 0; }
 
+/// The conversion of layer l (1-based): analog when the spec gives none.
+inline devices::ConversionSpec conversion_of(const MlpSpec& s, int l) {
+  return l >= 1 && l <= static_cast<int>(s.conversion.size()) ? s.conversion[l - 1] : devices::ConversionSpec{};
+}
+
+/// A source that holds one converter's per-image value: a sample's threshold or an ADC's noise.
+struct ConverterSource {
+  ElementId source = -1;
+  int16_t layer = 0, h = 0;   ///< layer (1-based) and h-partition
+  int32_t neuron = 0;
+  int16_t sample = -1;        ///< sample index; -1: the ADC's noise
+};
+
 /// Nodes and sources of a built network.
 struct MlpPorts {
   std::vector<ElementId> input_sources;   ///< one V source per network input
@@ -120,7 +145,12 @@ struct MlpPorts {
   std::vector<NodeId> outputs;             ///< last-layer neuron outputs
   std::vector<std::vector<NodeId>> layer_outputs;  ///< neuron outputs of every layer
   std::vector<std::vector<NodeId>> layer_z;        ///< neuron inputs of every layer
+  std::vector<ConverterSource> converter_sources;  ///< per-image converter values, in build order
+  std::vector<std::vector<std::vector<NodeId>>> partition_out;  ///< [layer][neuron][h]: amplifier outputs
 };
+
+/// The values of the converter sources for dataset image `image`, in ports.converter_sources order.
+void converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, double* out);
 
 /// Checks the spec (shapes, levels, tiles); throws InputError naming the field.
 void validate(const MlpSpec& spec);
@@ -130,7 +160,8 @@ void validate(const MlpSpec& spec);
 void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, NodeId vdd,
                     const devices::SotNeuronParams& p, const devices::MtjParams& mtj, const Origin& origin);
 
-/// Adds the network to a circuit, with DC input sources at the given values (V).
-MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit);
+/// Adds the network to a circuit, with DC input sources at the given values (V) and the converter
+/// sources at their values for dataset image `image`.
+MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit, int64_t image = 0);
 
 }  // namespace spx::netlist

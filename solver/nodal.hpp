@@ -125,6 +125,8 @@ class NodalSystem {
   /// Solves A^T y = b with the last LU factorization (after a successful solve() on the LU path),
   /// for `nrhs` right-hand sides of size() stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const { lu_.solve_transposed(rhs, nrhs); }
+  /// Solves A y = b the same way (forward), for `nrhs` right-hand sides.
+  void solve_forward(std::span<double> rhs, int32_t nrhs) const { lu_.solve(rhs, nrhs); }
   /// The linear solver in use (lu or cholesky).
   Method method() const { return spd_ ? Method::cholesky : Method::lu; }
 

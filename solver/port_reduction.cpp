@@ -32,7 +32,42 @@ double unit_response(const NodalSystem& sys, const Element& e, ElementId id, con
   return r;
 }
 
+/// Writes source e's unit right-hand side into b (zero on entry), the vector unit_response reads.
+void unit_rhs(const NodalSystem& sys, const Element& e, ElementId id, double* b) {
+  if (e.kind == ElementKind::vsource) {
+    b[sys.branch_unknown(id)] = 1;
+    return;
+  }
+  if (e.a != netlist::ground) b[sys.node_unknown(e.a)] -= 1;
+  if (e.b != netlist::ground) b[sys.node_unknown(e.b)] += 1;
+}
+
 }  // namespace
+
+void PortReducedNetwork::Map::set(Eigen::MatrixXd d) {
+  const Eigen::Index nnz = (d.array() != 0).count();
+  is_sparse = d.size() > 0 && nnz * 4 <= d.size();
+  if (is_sparse) {
+    sparse = d.sparseView(0.0, 0.0);
+    sparse.makeCompressed();
+    dense.resize(0, 0);
+  } else {
+    dense = std::move(d);
+  }
+}
+
+void PortReducedNetwork::Map::add_product(int32_t rows, const Eigen::VectorXd& x, Eigen::VectorXd& y) const {
+  if (is_sparse) y.head(rows) += sparse.topRows(rows) * x;
+  else y.head(rows) += dense.topRows(rows) * x;
+}
+
+void PortReducedNetwork::Map::subtract_row(int32_t r, double g, Eigen::Ref<Eigen::RowVectorXd, 0, Eigen::InnerStride<>> target) const {
+  if (!is_sparse) {
+    target -= g * dense.row(r);
+    return;
+  }
+  for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(sparse, r); it; ++it) target(it.col()) -= g * it.value();
+}
 
 PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<ElementId> inputs,
                                        std::vector<netlist::NodeId> outputs, const std::vector<ElementId>& currents) {
@@ -66,6 +101,20 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   SolveReport rep = sys.solve(LoadContext{}, xc);
   if (!rep.ok()) fail("port reduction: the linear part cannot be solved: {}", rep.detail);
 
+  // Direct inputs: grounded V sources whose node nothing else touches.
+  std::vector<int32_t> touches(circuit.node_count(), 0);
+  for (const Element& e : circuit.elements)
+    for (netlist::NodeId n : {e.a, e.b, e.c, e.d})
+      if (n != netlist::ground) ++touches[n];
+  std::map<netlist::NodeId, int32_t> direct_of;  // node -> input position
+  for (int32_t j = 0; j < n_inputs_; ++j) {
+    const Element& e = circuit.elements[inputs[j]];
+    if (e.kind == ElementKind::vsource && e.b == netlist::ground && e.a != netlist::ground && touches[e.a] == 1)
+      direct_of[e.a] = j;
+    else
+      regular_.push_back(j);
+  }
+
   // Quantities: every variable of every expression, then the outputs.
   std::map<int32_t, int32_t> row_of;  // MNA unknown -> row
   auto row = [&](int32_t unknown) {
@@ -78,38 +127,68 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     Port p{id, netlist::ExprEvaluator(e.expr), {}};
     for (const auto& v : p.eval.variables()) {
       if (v.kind == netlist::ExprOp::time) fail("port reduction: '{}' depends on time", e.name);
+      if (v.kind == netlist::ExprOp::voltage)
+        if (auto it = direct_of.find(v.ref); it != direct_of.end()) {
+          p.var_row.push_back(-1 - it->second);
+          continue;
+        }
       int32_t unknown = v.kind == netlist::ExprOp::voltage ? sys.node_unknown(v.ref) : sys.branch_unknown(v.ref);
       p.var_row.push_back(row(unknown));
     }
     ports_.push_back(std::move(p));
   }
   n_read_ = static_cast<int32_t>(quantity_.size());
-  for (netlist::NodeId n : outputs) out_row_.push_back(n == netlist::ground ? -1 : row(sys.node_unknown(n)));
+  for (netlist::NodeId n : outputs) {
+    if (auto it = direct_of.find(n); it != direct_of.end()) out_row_.push_back(-2 - it->second);
+    else out_row_.push_back(n == netlist::ground ? -1 : row(sys.node_unknown(n)));
+  }
   for (ElementId id : currents) {
     int32_t unknown = sys.branch_unknown(id);
     if (unknown < 0) fail("port reduction: '{}' has no branch current", circuit.elements.at(id).name);
     out_row_.push_back(row(unknown));
   }
 
-  // Rows of [P M] by transposed solves, in batches.
-  const int32_t nq = quantities(), np = ports(), size = sys.size();
+  const int32_t nq = quantities(), np = ports(), size = sys.size(), nr = static_cast<int32_t>(regular_.size());
   wc_.resize(nq);
-  p_.resize(nq, n_inputs_);
-  m_.resize(nq, np);
+  Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
   const int32_t batch = 32;
   std::vector<double> y;
-  for (int32_t r0 = 0; r0 < nq; r0 += batch) {
-    check_interrupt();
-    int32_t nb = std::min(batch, nq - r0);
-    y.assign(static_cast<size_t>(nb) * size, 0.0);
-    for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[r0 + k]] = 1;
-    sys.solve_transposed(y, nb);
-    for (int32_t k = 0; k < nb; ++k) {
-      const double* yk = y.data() + static_cast<size_t>(k) * size;
-      for (int32_t j = 0; j < n_inputs_; ++j) p_(r0 + k, j) = unit_response(sys, lin.elements[inputs[j]], inputs[j], yk);
-      for (int32_t j = 0; j < np; ++j) m_(r0 + k, j) = unit_response(sys, lin.elements[port_ids[j]], port_ids[j], yk);
+  if (nq <= nr + np) {
+    // Rows of [P M] by transposed solves, in batches.
+    for (int32_t r0 = 0; r0 < nq; r0 += batch) {
+      check_interrupt();
+      int32_t nb = std::min(batch, nq - r0);
+      y.assign(static_cast<size_t>(nb) * size, 0.0);
+      for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[r0 + k]] = 1;
+      sys.solve_transposed(y, nb);
+      for (int32_t k = 0; k < nb; ++k) {
+        const double* yk = y.data() + static_cast<size_t>(k) * size;
+        for (int32_t j = 0; j < nr; ++j) p(r0 + k, j) = unit_response(sys, lin.elements[inputs[regular_[j]]], inputs[regular_[j]], yk);
+        for (int32_t j = 0; j < np; ++j) m(r0 + k, j) = unit_response(sys, lin.elements[port_ids[j]], port_ids[j], yk);
+      }
+    }
+  } else {
+    // Columns of [P M] by forward solves: A^-1 applied to each source's unit right-hand side.
+    const int32_t ncol = nr + np;
+    for (int32_t c0 = 0; c0 < ncol; c0 += batch) {
+      check_interrupt();
+      int32_t nb = std::min(batch, ncol - c0);
+      y.assign(static_cast<size_t>(nb) * size, 0.0);
+      for (int32_t k = 0; k < nb; ++k) {
+        const int32_t c = c0 + k;
+        const ElementId id = c < nr ? inputs[regular_[c]] : port_ids[c - nr];
+        unit_rhs(sys, lin.elements[id], id, y.data() + static_cast<size_t>(k) * size);
+      }
+      sys.solve_forward(y, nb);
+      for (int32_t k = 0; k < nb; ++k) {
+        const int32_t c = c0 + k;
+        const double* yk = y.data() + static_cast<size_t>(k) * size;
+        for (int32_t i = 0; i < nq; ++i) (c < nr ? p(i, c) : m(i, c - nr)) = yk[quantity_[i]];
+      }
     }
   }
+  p_.set(std::move(p));
+  m_.set(std::move(m));
   for (int32_t i = 0; i < nq; ++i) wc_(i) = xc[quantity_[i]];
   max_sweeps_ = np + 1;
   setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -118,10 +197,13 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
 PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<double> outputs) const {
   PortReport rep;
   const int32_t np = ports();
-  Eigen::Map<const Eigen::VectorXd> x(inputs.data(), n_inputs_);
+  const int32_t nr = static_cast<int32_t>(regular_.size());
+  Eigen::VectorXd x(nr);
+  for (int32_t j = 0; j < nr; ++j) x(j) = inputs[regular_[j]];
   // The sweeps and Newton need only the rows the expressions read (the first n_read_); the outputs
   // follow once u is known.
-  const Eigen::VectorXd w0 = wc_.head(n_read_) + p_.topRows(n_read_) * x;
+  Eigen::VectorXd w0 = wc_.head(n_read_);
+  p_.add_product(n_read_, x, w0);
   Eigen::VectorXd u = Eigen::VectorXd::Zero(np), w = w0, g(np);
   std::vector<double> vals, grad;
   auto evaluate = [&](bool with_grad, Eigen::MatrixXd* jac) {
@@ -129,10 +211,14 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
       Port& p = ports_[j];
       vals.resize(p.var_row.size());
       grad.resize(p.var_row.size());
-      for (size_t k = 0; k < p.var_row.size(); ++k) vals[k] = w(p.var_row[k]);
+      for (size_t k = 0; k < p.var_row.size(); ++k) {
+        const int32_t r = p.var_row[k];
+        vals[k] = r >= 0 ? w(r) : inputs[-1 - r];
+      }
       g(j) = with_grad ? p.eval.evaluate(vals, grad) : p.eval.evaluate(vals);
       if (jac)
-        for (size_t k = 0; k < p.var_row.size(); ++k) jac->row(j) -= grad[k] * m_.row(p.var_row[k]);
+        for (size_t k = 0; k < p.var_row.size(); ++k)
+          if (p.var_row[k] >= 0) m_.subtract_row(p.var_row[k], grad[k], jac->row(j));
     }
   };
   auto converged = [&](double& worst) {
@@ -147,7 +233,8 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     ++rep.iterations;
     if (s > 0 && converged(worst)) break;
     u = g;
-    w = w0 + m_.topRows(n_read_) * u;
+    w = w0;
+    m_.add_product(n_read_, u, w);
     if (!u.allFinite()) break;
   }
   evaluate(false, nullptr);
@@ -160,7 +247,8 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
       if (converged(worst)) break;
       Eigen::VectorXd du = jac.partialPivLu().solve(g - u);
       u += du;
-      w = w0 + m_.topRows(n_read_) * u;
+      w = w0;
+      m_.add_product(n_read_, u, w);
       evaluate(false, nullptr);
       if (converged(worst)) break;
     }
@@ -170,8 +258,13 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     rep.ok = false;
     rep.detail = fmt::format("port system did not converge (scaled residual {:.3g})", worst);
   }
-  const Eigen::VectorXd all = wc_ + p_ * x + m_ * u;
-  for (size_t k = 0; k < out_row_.size(); ++k) outputs[k] = out_row_[k] < 0 ? 0.0 : all(out_row_[k]);
+  Eigen::VectorXd all = wc_;
+  p_.add_product(quantities(), x, all);
+  m_.add_product(quantities(), u, all);
+  for (size_t k = 0; k < out_row_.size(); ++k) {
+    const int32_t r = out_row_[k];
+    outputs[k] = r >= 0 ? all(r) : r == -1 ? 0.0 : inputs[-2 - r];
+  }
   return rep;
 }
 

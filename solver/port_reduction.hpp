@@ -11,6 +11,14 @@
 // feed-forward) followed by Newton on the dense port system, J = I - G M with G = dg/dw.
 // This is the Schur complement of the linear part onto the ports, so it agrees with the full solve
 // to rounding. Images are independent: solve_many spreads them over threads with identical results.
+// Building [P M] takes one transposed solve per quantity, or one forward solve per input and port
+// (column j is A^-1 applied to source j's unit right-hand side), whichever is fewer. Maps with few
+// nonzeros (a tile's outputs depend on its own lines only) are kept sparse, so a solve costs what
+// the couplings cost.
+// Direct inputs: an input V source from a node to ground that no other element touches (its node is
+// only read by expressions, e.g. a converter's per-image threshold) holds that node at its value and
+// affects nothing else; such inputs are read by the expressions straight from the input vector and
+// take no column of P.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +27,7 @@
 #include <vector>
 
 #include <Eigen/Dense>
+#include <Eigen/SparseCore>
 
 #include "netlist/circuit.hpp"
 #include "solver/nodal.hpp"
@@ -54,6 +63,8 @@ class PortReducedNetwork {
                                      int threads = 2) const;
 
   int32_t ports() const { return static_cast<int32_t>(ports_.size()); }       ///< behavioral sources
+  int32_t direct_inputs() const { return n_inputs_ - static_cast<int32_t>(regular_.size()); }  ///< see above
+  bool sparse() const { return p_.is_sparse; }                                  ///< maps stored sparse
   int32_t quantities() const { return static_cast<int32_t>(quantity_.size()); } ///< rows of [P M]
   double setup_seconds() const { return setup_seconds_; }                       ///< reduction time
 
@@ -61,13 +72,27 @@ class PortReducedNetwork {
   struct Port {
     netlist::ElementId element;
     netlist::ExprEvaluator eval;
-    std::vector<int32_t> var_row;  // per expression variable: row in w
+    std::vector<int32_t> var_row;  // per expression variable: row in w, or -1 - (direct input position)
+  };
+  /// A map (P or M), dense or sparse (row-major).
+  struct Map {
+    Eigen::MatrixXd dense;
+    Eigen::SparseMatrix<double, Eigen::RowMajor> sparse;
+    bool is_sparse = false;
+    /// Keeps `d` sparse when at most a quarter of it is nonzero.
+    void set(Eigen::MatrixXd d);
+    /// y += rows [0, rows) of the map times x.
+    void add_product(int32_t rows, const Eigen::VectorXd& x, Eigen::VectorXd& y) const;
+    /// target -= g * row r.
+    void subtract_row(int32_t r, double g, Eigen::Ref<Eigen::RowVectorXd, 0, Eigen::InnerStride<>> target) const;
   };
   mutable std::vector<Port> ports_;
   std::vector<int32_t> quantity_;  // MNA unknown of each row of w
-  std::vector<int32_t> out_row_;   // per output voltage, then current: row in w (-1: ground)
+  std::vector<int32_t> out_row_;   // per output voltage, then current: row in w (-1: ground, <= -2: direct
+                                   // input -2 - out_row)
+  std::vector<int32_t> regular_;   // positions of the inputs that are columns of P
   Eigen::VectorXd wc_;
-  Eigen::MatrixXd p_, m_;
+  Map p_, m_;
   int32_t n_inputs_ = 0;
   int32_t n_read_ = 0;             // rows read by the expressions (the first ones)
   int32_t max_sweeps_ = 0;

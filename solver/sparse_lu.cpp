@@ -98,6 +98,12 @@ void SparseLu::solve(std::span<double> rhs) const {
   klu_solve(m.symbolic, m.numeric, m.n, 1, rhs.data(), &m.common);
 }
 
+void SparseLu::solve(std::span<double> rhs, int32_t nrhs) const {
+  Impl& m = *impl_;
+  if (m.n == 0) return;
+  klu_solve(m.symbolic, m.numeric, m.n, nrhs, rhs.data(), &m.common);
+}
+
 void SparseLu::solve_transposed(std::span<double> rhs, int32_t nrhs) const {
   Impl& m = *impl_;
   if (m.n == 0) return;

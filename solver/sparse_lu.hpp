@@ -32,6 +32,8 @@ class SparseLu {
   FactorStatus factor(std::span<const double> values);
   /// Solves A x = b in place (b on entry, x on exit).
   void solve(std::span<double> rhs) const;
+  /// Solves A x = b in place for `nrhs` right-hand sides stored one after another.
+  void solve(std::span<double> rhs, int32_t nrhs) const;
   /// Solves A^T x = b in place for `nrhs` right-hand sides stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const;
   /// Number of full factorizations and refactorizations done so far.
