@@ -43,6 +43,7 @@
 //   S (t_p + t_read + t_reset); plus one counter step per sample.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -130,6 +131,12 @@ double adc_value(const ConversionSpec& s, double a, double noise_v = 0);
 int64_t adc_code(const ConversionSpec& s, double a, double noise_v = 0);
 /// Volts per +-1 sample of a stochastic conversion: range / (2 S p'(0)).
 double stochastic_scale(const ConversionSpec& s, const SotConverterParams& p);
+
+/// A threshold x_s (units of range, within [-2, 2]) as the voltage the circuit compares a, clipped
+/// to +-1.5 range, with: range x_s. Inside [-1, 1] the comparison decides as clip(a / range, +-1)
+/// against x_s does (but for a tie of probability zero); beyond, |x_s| = 2 is out of reach, so the
+/// sample is decided as the clipped input decides it.
+inline double threshold_volts(double range, double x) { return range * (std::fabs(x) <= 1 ? x : (x > 0 ? 2.0 : -2.0)); }
 
 /// The stream of the converter of (layer, h-partition, neuron) (layers from 1).
 inline CellRng converter_stream(uint64_t seed, int layer, int h, int neuron, Purpose purpose) {

@@ -17,6 +17,7 @@
 #include <ctime>
 #include <fstream>
 #include <limits>
+#include <thread>
 
 #include "devices/error.hpp"
 #include "devices/files.hpp"
@@ -328,10 +329,19 @@ class Simulator {
     const int width = reduced_width_;
     const size_t nc = bench_.ports.converter_sources.size(), ni = static_cast<size_t>(im_.inputs) + nc;
     std::vector<double> in(static_cast<size_t>(count) * ni);
-    for (int k = 0; k < count; ++k) {
-      double* row = in.data() + static_cast<size_t>(k) * ni;
-      std::copy_n(image(k0 - 1 + k), im_.inputs, row);
-      if (nc) netlist::converter_values(cfg_.spec, bench_.ports, im_.first + k0 - 1 + k, row + im_.inputs);
+    auto fill = [&](int from, int step) {
+      for (int k = from; k < count; k += step) {
+        double* row = in.data() + static_cast<size_t>(k) * ni;
+        std::copy_n(image(k0 - 1 + k), im_.inputs, row);
+        if (nc) netlist::converter_values(cfg_.spec, bench_.ports, im_.first + k0 - 1 + k, row + im_.inputs);
+      }
+    };
+    {
+      const int nt = nc ? std::max(1, std::min(threads_, count)) : 1;
+      std::vector<std::thread> pool;
+      for (int t = 1; t < nt; ++t) pool.emplace_back(fill, t, nt);
+      fill(0, nt);
+      for (auto& th : pool) th.join();
     }
     std::vector<double> out(static_cast<size_t>(count) * width);
     auto reps = reduced_->solve_many(in, out, count, threads_);

@@ -530,20 +530,57 @@ ExprEvaluator::ExprEvaluator(const Expr& bound) : expr_(bound) {
   }
   val_.resize(n);
   adj_.resize(n);
+  prog_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const ExprNode& node = expr_.nodes[i];
+    Step& st = prog_[i];
+    st.op = node.op;
+    st.func = node.func;
+    st.number = node.number;
+    st.slot = slot_[i];
+    st.slot2 = slot2_[i];
+    st.first = static_cast<int32_t>(kids_.size());
+    st.count = static_cast<int32_t>(node.kids.size());
+    if (!node.kids.empty()) st.a = node.kids[0];
+    if (node.kids.size() > 1) st.b = node.kids[1];
+    kids_.insert(kids_.end(), node.kids.begin(), node.kids.end());
+  }
 }
 
 double ExprEvaluator::evaluate(std::span<const double> x, std::span<double> grad) {
   const auto& nodes = expr_.nodes;
   size_t n = nodes.size();
+  double* val = val_.data();
   for (size_t i = 0; i < n; ++i) {
-    const ExprNode& node = nodes[i];
-    switch (node.op) {
-      case ExprOp::voltage:
-        val_[i] = (slot_[i] >= 0 ? x[slot_[i]] : 0.0) - (slot2_[i] >= 0 ? x[slot2_[i]] : 0.0);
-        break;
+    const Step& st = prog_[i];
+    switch (st.op) {
+      case ExprOp::number: val[i] = st.number; break;
+      case ExprOp::voltage: val[i] = (st.slot >= 0 ? x[st.slot] : 0.0) - (st.slot2 >= 0 ? x[st.slot2] : 0.0); break;
       case ExprOp::current:
-      case ExprOp::time: val_[i] = x[slot_[i]]; break;
-      default: val_[i] = node_value(node, val_, expr_.context, nullptr);
+      case ExprOp::time: val[i] = x[st.slot]; break;
+      case ExprOp::call: {
+        // The common functions inline (the same results as apply()).
+        if (st.func == Func::sgn) {
+          val[i] = sign(val[st.a]);
+        } else if (st.func == Func::min) {
+          val[i] = std::min(val[st.a], val[st.b]);
+        } else if (st.func == Func::max) {
+          val[i] = std::max(val[st.a], val[st.b]);
+        } else if (st.func == Func::floor) {
+          val[i] = std::floor(val[st.a]);
+        } else if (st.func == Func::exp) {
+          val[i] = std::exp(val[st.a]);
+        } else if (st.count <= 8) {
+          double args[8];
+          for (int32_t k = 0; k < st.count; ++k) args[k] = val[kids_[st.first + k]];
+          val[i] = apply(st.func, std::span<const double>(args, st.count), expr_.context, nullptr);
+        } else {
+          val[i] = node_value(nodes[i], val_, expr_.context, nullptr);
+        }
+        break;
+      }
+      case ExprOp::neg: val[i] = apply_op(st.op, val[st.a], 0, nullptr); break;
+      default: val[i] = apply_op(st.op, val[st.a], val[st.b], nullptr);
     }
   }
   if (!grad.empty()) {

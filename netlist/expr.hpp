@@ -100,10 +100,21 @@ class ExprEvaluator {
   double evaluate(std::span<const double> values, std::span<double> grad = {});
 
  private:
+  /// One node in compact form, for the value pass.
+  struct Step {
+    ExprOp op = ExprOp::number;
+    Func func = Func::exp;
+    int32_t a = -1, b = -1;        // first two operands
+    int32_t first = 0, count = 0;  // operands in kids_ (calls)
+    int32_t slot = -1, slot2 = -1;
+    double number = 0;
+  };
   Expr expr_;
   std::vector<ExprVar> vars_;
   std::vector<int32_t> slot_;   // per node: variable slot (voltage/current/time), -1 otherwise
   std::vector<int32_t> slot2_;  // per node: second slot of v(a,b), -1 otherwise
+  std::vector<Step> prog_;
+  std::vector<int32_t> kids_;
   std::vector<double> val_, adj_;
 };
 

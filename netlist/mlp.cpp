@@ -414,11 +414,12 @@ class Builder {
                            format_number(2 * half - 1), format_number(half - 0.5));
         term = fmt::format("{}*{}", format_number(lsb), term);
       } else {
-        // Samples: +1 when the clipped, normalized input exceeds the sample's switching threshold.
-        const std::string x = fmt::format("min(max({}/{},-1),1)", a, R);
+        // Samples: +1 when the partition output, clipped to +-1.5 range, exceeds the sample's switching
+        // threshold (in volts, within +-2 range: devices::threshold_volts).
+        const std::string clip = fmt::format("min(max({},{}),{})", a, format_number(-1.5 * cv.range), format_number(1.5 * cv.range));
         term = format_number(devices::stochastic_scale(cv, s_.sot_converter)) + "*(";
         for (int k = 0; k < cv.samples; ++k)
-          term += fmt::format("{}sgn({}-{})", k ? "+" : "", x,
+          term += fmt::format("{}sgn({}-{})", k ? "+" : "", clip,
                               value_source(fmt::format("l{}_cs_{}_{}_{}", l, h, r, k), static_cast<int16_t>(k)));
         term += ")";
       }
@@ -515,6 +516,7 @@ void converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image,
     // The samples of one conversion are consecutive.
     devices::sample_thresholds(spec.sot_converter, spec.conversion_seed, c.layer, c.h, c.neuron, image, cv.samples,
                                out + k);
+    for (int s = 0; s < cv.samples; ++s) out[k + s] = devices::threshold_volts(cv.range, out[k + s]);
     k += static_cast<size_t>(cv.samples);
   }
 }

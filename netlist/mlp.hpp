@@ -17,9 +17,9 @@
 //   output a is converted and the results are accumulated digitally into the neuron input, which a
 //   behavioral source (the accumulator, role converter) sets to K sum_h conv_h (K = 1/h for average,
 //   1 for sum). An ADC's conversion is its quantizer written with floor(), min() and max(); a
-//   stochastic conversion is range/(2 S p'(0)) sum_s sgn(clip(a/range) - v(t_s)), where the source
-//   v_l<l>_cs_<h>_<r>_<s> holds sample s's switching threshold for the image (an ADC's noise source
-//   v_l<l>_cn_<h>_<r> its noise). These sources carry no current; their values change per image
+//   stochastic conversion is range/(2 S p'(0)) sum_s sgn(clip(a, +-1.5 range) - v(t_s)), where the source
+//   v_l<l>_cs_<h>_<r>_<s> holds sample s's switching threshold for the image in volts (an ADC's noise
+//   source v_l<l>_cn_<h>_<r> its noise). These sources carry no current; their values change per image
 //   (converter_values()), so the same circuit serves every image.
 // - Neuron: the inverting sigmoid out = vdd / (1 + exp((z - offset)/slope)) (`ideal`), a
 //   characterized transfer curve as pwl() of the input (`curve`), or the SOT-MRAM circuit itself

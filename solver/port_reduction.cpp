@@ -61,6 +61,12 @@ void PortReducedNetwork::Map::add_product(int32_t rows, const Eigen::VectorXd& x
   else y.head(rows) += dense.topRows(rows) * x;
 }
 
+void PortReducedNetwork::Map::index_columns(int32_t rows) {
+  if (is_sparse) cols = sparse.topRows(rows);
+  else cols = dense.topRows(rows).sparseView(0.0, 0.0);
+  cols.makeCompressed();
+}
+
 void PortReducedNetwork::Map::subtract_row(int32_t r, double g, Eigen::Ref<Eigen::RowVectorXd, 0, Eigen::InnerStride<>> target) const {
   if (!is_sparse) {
     target -= g * dense.row(r);
@@ -138,6 +144,10 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     ports_.push_back(std::move(p));
   }
   n_read_ = static_cast<int32_t>(quantity_.size());
+  readers_.assign(n_read_, {});
+  for (size_t j = 0; j < ports_.size(); ++j)
+    for (int32_t r : ports_[j].var_row)
+      if (r >= 0 && (readers_[r].empty() || readers_[r].back() != static_cast<int32_t>(j))) readers_[r].push_back(static_cast<int32_t>(j));
   for (netlist::NodeId n : outputs) {
     if (auto it = direct_of.find(n); it != direct_of.end()) out_row_.push_back(-2 - it->second);
     else out_row_.push_back(n == netlist::ground ? -1 : row(sys.node_unknown(n)));
@@ -190,6 +200,7 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   p_.set(std::move(p));
   m_.set(std::move(m));
   for (int32_t i = 0; i < nq; ++i) wc_(i) = xc[quantity_[i]];
+  m_.index_columns(n_read_);
   max_sweeps_ = np + 1;
   setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -206,8 +217,11 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
   p_.add_product(n_read_, x, w0);
   Eigen::VectorXd u = Eigen::VectorXd::Zero(np), w = w0, g(np);
   std::vector<double> vals, grad;
+  std::vector<char> dirty(np, 1);  // ports whose read quantities changed since their last evaluation
   auto evaluate = [&](bool with_grad, Eigen::MatrixXd* jac) {
     for (int32_t j = 0; j < np; ++j) {
+      if (!with_grad && !dirty[j]) continue;
+      dirty[j] = 0;
       Port& p = ports_[j];
       vals.resize(p.var_row.size());
       grad.resize(p.var_row.size());
@@ -227,17 +241,44 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     return worst <= 1;
   };
   double worst = 0;
-  // Fixed-point sweeps: exact after "depth" sweeps for feed-forward networks.
-  for (int32_t s = 0; s < max_sweeps_; ++s) {
-    evaluate(false, nullptr);
+  // Gauss-Seidel sweeps in port order: a changed port value updates the quantities that read it at
+  // once (w += M(:, j) du) and marks their readers for evaluation. A sweep with no change beyond the
+  // tolerance has u = g(w).
+  bool settled = false;
+  for (int32_t s = 0; s < max_sweeps_ && !settled; ++s) {
     ++rep.iterations;
-    if (s > 0 && converged(worst)) break;
-    u = g;
+    settled = true;
+    for (int32_t j = 0; j < np; ++j) {
+      if (!dirty[j]) continue;
+      dirty[j] = 0;
+      Port& p = ports_[j];
+      vals.resize(p.var_row.size());
+      for (size_t k = 0; k < p.var_row.size(); ++k) {
+        const int32_t r = p.var_row[k];
+        vals[k] = r >= 0 ? w(r) : inputs[-1 - r];
+      }
+      const double gj = p.eval.evaluate(vals);
+      g(j) = gj;
+      const double du = gj - u(j);
+      if (!(std::fabs(du) <= 1e-12 + 1e-10 * std::fabs(gj))) settled = false;
+      if (du == 0) continue;
+      u(j) = gj;
+      for (Eigen::SparseMatrix<double, Eigen::ColMajor>::InnerIterator it(m_.cols, j); it; ++it) {
+        w(it.row()) += it.value() * du;
+        for (int32_t q : readers_[it.row()]) dirty[q] = 1;
+      }
+    }
+    if (!std::isfinite(u.sum())) break;
+  }
+  if (settled) {
+    converged(worst);
+  } else {
+    // Not settled: from here on w = w0 + M u afresh, and Newton.
     w = w0;
     m_.add_product(n_read_, u, w);
-    if (!u.allFinite()) break;
+    std::fill(dirty.begin(), dirty.end(), 1);
+    evaluate(false, nullptr);
   }
-  evaluate(false, nullptr);
   if (!converged(worst)) {
     // Newton on F(u) = u - g(w0 + M u): J = I - dg/dw M.
     for (int32_t it = 0; it < 50; ++it) {
@@ -249,6 +290,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
       u += du;
       w = w0;
       m_.add_product(n_read_, u, w);
+      std::fill(dirty.begin(), dirty.end(), 1);
       evaluate(false, nullptr);
       if (converged(worst)) break;
     }

@@ -8,7 +8,10 @@
 // inputs and ports at zero. Per input vector only a small system remains:
 //   u_j = g_j(w),  w = w_c + P x + M u,
 // solved by fixed-point sweeps (exact after as many sweeps as the network has layers when it is
-// feed-forward) followed by Newton on the dense port system, J = I - G M with G = dg/dw.
+// feed-forward) followed by Newton on the dense port system, J = I - G M with G = dg/dw. A sweep is
+// Gauss-Seidel in circuit order (a port's new value updates the quantities that depend on it at
+// once, and only ports whose read quantities changed are evaluated again), so a feed-forward network
+// whose ports come in layer order, as generated networks do, settles in one sweep and a check.
 // This is the Schur complement of the linear part onto the ports, so it agrees with the full solve
 // to rounding. Images are independent: solve_many spreads them over threads with identical results.
 // Building [P M] takes one transposed solve per quantity, or one forward solve per input and port
@@ -85,8 +88,12 @@ class PortReducedNetwork {
     void add_product(int32_t rows, const Eigen::VectorXd& x, Eigen::VectorXd& y) const;
     /// target -= g * row r.
     void subtract_row(int32_t r, double g, Eigen::Ref<Eigen::RowVectorXd, 0, Eigen::InnerStride<>> target) const;
+    /// Column access for Gauss-Seidel updates of the first `rows` rows (M only).
+    Eigen::SparseMatrix<double, Eigen::ColMajor> cols;
+    void index_columns(int32_t rows);
   };
   mutable std::vector<Port> ports_;
+  std::vector<std::vector<int32_t>> readers_;  // per row read by the expressions: the ports that read it
   std::vector<int32_t> quantity_;  // MNA unknown of each row of w
   std::vector<int32_t> out_row_;   // per output voltage, then current: row in w (-1: ground, <= -2: direct
                                    // input -2 - out_row)
