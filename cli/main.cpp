@@ -37,7 +37,9 @@
 #include "sc/model.hpp"
 #include "sc/run.hpp"
 #include "sc/pbit_curve.hpp"
+#include "study/conversion_table.hpp"
 #include "sc/plot.hpp"
+#include "study/conversion_table.hpp"
 #include "sc/table.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
@@ -412,11 +414,19 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
     layers += fmt::format("{}layer {} {}", layers.empty() ? "" : ", ", l["layer"].get<int>(), si(l["settled_s"]["mean"].get<double>(), "s"));
   fmt::print("        settled through (mean): {}\n        ({})\n", layers, s["latency_basis"].get<std::string>());
   const auto& area = s["area_m2"];
-  fmt::print("area    {} ({:.0f} F^2 cells at {}; synapses {}, amplifiers {}, neurons {}, drivers {}; a tile {})\n",
+  const double conv_area = area["network"].value("converters", 0.0);
+  fmt::print("area    {} ({:.0f} F^2 cells at {}; synapses {}, amplifiers {}, neurons {}, drivers {}{}; a tile {})\n",
              area_text(area["network"]["total"].get<double>()), area["cell_f2"].get<double>(),
              si(area["feature_m"].get<double>(), "m"), area_text(area["network"]["synapses"].get<double>()),
              area_text(area["network"]["amplifiers"].get<double>()), area_text(area["network"]["neurons"].get<double>()),
-             area_text(area["network"]["drivers"].get<double>()), area_text(area["tile"]["total"].get<double>()));
+             area_text(area["network"]["drivers"].get<double>()),
+             conv_area > 0 ? ", converters " + area_text(conv_area) : std::string(), area_text(area["tile"]["total"].get<double>()));
+  if (s.contains("conversion"))
+    for (const auto& c : s["conversion"])
+      if (c["mode"] != "analog")
+        fmt::print("        layer {} conversion {}: {} conversions, {} and {} each ({} per inference)\n", c["layer"].get<int>(),
+                   c["setting"].get<std::string>(), c["conversions"].get<int>(), si(c["energy_per_conversion_j"].get<double>(), "J"),
+                   si(c["latency_s"].get<double>(), "s"), si(c["energy_j"].get<double>(), "J"));
   // Figures beside their gnuplot scripts: energy by part, and for CNNs the CPU-IMAC comparison.
   std::string dat = "# part energy_j (mean per inference)\n";
   for (const auto& [k, v] : s["energy_by_part_j"].items()) dat += fmt::format("{} {:.6e}\n", k, v.get<double>());
@@ -581,6 +591,42 @@ int cmd_sc_table(const std::string& config, const std::vector<std::string>& set,
   return rows.empty() ? 1 : 0;
 }
 
+/// `spinxbar conversion-table`: the partial-sum conversion comparison (study/conversion_table.hpp).
+int cmd_conversion_table(const std::string& config, const std::vector<std::string>& set, std::string out,
+                         spx::study::ConversionTableOptions opt, int nseeds, const std::string& rows) {
+  namespace mlp = spx::mlp;
+  auto cfg = mlp::load_config(config, set);
+  mlp::load_network(cfg);
+  if (out.empty()) out = (std::filesystem::path("out") / (std::filesystem::path(config).stem().string() + "-conversion")).string();
+  opt.out = out;
+  opt.seeds.clear();
+  for (int k = 1; k <= nseeds; ++k) opt.seeds.push_back(static_cast<uint64_t>(k));
+  for (size_t a = 0; !rows.empty();) {
+    const size_t b = rows.find(',', a);
+    opt.only.push_back(rows.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  Eigen::setNbThreads(opt.threads);
+  opt.log = [](const std::string& s) {
+    fmt::print("{}\n", s);
+    std::fflush(stdout);
+  };
+  auto t = spx::study::conversion_table(cfg, opt);
+  fmt::print("\n{:<14} {:>16} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", "row", "accuracy (%)", "energy", "latency",
+             "area", "E/conv", "E ratio", "L ratio", "EDP ratio");
+  auto ratio = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : fmt::format("{:.3g}", v.get<double>()); };
+  for (const auto& r : t["rows"])
+    fmt::print("{:<14} {:>8.2f} +- {:<5.2f} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", r["row"].get<std::string>(),
+               100 * r["accuracy_mean"].get<double>(), 100 * r["accuracy_std"].get<double>(), si(r["energy_j"].get<double>(), "J"),
+               si(r["latency_s"].get<double>(), "s"), area_text(r["area_m2"].get<double>()),
+               si(r["energy_per_conversion_j"].get<double>(), "J"), ratio(r["energy_ratio"]), ratio(r["latency_ratio"]),
+               ratio(r["edp_ratio"]));
+  fmt::print("(ratios: the 8-bit ADC row / this row, per inference; conversion-only ratios in conversion.csv)\n");
+  fmt::print("wrote {0}/conversion.csv, conversion.json, conversion.png/svg (gnuplot script conversion.gp); runs and weights in {0}/<row>/\n", out);
+  return 0;
+}
+
 int cmd_agree(const std::string& a, const std::string& b) {
   auto g = spx::mlp::compare_runs(a, b);
   fmt::print("{} images in both runs: same class on {} ({:.2f} %), largest output difference {:.3e} V (image {}), "
@@ -711,6 +757,24 @@ int main(int argc, char** argv) {
   table->add_option("--threads", sopt.threads, "Threads")->check(int_in(1, 1024))->capture_default_str();
   table->add_option("--set", sset, set_help);
 
+  std::string ccfg, cout, crows;
+  std::vector<std::string> cset;
+  spx::study::ConversionTableOptions copt;
+  int cseeds = 3;
+  auto* ctable = app.add_subcommand("conversion-table",
+                                    "Compare partial-sum conversions (analog, ADC 1-8 bits, stochastic SOT-MTJ 1-16 samples, "
+                                    "inhomogeneous): accuracy, energy, latency, area, EDP against the 8-bit ADC");
+  ctable->add_option("config", ccfg, "Crossbar MLP configuration (.toml) with trained weights and [train]")->required();
+  ctable->add_option("--out", cout, "Output directory (default: out/<config name>-conversion)")->check(non_empty("directory"));
+  ctable->add_option("--epochs", copt.epochs, "Fine-tuning epochs per row through its conversion")->check(int_in(0, 1000))
+      ->capture_default_str();
+  ctable->add_option("--seeds", cseeds, "Converter seeds per row (inference runs)")->check(int_in(1, 100))->capture_default_str();
+  ctable->add_option("--images", copt.images, "Test images per run (default: all)")->check(int_in(1));
+  ctable->add_option("--limit", copt.train_limit, "Use at most N training images")->check(int_in(1));
+  ctable->add_option("--rows", crows, "Only these rows, comma-separated (e.g. analog,adc-8,stochastic-4)");
+  ctable->add_option("--threads", copt.threads, "Threads")->check(int_in(1, 1024))->capture_default_str();
+  ctable->add_option("--set", cset, set_help);
+
   std::string ppreset = spx::devices::pbit_presets().front().name, pout;
   std::vector<std::string> pset;
   spx::sc::PbitCurveOptions popt;
@@ -787,6 +851,7 @@ int main(int argc, char** argv) {
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
     if (pbit->parsed()) return cmd_pbit(ppreset, pset, pout, popt);
     if (table->parsed()) return cmd_sc_table(scfg, sset, sout, sshapes, sstates, slengths, sopt);
+    if (ctable->parsed()) return cmd_conversion_table(ccfg, cset, cout, copt, cseeds, crows);
     if (run->parsed()) {
       ropt.backend = rbackend == "ngspice" ? spx::mlp::Backend::ngspice : spx::mlp::Backend::native;
       return cmd_run(rcfg, rset, ropt, ranalysis);

@@ -33,6 +33,7 @@ const std::vector<ParamSpec<AdcParams>>& adc_table() {
       {"area", &AdcParams::area, "m^2", "area of an 8-bit converter", 0, 1},
       {"area_exponent", &AdcParams::area_exponent, "", "area x 2^(area_exponent (bits - 8))", 0, 2},
       {"e_add", &AdcParams::e_add, "J", "digital accumulation of one code", 0, 1e-9},
+      {"share", &AdcParams::share, "", "columns one ADC converts in turn (0: a tile's columns)", 0, 1e6},
   };
   return t;
 }

@@ -27,6 +27,8 @@
 // every value depends on the image and converter only, never on threads or order.
 // Cost per conversion (what the system report adds up):
 // - ADC: energy fom 2^bits (Walden figure of merit), latency 1 / rate, area area_8 2^(alpha (bits - 8)).
+//   One ADC serves `share` columns of a tile in turn (ISAAC multiplexes a crossbar's columns into one
+//   ADC; share 0 takes the tile's columns), so a layer converts in share / rate.
 //   Defaults from ISAAC's ADC (A. Shafiee et al., ISCA 2016: 8 bits, 1.2 GS/s, 16 mW and 0.0096 mm^2
 //   for 8 ADCs, after Kull et al., ISSCC 2013), as Accelergy's ISAAC table gives it: 1.67 pJ per
 //   conversion (fom = 1.67 pJ / 2^8 = 6.52 fJ/step, near the best ~1 GS/s designs of B. Murmann's
@@ -82,6 +84,8 @@ struct AdcParams {
   double area = 1200e-12;        ///< m^2, area of an 8-bit converter
   double area_exponent = 0.433;  ///< area doubles every 1/area_exponent bits
   double e_add = 0.03e-12;       ///< J, digital accumulation of one code (8-bit add, Horowitz ISSCC 2014)
+  double share = 0;              ///< partition outputs (columns) one ADC converts in turn (0: a tile's
+                                 ///< columns, ISAAC's one ADC per crossbar)
   double energy(int bits) const;  ///< J per conversion
   double latency() const { return 1 / rate; }
   double area_at(int bits) const;  ///< m^2

@@ -41,8 +41,8 @@ namespace {
 double time_step(const Config& cfg) { return time_step(cfg.run, cfg.input); }
 
 /// Components of the energy breakdown (system.hpp).
-enum Part { drivers_part, arrays_part, amplifiers_part, neurons_part, parts };
-const char* const part_names[parts] = {"drivers", "arrays", "amplifiers", "neurons"};
+enum Part { drivers_part, arrays_part, amplifiers_part, neurons_part, conversion_part, parts };
+const char* const part_names[parts] = {"drivers", "arrays", "amplifiers", "neurons", "conversion"};
 
 /// One image's results.
 struct Row {
@@ -50,7 +50,7 @@ struct Row {
   std::vector<double> outputs;
   double power = 0;                    // W, static power of the whole network at this image
   double energy = 0, energy_static = 0, energy_dynamic = 0;
-  double energy_by[parts] = {0, 0, 0, 0};
+  double energy_by[parts] = {};
   double latency = NAN;
   std::vector<double> layer_latency;   // s, when each layer's outputs settle
 };
@@ -150,6 +150,10 @@ class EnergyModel {
       amps_per_neuron_.push_back(static_cast<int>(plans[l].h_sizes.size()));
     }
     for (const auto& t : latency_) total_latency_ += t.total();
+    for (const auto& c : conversion_cost(cfg)) {
+      conversion_energy_ += c.energy();
+      conversion_latency_.push_back(c.latency);
+    }
     // Instantaneous peripherals (e.g. amplifier.gbw = 0): the static power is paid over input.window.
     if (!(total_latency_ > 0)) total_latency_ = cfg.input.window;
   }
@@ -192,7 +196,7 @@ class EnergyModel {
     const auto& d = cfg_.spec.driver;
     const auto& n = cfg_.spec.neuron.dyn;
     const auto& a = cfg_.spec.amplifier;
-    double dyn[parts] = {0, 0, 0, 0};
+    double dyn[parts] = {};
     // Lines: layer 1 from the inputs, layer l > 1 from layer l-1's outputs.
     for (size_t i = 0; i < now.x.size(); ++i) {
       const double dv = std::fabs(now.x[i] - prev.x[i]);
@@ -206,14 +210,16 @@ class EnergyModel {
       dyn[neurons_part] += (n.c_out + n.c_load) * vdd * dy;
       dyn[amplifiers_part] += amps_per_neuron_[l] * a.c_load * a.supply * std::fabs(now.z[j] - prev.z[j]);
     }
+    dyn[conversion_part] = conversion_energy_;
     const double p_arrays = array_power(now), p_neurons = neuron_power(now), p_outputs = output_power(now);
-    r.power = p_arrays + pp_.amplifiers + p_outputs + pp_.drivers + p_neurons;
+    r.power = p_arrays + pp_.amplifiers + p_outputs + pp_.drivers + p_neurons + pp_.conversion;
     r.energy_by[drivers_part] = pp_.drivers * T + dyn[drivers_part];
     r.energy_by[arrays_part] = p_arrays * T;
     r.energy_by[amplifiers_part] = (pp_.amplifiers + p_outputs) * T + dyn[amplifiers_part];
     r.energy_by[neurons_part] = p_neurons * T + dyn[neurons_part];
+    r.energy_by[conversion_part] = pp_.conversion * T + dyn[conversion_part];
     r.energy_static = r.power * T;
-    r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part];
+    r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part] + dyn[conversion_part];
     r.energy = r.energy_static + r.energy_dynamic;
     r.latency = T;
     // Per layer: settled through that layer (the running sum), as transients measure it.
@@ -223,6 +229,9 @@ class EnergyModel {
   }
 
   const PeripheralPower& peripheral() const { return pp_; }
+  /// The converters' energy per inference, J, and their latency per layer, s.
+  double conversion_energy() const { return conversion_energy_; }
+  const std::vector<double>& conversion_latency() const { return conversion_latency_; }
 
  private:
   const Config& cfg_;
@@ -233,6 +242,8 @@ class EnergyModel {
   double band_ = 0;                   // V, a line whose value moves less has not changed (e_transition)
   std::vector<double> line_c_;        // F per input line, per layer
   std::vector<int> amps_per_neuron_;  // h-partitions per layer
+  double conversion_energy_ = 0;       // J per inference
+  std::vector<double> conversion_latency_;  // s per layer
 };
 
 /// Vectors a full solve must keep.
@@ -487,6 +498,14 @@ class Simulator {
     }
     r.latency = r.layer_latency.back();
     transient_energy(res, k, r);
+    // Converters: the accumulators follow their inputs at once in the circuit; each layer's
+    // conversion time comes after its partition outputs settle.
+    double shift = 0;
+    for (size_t l = 0; l < r.layer_latency.size(); ++l) {
+      if (l < model_.conversion_latency().size()) shift += model_.conversion_latency()[l];
+      r.layer_latency[l] += shift;
+    }
+    r.latency = r.layer_latency.back();
   }
 
   /// Energy of a transient window up to the settling time: the circuit's powers integrated, the
@@ -515,6 +534,7 @@ class Simulator {
       }
       by[neurons_part] = neu;
       by[drivers_part] = pp.drivers;
+      by[conversion_part] = pp.conversion;
     };
     std::vector<double> series[parts];
     for (size_t p = 0; p < t.size() && (p == 0 || t[p - 1] < T); ++p) {
@@ -540,6 +560,8 @@ class Simulator {
     for (int i = 0; i < im_.inputs; ++i)
       extra += std::fabs(x[i] - x0[i]) > cfg_.run.tolerance * cfg_.spec.vdd ? cfg_.spec.driver.e_transition : 0.0;
     r.energy_by[drivers_part] += extra;
+    // The converters (not in the circuit's dynamics: the accumulators follow their inputs at once).
+    r.energy_by[conversion_part] += model_.conversion_energy();
     r.energy = 0;
     for (double e : r.energy_by) r.energy += e;
     r.energy_dynamic = r.energy - r.energy_static;
@@ -764,6 +786,22 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
   }
   j["latency_by_layer"] = std::move(per_layer);
   j["area_m2"] = to_json(network_area(cfg));
+  {
+    nlohmann::json conv = nlohmann::json::array();
+    const auto costs = conversion_cost(cfg);
+    for (size_t l = 0; l < costs.size(); ++l) {
+      const auto& c = costs[l];
+      const auto cv = netlist::conversion_of(cfg.spec, static_cast<int>(l) + 1);
+      std::string setting = devices::to_string(cv.mode);
+      if (cv.mode == devices::ConversionMode::adc) setting += fmt::format(" {} bits, range {} V", cv.bits, cv.range);
+      if (cv.mode == devices::ConversionMode::stochastic) setting += fmt::format(" {} samples, range {} V", cv.samples, cv.range);
+      conv.push_back({{"layer", l + 1}, {"mode", devices::to_string(cv.mode)}, {"setting", setting},
+                      {"conversions", c.conversions}, {"energy_per_conversion_j", c.energy_per_conversion},
+                      {"energy_j", c.energy()}, {"latency_s", c.latency},
+                      {"area_m2", c.area()}, {"converters", c.converters}});
+    }
+    j["conversion"] = std::move(conv);
+  }
   if (cfg.cnn.enabled) {
     std::vector<double> arrays_power;
     for (const Row& r : rows)

@@ -35,6 +35,40 @@ int input_bits(const Config& cfg) {
   return cfg.cnn.dac_bits > 0 ? cfg.cnn.dac_bits : 8;
 }
 
+std::vector<ConversionCost> conversion_cost(const Config& cfg) {
+  const auto s = shape_of(cfg);
+  const auto plans = netlist::plan_partitions(s);
+  std::vector<ConversionCost> out;
+  for (size_t k = 0; k < s.layers.size(); ++k) {
+    ConversionCost c;
+    const auto cv = netlist::conversion_of(cfg.spec, static_cast<int>(k) + 1);
+    c.mode = cv.mode;
+    if (cv.converts()) {
+      c.conversions = static_cast<int>(plans[k].h_sizes.size()) * s.layers[k].outputs;
+      c.accumulators = s.layers[k].outputs;
+      if (cv.mode == devices::ConversionMode::adc) {
+        const int share = cfg.adc.share > 0 ? static_cast<int>(cfg.adc.share) : s.tile_cols;
+        int widest = 0;
+        for (int v : plans[k].v_sizes) {
+          c.converters += static_cast<int>(plans[k].h_sizes.size()) * ((v + share - 1) / share);
+          widest = std::max(widest, std::min(v, share));
+        }
+        c.energy_per_conversion = cfg.adc.energy(cv.bits) + cfg.adc.e_add;
+        c.latency = widest * cfg.adc.latency();
+        c.area_per_converter = cfg.adc.area_at(cv.bits);
+      } else {
+        c.converters = c.conversions;
+        const auto& p = cfg.spec.sot_converter;
+        c.energy_per_conversion = cv.samples * p.energy_per_sample();
+        c.latency = cv.samples * p.latency_per_sample();
+        c.area_per_converter = p.area;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 AreaReport network_area(const Config& cfg) {
   const auto s = shape_of(cfg);
   const auto plans = netlist::plan_partitions(s);
@@ -49,7 +83,10 @@ AreaReport network_area(const Config& cfg) {
     a.amplifiers = static_cast<double>(plans[k].h_sizes.size()) * l.outputs * cfg.spec.amplifier.area;
     a.neurons = l.outputs * cfg.spec.neuron.dyn.area;
     a.drivers = l.inputs * d.area * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
+    const ConversionCost cc = conversion_cost(cfg)[k];
+    a.converters = cc.area() + cc.accumulators * d.area;
     r.layers.push_back(a);
+    r.network.converters += a.converters;
     r.network.synapses += a.synapses;
     r.network.amplifiers += a.amplifiers;
     r.network.neurons += a.neurons;
@@ -96,6 +133,7 @@ std::vector<LayerLatency> design_latency(const Config& cfg) {
         t.amplifier = std::log(std::max(step / ev, 1.0)) / omega;
       }
     }
+    t.conversion = conversion_cost(cfg)[k].latency;
     t.neuron = lne * n.r_out * (n.c_out + n.c_load);
     out.push_back(t);
   }
@@ -115,6 +153,7 @@ PeripheralPower peripheral_power(const Config& cfg) {
     p.drivers += l.inputs * d.p_static * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
     neurons += l.outputs;
   }
+  for (const auto& c : conversion_cost(cfg)) p.conversion += c.accumulators * d.p_static;
   // Per image: the characterized supply curve at each neuron's input, or the transistor neurons' own
   // supply current from the circuit.
   p.neurons_per_image = !cfg.spec.neuron.curve_supply.empty() || cfg.spec.neuron.kind == netlist::NeuronKind::transistor;
@@ -194,7 +233,7 @@ nlohmann::json cpu_imac_report(const Config& cfg, double fc_energy, double fc_la
 nlohmann::json to_json(const AreaReport& a) {
   auto part = [](const Area& x) {
     return nlohmann::json{{"synapses", x.synapses}, {"amplifiers", x.amplifiers}, {"neurons", x.neurons},
-                          {"drivers", x.drivers}, {"total", x.total()}};
+                          {"drivers", x.drivers}, {"converters", x.converters}, {"total", x.total()}};
   };
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : a.layers) layers.push_back(part(l));
@@ -240,6 +279,37 @@ nlohmann::json system_parameters(const Config& cfg) {
                                               : "binary network inputs");
   j["mtj.capacitance"] = row(cfg.spec.mtj.capacitance(), "F", "eps0 eps_r A / t, MgO eps_r 9.8, 1 nm barrier");
   j["cell"] = row(cell_area(cfg), "m^2", "interconnect cell_width x cell_length (IMAC-Sim 12F x 15F)");
+  const auto& conv = cfg.spec.conversion;
+  if (std::any_of(conv.begin(), conv.end(), [](const auto& c) { return c.converts(); })) {
+    const devices::AdcParams c0;
+    const devices::SotConverterParams s0;
+    const auto& ad = cfg.adc;
+    const auto& so = cfg.spec.sot_converter;
+    const char* isaac = "ISAAC's 8-bit ADC (Shafiee et al., ISCA 2016; Kull et al., ISSCC 2013) as Accelergy tabulates it";
+    j["adc.fom"] = row(ad.fom, "J", "1.67 pJ / 2^8: ISAAC's ADC; Murmann survey best ~1 GS/s designs 5-10 fJ/step", c0.fom);
+    j["adc.rate"] = row(ad.rate, "1/s", isaac, c0.rate);
+    j["adc.area"] = row(ad.area, "m^2", isaac, c0.area);
+    j["adc.area_exponent"] = row(ad.area_exponent, "", "log2(1200/361)/4: Accelergy's ISAAC ADC areas at 8 and 4 bits", c0.area_exponent);
+    j["adc.e_add"] = row(ad.e_add, "J", "8-bit add, Horowitz ISSCC 2014 (45 nm)", c0.e_add);
+    j["adc.share"] = row(ad.share > 0 ? ad.share : cfg.spec.tile_cols, "columns", "a tile's columns: ISAAC's one ADC per crossbar", c0.share);
+    const char* sotsrc = "SOT compact-model values common in the literature (beta-W 200 uOhm cm, 55x55x4 nm channel, J 0.5e12 A/m^2)";
+    j["sot_converter.law"] = {{"value", so.law == devices::SwitchingLaw::thermal ? "thermal" : "sigmoid"},
+                              {"source", "thermal: Neel-Brown (Koch, Katine, Sun, PRL 2004); sigmoid: StoX-Net p = sigmoid(4x)"}};
+    j["sot_converter.k"] = row(so.k, "", "StoX-Net p = sigmoid(4x): slope 1 at x = 0", s0.k);
+    j["sot_converter.delta"] = row(so.delta, "", "a retention-class free layer (40 kT)", s0.delta);
+    j["sot_converter.tau0"] = row(so.tau0, "s", "the usual attempt time", s0.tau0);
+    j["sot_converter.ic0"] = row(so.ic0, "A", sotsrc, s0.ic0);
+    j["sot_converter.pulse"] = row(so.pulse, "s", "1 ns write pulse", s0.pulse);
+    j["sot_converter.r_channel"] = row(so.r_channel, "ohm", sotsrc, s0.r_channel);
+    j["sot_converter.v_write"] = row(so.v_write, "V", "write driver supply above I R_channel", s0.v_write);
+    j["sot_converter.r_p"] = row(so.r_p, "ohm", "R_P 5 kOhm, TMR 150 % (SOT-MTJ literature defaults)", s0.r_p);
+    j["sot_converter.t_read"] = row(so.t_read, "s", "2 ns sense (J. Lee et al., IEEE Trans. Magn. 51(5), 2015)", s0.t_read);
+    j["sot_converter.e_sense"] = row(so.e_sense, "J", "a latch sense amplifier, ~10 fJ", s0.e_sense);
+    j["sot_converter.e_count"] = row(so.e_count, "J", "8-bit add, Horowitz ISSCC 2014", s0.e_count);
+    j["sot_converter.area"] = row(so.area, "m^2", "MTJ, write driver, sense amplifier and counter", s0.area);
+    j["sot_converter.energy_per_sample"] = row(so.energy_per_sample(), "J", "write + read + reset + count (devices/converter.hpp)");
+    j["sot_converter.latency_per_sample"] = row(so.latency_per_sample(), "s", "pulse + read + reset");
+  }
   return j;
 }
 

@@ -15,6 +15,7 @@
 //   amplifier  a step of supply volts through one pole at w = 2 pi GBW / (1 + g) (noise gain of the
 //              four-resistor stage, g its closed-loop gain), slewing at SR first when supply w > SR:
 //              t = ln(supply / e_v) / w, or (supply - SR/w) / SR + ln(SR / (w e_v)) / w
+//   conversion the layer's converters (ConversionCost below)
 //   neuron     ln(1/e) r_out (c_out + c_load)
 // with e = run.tolerance and e_v = e vdd; the layers add up (an upper bound on the cascade's
 // settling). Ideal and virtual-ground amplifiers are instantaneous in the circuit and here.
@@ -25,6 +26,7 @@
 //               amplifier (its output swing taken as the neuron input's)
 //   neurons     P = vdd I_supply(z) per neuron (the characterized curve at each neuron's input, or
 //               neuron.i_supply); E_dyn = (c_out + c_load) vdd |dy|
+//   conversion  E_dyn = the converters' energy per inference; P = the accumulators' drivers
 //   drivers     P = p_static 2^(n-1) per driver; E_dyn = C_line vdd |dV| + e_transition per line whose
 //               value changes (C_line: wire segments and MTJ capacitances of the line)
 // where d is the change from the previous inference (the previous image; zero inputs before the
@@ -42,9 +44,32 @@ namespace spx::mlp {
 
 /// Area by component, m^2.
 struct Area {
-  double synapses = 0, amplifiers = 0, neurons = 0, drivers = 0;
-  double total() const { return synapses + amplifiers + neurons + drivers; }
+  double synapses = 0, amplifiers = 0, neurons = 0, drivers = 0, converters = 0;
+  double total() const { return synapses + amplifiers + neurons + drivers + converters; }
 };
+
+/// One layer's partial-sum conversion per inference (devices/converter.hpp): one conversion per
+/// partition output (h-partitions x neurons).
+///   adc             energy fom 2^bits + e_add per conversion; one ADC per `share` columns of a tile
+///                   (adc.share, 0: tile_cols), each converting its columns in turn: latency
+///                   min(share, columns) / rate; area adc.area_at(bits) per ADC
+///   stochastic-mtj  one SOT-MTJ converter per partition output, all at once: energy S e_sample per
+///                   conversion, latency S t_sample, area sot_converter.area each
+///   analog          nothing (the merge is part of the amplifiers)
+/// The accumulated value drives the neuron input through a line driver priced as an inter-layer
+/// buffer (driver.p_static and driver.area at 1 bit), counted with the converters.
+struct ConversionCost {
+  devices::ConversionMode mode = devices::ConversionMode::analog;
+  int conversions = 0;                ///< per inference
+  double energy_per_conversion = 0;   ///< J
+  double latency = 0;                 ///< s, the layer's conversion time
+  double area_per_converter = 0;      ///< m^2
+  int converters = 0;                 ///< ADCs or SOT-MTJ converters
+  int accumulators = 0;               ///< neuron-input drivers
+  double area() const { return converters * area_per_converter; }
+  double energy() const { return conversions * energy_per_conversion; }
+};
+std::vector<ConversionCost> conversion_cost(const Config& config);
 
 /// Area of the network, per layer and of one full tile.
 struct AreaReport {
@@ -58,8 +83,8 @@ AreaReport network_area(const Config& config);
 
 /// Settling time of one layer by stage, s.
 struct LayerLatency {
-  double lines = 0, amplifier = 0, neuron = 0;
-  double total() const { return lines + amplifier + neuron; }
+  double lines = 0, amplifier = 0, conversion = 0, neuron = 0;
+  double total() const { return lines + amplifier + conversion + neuron; }
 };
 /// Design latency of every layer (see above).
 std::vector<LayerLatency> design_latency(const Config& config);
@@ -75,6 +100,7 @@ double line_capacitance(const Config& config, int layer);
 /// driver power, and the neurons' when their supply current is constant (else 0: per image).
 struct PeripheralPower {
   double amplifiers = 0, drivers = 0, neurons = 0;
+  double conversion = 0;           ///< the accumulators' neuron-input drivers
   bool neurons_per_image = false;  ///< the neurons' supply follows the characterized curve at z, or
                                    ///< (transistor neurons) their own supply source's current
 };
