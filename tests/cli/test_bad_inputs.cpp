@@ -289,12 +289,12 @@ Files divider(const std::string& extra) { return cir("divider\nV1 in 0 1\nR1 in 
 Files run_dir(const std::string& d, const std::string& csv_rows) {
   const std::string header =
       "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,latency_s,latency_l1_s,latency_l2_s\n";
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s\n";
   return {dir(d), Entry{d + "/run.json", "{\"first\": 0, \"images\": 2}\n"}, Entry{d + "/images.csv", header + csv_rows}};
 }
 
-const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n"
-                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n";
+const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n"
+                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n";
 
 // The table.
 
@@ -698,13 +698,13 @@ std::vector<Case> cases() {
   const std::string pix3 = pixels4x4(3);
   const std::string csv_header =
       "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,latency_s,latency_l1_s,latency_l2_s\n";
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s\n";
 
   return {
       // Command line
-      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, sc-table, pbit, agree; --help describes them)",
+      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, agree; --help describes them)",
        {}, {}},
-      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, sc-table, pbit, agree)",
+      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, agree)",
        {}, {"frobnicate"}},
     {"cli/unknown-option", 2, "spinxbar: unknown option '--frobnicate' (options before the command: --help, --version, --max-elements, --max-points, --max-bytes)",
        {}, {"--frobnicate"}},
@@ -828,17 +828,17 @@ std::vector<Case> cases() {
       {"cli/agree-bad-header", 2, "spinxbar: b/images.csv:1: not an images.csv header",
        with(with(run_dir("a", good_rows), run_dir("b", good_rows)), Entry{"b/images.csv", "hello\n"}), {"agree", "a", "b"}},
       {"cli/agree-bad-field", 2, "spinxbar: b/images.csv:2: field 6: 'zz' is not a number",
-       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
-      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 19",
+       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 20",
        with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9\n")), {"agree", "a", "b"}},
       {"cli/agree-empty-runs", 2, "spinxbar: a and b: no images to compare",
        with(run_dir("a", ""), run_dir("b", "")), {"agree", "a", "b"}},
       {"cli/agree-different-first", 2, "spinxbar: b/images.csv:2: image 1 where 0 was expected",
-       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
       {"cli/agree-torn-row", 2, "spinxbar: b/images.csv:4: incomplete last row (an interrupted run; continue it with --resume)",
        with(run_dir("a", good_rows), run_dir("b", good_rows + "2,1,1,1,0.1,0.")), {"agree", "a", "b"}},
       {"cli/agree-huge-index", 2, "spinxbar: b/images.csv:2: field 1: '1e300' is not an image index",
-       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
 
       // SPICE netlists (simulate)
       {"spice/empty-file", 2, "spinxbar: net.cir: no analysis (.op, .tran or .dc) to run",
@@ -1079,7 +1079,7 @@ std::vector<Case> cases() {
        small_toml("vdd = 1.0", "vdd = = 1.0"), net},
       {"toml/duplicate-key", 2, "spinxbar: small.toml:14: Error while parsing key-value pair: cannot redefine existing floating-point 'vdd'",
        small_toml("seed = 1 ", "vdd = 2.0"), net},
-      {"toml/unknown-section", 2, "spinxbar: small.toml:62: unknown section [foo] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
+      {"toml/unknown-section", 2, "spinxbar: small.toml:62: unknown section [foo] (known: network, partition, conversion, adc, sot_converter, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
        small_append("[foo]\nx = 1\n"), net},
       {"toml/unknown-key", 2, "spinxbar: small.toml:14: unknown key 'network.sed' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small_toml("seed = 1 ", "sed = 1  "), net},
@@ -1177,6 +1177,37 @@ std::vector<Case> cases() {
        small_toml("[neuron]\n", "[neuron]\nr_out = \"-1k\"\n"), net},
       {"toml/driver-area-negative", 2, "spinxbar: small.toml:63: driver.area: must be in [0, 1] m^2, got -1e-12",
        small_append("[driver]\narea = -1e-12\n"), net},
+      {"toml/conversion-bits-zero", 2, "spinxbar: small.toml:64: conversion.bits: must be >= 1, got 0",
+       small_append("[conversion]\nmode = \"adc\"\nbits = 0\nrange = 1\n"), net},
+      {"toml/conversion-bits-17", 2, "spinxbar: small.toml:64: conversion.bits: must be <= 16, got 17",
+       small_append("[conversion]\nmode = \"adc\"\nbits = 17\nrange = 1\n"), net},
+      {"toml/conversion-samples-zero", 2, "spinxbar: small.toml:64: conversion.samples: must be >= 1, got 0",
+       small_append("[conversion]\nmode = \"stochastic-mtj\"\nsamples = 0\n"), net},
+      {"toml/conversion-range-zero", 2, "spinxbar: small.toml:64: conversion.range: must be > 0 V, got 0",
+       small_append("[conversion]\nmode = \"adc\"\nrange = 0\n"), net},
+      {"toml/conversion-range-negative-in-layer", 2, "spinxbar: small.toml:64: conversion.range: must be > 0 V, got -0.5",
+       small_append("[conversion]\nmode = \"adc\"\nrange = [1, -0.5]\n"), net},
+      {"toml/conversion-mode-unknown", 2, "spinxbar: small.toml:63: conversion.mode: must be one of analog, adc, stochastic-mtj, got 'flash'",
+       small_append("[conversion]\nmode = \"flash\"\n"), net},
+      {"toml/conversion-per-layer-count", 2, "spinxbar: small.toml:64: conversion.bits: needs one value for all layers or one per layer (2), got 3",
+       small_append("[conversion]\nmode = \"adc\"\nbits = [4, 4, 4]\nrange = 1\n"), net},
+      {"toml/conversion-range-missing", 2, "spinxbar: small.toml:63: conversion.range: missing for layer 1 (adc): give the clipping range in V, or weights trained with [conversion] (their model.json holds it)",
+       small_append("[conversion]\nmode = \"adc\"\n"), net},
+      {"toml/conversion-key-without-mode", 2, "spinxbar: small.toml:63: conversion.bits: needs conversion.mode",
+       small_append("[conversion]\nbits = 4\n"), net},
+      {"toml/conversion-noise-negative", 2, "spinxbar: small.toml:64: conversion.noise: must be in [0, 65536] LSB rms, got -1",
+       small_append("[conversion]\nmode = \"adc\"\nnoise = -1\nrange = 1\n"), net},
+      {"toml/sot-converter-tau0-zero", 2, "spinxbar: small.toml:63: sot_converter.tau0: must be in (0, 1e-06] s, got 0",
+       small_append("[sot_converter]\ntau0 = 0\n"), net},
+      {"toml/sot-converter-law-unknown", 2, "spinxbar: small.toml:63: sot_converter.law: must be one of thermal, sigmoid, got 'macrospin'",
+       small_append("[sot_converter]\nlaw = \"macrospin\"\n"), net},
+      {"toml/adc-fom-negative", 2, "spinxbar: small.toml:63: adc.fom: must be in (0, 1e-09] J, got -1e-15",
+       small_append("[adc]\nfom = -1e-15\n"), net},
+      {"toml/conversion-stochastic-virtual-ground", 2,
+       "spinxbar: --set conversion.mode=\"stochastic-mtj\": conversion.mode: stochastic-mtj needs partition.readout = \"loaded\" "
+       "(its write path is the difference amplifier's output stage), got \"virtual-ground\"",
+       small(), net + Args{"--set", "conversion.mode=\"stochastic-mtj\"", "--set", "partition.readout=\"virtual-ground\"", "--set",
+                           "conversion.range=1"}},
       {"toml/mtj-barrier-zero", 2, "spinxbar: small.toml:28: mtj.barrier: must be in (0, 1e-06] m, got 0",
        small_toml("[mtj]\n", "[mtj]\nbarrier = 0\n"), net},
       {"toml/cnn-shapes-do-not-chain", 2, "spinxbar: small.toml:64: cnn.layers[1]: a 4x4 window does not fit a 2x2x2 input",
@@ -1355,7 +1386,7 @@ std::vector<Case> cases() {
        small(), net + Args{"--set", "vdd=1.5"}},
       {"set/empty-key", 2, "spinxbar: --set network.=1: unknown key 'network.' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.=1"}},
-      {"set/unknown-section", 2, "spinxbar: --set foo.bar=1: unknown section [foo] (known: network, partition, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
+      {"set/unknown-section", 2, "spinxbar: --set foo.bar=1: unknown section [foo] (known: network, partition, conversion, adc, sot_converter, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
        small(), net + Args{"--set", "foo.bar=1"}},
       {"set/unknown-key", 2, "spinxbar: --set network.foo=1: unknown key 'network.foo' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.foo=1"}},

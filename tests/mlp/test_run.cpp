@@ -3,6 +3,7 @@
 // ngspice agree, labels files, and the errors of bad runs.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,9 @@
 
 #include "devices/error.hpp"
 #include "devices/periphery.hpp"
+#include "devices/random.hpp"
+#include "mlp/train.hpp"
+#include <fmt/format.h>
 #include "errors.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/run.hpp"
@@ -155,7 +159,7 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
   std::string line;
   std::getline(lines, line);
   CHECK(line == "index,label,prediction,reference,out_0,out_1,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-                "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,latency_s,latency_l1_s,latency_l2_s");
+                "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s");
   // The system model by hand (mlp/system.hpp) with the default peripherals: ideal amplifiers and no
   // wire resistance leave the neurons' RC as the only delay, ln(1/0.01) r_out (c_out + c_load) per
   // layer; 2 + 2 h-partitions x 2 neurons = 8 amplifiers at I_q between +-1 V; 3 input DACs and 2
@@ -173,7 +177,7 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
     std::istringstream fields(line);
     for (std::string s; std::getline(fields, s, ',');) f.push_back(s.empty() ? NAN : std::stod(s));
     if (line.back() == ',') f.push_back(NAN);
-    REQUIRE(f.size() == 17);
+    REQUIRE(f.size() == 18);
     CAPTURE(line);
     CHECK(f[0] == img);
     CHECK(f[1] == kLabels[img]);
@@ -189,10 +193,11 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
     CHECK(f[12] >= 8 * 100e-6 * 2 * T * (1 - 1e-12));                        // amplifiers: quiescent and more
     CHECK(f[9] >= 0);                                                        // dynamic: C V dV
     CHECK(f[7] == doctest::Approx(f[8] + f[9]).epsilon(1e-12));
-    CHECK(f[7] == doctest::Approx(f[10] + f[11] + f[12] + f[13]).epsilon(1e-12));
-    CHECK(f[14] == doctest::Approx(T).epsilon(1e-12));
-    CHECK(f[15] == doctest::Approx(layer_t).epsilon(1e-12));  // settled through layer 1
-    CHECK(f[16] == doctest::Approx(T).epsilon(1e-12));        // through layer 2
+    CHECK(f[14] == 0);  // conversion: none (analog merge)
+    CHECK(f[7] == doctest::Approx(f[10] + f[11] + f[12] + f[13] + f[14]).epsilon(1e-12));
+    CHECK(f[15] == doctest::Approx(T).epsilon(1e-12));
+    CHECK(f[16] == doctest::Approx(layer_t).epsilon(1e-12));  // settled through layer 1
+    CHECK(f[17] == doctest::Approx(T).epsilon(1e-12));        // through layer 2
     if (predicted == kLabels[img]) ++correct;
   }
   CHECK(o.summary["accuracy"].get<double>() == doctest::Approx(correct / 3.0));
@@ -358,4 +363,99 @@ TEST_CASE("one writer per run directory; bad output paths; nothing left behind b
   CHECK_THROWS(run(cfg, d / "made" / "deeper"));
   CHECK_FALSE(fs::exists(d / "made" / "deeper"));
   write(cfg, before);
+}
+
+namespace {
+
+/// The small network on 300 random +-1 images (a CSV dataset beside a copy of its files).
+fs::path small_with_random_images(const std::string& name) {
+  fs::path d = fresh_dir(name);
+  for (const char* f : {"small.toml", "W1.csv", "B1.csv", "W2.csv", "B2.csv"})
+    fs::copy_file(fs::path(SPX_SOURCE_DIR "/examples/small") / f, d / f);
+  std::string data, labels;
+  devices::CellRng rng(77, 0, 0, 0, devices::Purpose::other);
+  for (int i = 0; i < 300; ++i) {
+    for (int k = 0; k < 16; ++k) data += fmt::format("{}{}", k ? "," : "", rng.uniform() < 0.5 ? -1 : 1);
+    data += "\n";
+    labels += fmt::format("{}\n", i % 4);
+  }
+  write(d / "test_data.csv", data);
+  write(d / "test_labels.csv", labels);
+  return d / "small.toml";
+}
+
+}  // namespace
+
+TEST_CASE("partial-sum conversion: the trainer's model computes what the circuit computes, on the same draws") {
+  // No wire resistance: the crossbar model is the circuit's closed form, so with the converters'
+  // streams shared, circuit and model agree output by output (float against double: a partial sum
+  // within rounding of a quantizer edge or a switching threshold may convert differently).
+  const fs::path cfg_path = small_with_random_images("conv_model");
+  const std::vector<std::string> set = {"interconnect.resistance=false", "conversion.mode=[\"adc\",\"stochastic-mtj\"]",
+                                        "conversion.bits=3", "conversion.samples=3", "conversion.range=[1.2,0.8]",
+                                        "conversion.noise=0.4", "conversion.seed=5"};
+  auto cfg = mlp::load_config(cfg_path, set);
+  mlp::load_network(cfg);
+  mlp::RunOptions o;
+  o.out = cfg_path.parent_path() / "run";
+  auto outcome = mlp::run_network(cfg, o);
+  REQUIRE(outcome.complete);
+  // The model: the same weights in the crossbar closed form with the same conversion.
+  mlp::Config c = cfg;
+  c.train.model = mlp::LayerModel::crossbar;
+  mlp::Network net = mlp::from_weights(cfg.weights, mlp::model_spec(c));
+  auto im = mlp::load_input_set(cfg, 0, -1);
+  mlp::MatrixF x(im.count(), im.inputs);
+  for (int k = 0; k < im.count(); ++k)
+    for (int i = 0; i < im.inputs; ++i) x(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * im.inputs + i]);
+  const mlp::MatrixF y = mlp::predict(net, x, im.first);
+  std::istringstream rows(slurp(o.out / "images.csv"));
+  std::string line;
+  std::getline(rows, line);
+  int k = 0, close = 0, same = 0;
+  while (std::getline(rows, line)) {
+    std::vector<double> v;
+    std::istringstream f(line);
+    for (std::string cell; std::getline(f, cell, ',');) v.push_back(std::atof(cell.c_str()));
+    double worst = 0;
+    for (int j = 0; j < 4; ++j) worst = std::max(worst, std::fabs(v[4 + j] - y(k, j)));
+    close += worst < 1e-4;
+    // Prediction == reference (the model's class), unless the two best outputs tie within rounding
+    // (quantized conversions make exact ties common; float and double break them differently).
+    std::vector<double> out(v.begin() + 4, v.begin() + 8);
+    std::sort(out.begin(), out.end());
+    same += v[2] == v[3] || out[3] - out[2] < 1e-6;
+    ++k;
+  }
+  CHECK(k == 300);
+  CHECK(close >= 294);
+  CHECK(same >= 294);
+  // The converters change the outputs (this is not the analog network again).
+  auto analog = mlp::load_config(cfg_path, {"interconnect.resistance=false"});
+  mlp::load_network(analog);
+  mlp::Network plain = mlp::from_weights(analog.weights, [&] {
+    mlp::Config a = analog;
+    a.train.model = mlp::LayerModel::crossbar;
+    return mlp::model_spec(a);
+  }());
+  CHECK((mlp::predict(plain, x, im.first) - y).cwiseAbs().maxCoeff() > 1e-2);
+}
+
+TEST_CASE("partial-sum conversion: the same seed gives the same run on 1 and 2 threads; another seed differs") {
+  const fs::path cfg_path = small_with_random_images("conv_threads");
+  const std::vector<std::string> set = {"conversion.mode=\"stochastic-mtj\"", "conversion.samples=4", "conversion.range=1.0"};
+  auto cfg = mlp::load_config(cfg_path, set);
+  mlp::load_network(cfg);
+  std::string csv[3];
+  for (int t = 0; t < 3; ++t) {
+    mlp::RunOptions o;
+    o.out = cfg_path.parent_path() / fmt::format("run{}", t);
+    o.threads = t == 0 ? 1 : 2;
+    mlp::Config c = cfg;
+    if (t == 2) c.spec.conversion_seed = 2;
+    REQUIRE(mlp::run_network(c, o).complete);
+    csv[t] = slurp(o.out / "images.csv");
+  }
+  CHECK(csv[0] == csv[1]);
+  CHECK(csv[0] != csv[2]);
 }
