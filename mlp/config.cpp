@@ -722,6 +722,14 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     }
     cfg.conversion_at = conv["mode"].at;
     cfg.conversion_range_given = conv.count("range") > 0;
+    if (std::any_of(s.conversion.begin(), s.conversion.end(), [](const auto& c) { return c.mode == devices::ConversionMode::stochastic; })) {
+      // Energy and latency per sample from the converter's own circuit (native transient).
+      try {
+        cfg.sot_sample = sot_sample_cost(s.sot_converter);
+      } catch (const std::runtime_error& e) {
+        fail("{}: sot_converter: {}", name, e.what());
+      }
+    }
   } else if (!conv.empty()) {
     fail("{}: conversion.{}: needs conversion.mode", conv.begin()->second.at, conv.begin()->first);
   }

@@ -45,6 +45,7 @@
 
 #include "arch/cpu.hpp"
 #include "devices/pbit.hpp"
+#include "mlp/converter_circuit.hpp"
 #include "mlp/dataset.hpp"
 #include "mlp/train.hpp"
 #include "nn/conv.hpp"
@@ -143,6 +144,8 @@ struct Config {
   std::string conversion_at;           ///< where conversion.mode was given ("" when not)
   bool conversion_range_given = false; ///< conversion.range is in the config (else model.json's)
   double conversion_quantile = 0.99;   ///< conversion.quantile: training calibrates missing ranges to it
+  SotSampleCost sot_sample;            ///< per sample of the SOT-MTJ converter, measured from its circuit
+                                       ///< when a layer converts stochastically (else zero)
 };
 
 /// Values per image of the config's input: the CNN's input size, or the first layer's.

@@ -58,9 +58,11 @@ std::vector<ConversionCost> conversion_cost(const Config& cfg) {
         c.area_per_converter = cfg.adc.area_at(cv.bits);
       } else {
         c.converters = c.conversions;
+        // Per sample: the converter circuit's measurement (config load), else the device formulas.
         const auto& p = cfg.spec.sot_converter;
-        c.energy_per_conversion = cv.samples * p.energy_per_sample();
-        c.latency = cv.samples * p.latency_per_sample();
+        const bool measured = cfg.sot_sample.latency > 0;
+        c.energy_per_conversion = cv.samples * (measured ? cfg.sot_sample.energy : p.energy_per_sample());
+        c.latency = cv.samples * (measured ? cfg.sot_sample.latency : p.latency_per_sample());
         c.area_per_converter = p.area;
       }
     }
@@ -307,8 +309,14 @@ nlohmann::json system_parameters(const Config& cfg) {
     j["sot_converter.e_sense"] = row(so.e_sense, "J", "a latch sense amplifier, ~10 fJ", s0.e_sense);
     j["sot_converter.e_count"] = row(so.e_count, "J", "8-bit add, Horowitz ISSCC 2014", s0.e_count);
     j["sot_converter.area"] = row(so.area, "m^2", "MTJ, write driver, sense amplifier and counter", s0.area);
-    j["sot_converter.energy_per_sample"] = row(so.energy_per_sample(), "J", "write + read + reset + count (devices/converter.hpp)");
-    j["sot_converter.latency_per_sample"] = row(so.latency_per_sample(), "s", "pulse + read + reset");
+    const bool measured = cfg.sot_sample.latency > 0;
+    j["sot_converter.energy_per_sample"] =
+        row(measured ? cfg.sot_sample.energy : so.energy_per_sample(), "J",
+            measured ? "measured: the converter's write, read and reset cycle (native transient) plus the counter step"
+                     : "write + read + reset + count (devices/converter.hpp formulas)");
+    j["sot_converter.latency_per_sample"] =
+        row(measured ? cfg.sot_sample.latency : so.latency_per_sample(), "s",
+            measured ? "measured: the cycle with its 10 ps edges" : "pulse + read + reset");
   }
   return j;
 }

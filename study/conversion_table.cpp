@@ -37,7 +37,7 @@ std::vector<ConversionSetting> conversion_settings(int layers) {
   c.mode = devices::ConversionMode::stochastic;
   c.samples = 4;
   ConversionSetting inh{"inhomogeneous", all(c)};
-  inh.layers.front().samples = 16;
+  inh.layers.back().samples = 16;
   rows.push_back(inh);
   return rows;
 }
