@@ -613,16 +613,18 @@ int cmd_conversion_table(const std::string& config, const std::vector<std::strin
     std::fflush(stdout);
   };
   auto t = spx::study::conversion_table(cfg, opt);
-  fmt::print("\n{:<14} {:>16} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", "row", "accuracy (%)", "energy", "latency",
-             "area", "E/conv", "E ratio", "L ratio", "EDP ratio");
+  fmt::print("\n{:<14} {:>16} {:>6} {:>9} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", "row", "accuracy (%)", "ties",
+             "split (%)", "energy", "latency", "area", "E/conv", "E ratio", "L ratio", "EDP ratio");
   auto ratio = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : fmt::format("{:.3g}", v.get<double>()); };
   for (const auto& r : t["rows"])
-    fmt::print("{:<14} {:>8.2f} +- {:<5.2f} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", r["row"].get<std::string>(),
-               100 * r["accuracy_mean"].get<double>(), 100 * r["accuracy_std"].get<double>(), si(r["energy_j"].get<double>(), "J"),
+    fmt::print("{:<14} {:>8.2f} +- {:<5.2f} {:>6.0f} {:>9.2f} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9}\n", r["row"].get<std::string>(),
+               100 * r["accuracy_mean"].get<double>(), 100 * r["accuracy_std"].get<double>(), r["ties"].get<double>(),
+               100 * r["accuracy_tie_split"].get<double>(), si(r["energy_j"].get<double>(), "J"),
                si(r["latency_s"].get<double>(), "s"), area_text(r["area_m2"].get<double>()),
                si(r["energy_per_conversion_j"].get<double>(), "J"), ratio(r["energy_ratio"]), ratio(r["latency_ratio"]),
                ratio(r["edp_ratio"]));
-  fmt::print("(ratios: the 8-bit ADC row / this row, per inference; conversion-only ratios in conversion.csv)\n");
+  fmt::print("(accuracy counts a tie as an error; split: ties broken at random. Ratios: the 8-bit ADC row / this row, per "
+             "inference; conversion-only ratios in conversion.csv)\n");
   fmt::print("wrote {0}/conversion.csv, conversion.json, conversion.png/svg (gnuplot script conversion.gp); runs and weights in {0}/<row>/\n", out);
   return 0;
 }

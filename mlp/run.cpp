@@ -149,7 +149,9 @@ class EnergyModel {
       line_c_.push_back(line_capacitance(cfg, static_cast<int>(l) + 1));
       amps_per_neuron_.push_back(static_cast<int>(plans[l].h_sizes.size()));
     }
-    for (const auto& t : latency_) total_latency_ += t.total();
+    // Static power is paid while the lines, amplifiers and neurons settle; a sample-and-hold at every
+    // partition output (ISAAC's) keeps the partial sums for the converters, whose own energy is theirs.
+    for (const auto& t : latency_) total_latency_ += t.total() - t.conversion;
     for (const auto& c : conversion_cost(cfg)) {
       conversion_energy_ += c.energy();
       conversion_latency_.push_back(c.latency);
@@ -222,6 +224,7 @@ class EnergyModel {
     r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part] + dyn[conversion_part];
     r.energy = r.energy_static + r.energy_dynamic;
     r.latency = T;
+    for (const auto& t : latency_) r.latency += t.conversion;
     // Per layer: settled through that layer (the running sum), as transients measure it.
     r.layer_latency.clear();
     double through = 0;
@@ -770,17 +773,24 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
                                                                                    : "quiescent power only (run.amplifier_currents = true adds the output stages)")
                          : std::string("circuit powers integrated from the input edge to the settling time, plus peripheral static power x that "
                                        "time; static: the settled state's power x that time, dynamic: the rest (negative when settling draws less)");
+  const auto& convs = cfg.spec.conversion;
+  const bool converting = std::any_of(convs.begin(), convs.end(), [](const auto& c) { return c.converts(); });
+  if (converting)
+    j["energy_basis"] = j["energy_basis"].get<std::string>() +
+                        "; conversion: the converters' energy per conversion (devices/converter.hpp), static power not "
+                        "counted over the conversion time (sample-and-hold at the partition outputs)";
   for (int g = 0; g < parts; ++g) j["energy_by_part_j"][part_names[g]] = stats(by[g])["mean"];
   j["latency_s"] = stats(latency);
-  j["latency_basis"] = op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), layers added; per layer: settled through that layer"
-                          : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge; per layer: settled through that layer";
+  j["latency_basis"] = std::string(op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), layers added; per layer: settled through that layer"
+                                      : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge; per layer: settled through that layer") +
+                       (converting ? "; plus each layer's conversion time" : "");
   nlohmann::json per_layer = nlohmann::json::array();
   const auto design = design_latency(cfg);
   double through = 0;
   for (int l = 0; l < layers; ++l) {
     nlohmann::json e = {{"layer", l + 1}, {"settled_s", stats(layer_latency[l])}};
     through += design[l].total();
-    e["design_s"] = {{"lines", design[l].lines}, {"amplifier", design[l].amplifier}, {"neuron", design[l].neuron},
+    e["design_s"] = {{"lines", design[l].lines}, {"amplifier", design[l].amplifier}, {"conversion", design[l].conversion}, {"neuron", design[l].neuron},
                      {"layer", design[l].total()}, {"settled", through}};
     per_layer.push_back(std::move(e));
   }

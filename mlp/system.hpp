@@ -30,7 +30,10 @@
 //   drivers     P = p_static 2^(n-1) per driver; E_dyn = C_line vdd |dV| + e_transition per line whose
 //               value changes (C_line: wire segments and MTJ capacitances of the line)
 // where d is the change from the previous inference (the previous image; zero inputs before the
-// first). Transient runs take T as the measured settling time and integrate the circuit's driver
+// first). T for the static terms excludes the conversion time: a sample-and-hold at every partition
+// output (as in ISAAC) holds the partial sums while the converters work, so the arrays, amplifiers,
+// drivers and neurons are not kept on for it; the latency includes it.
+// Transient runs take T as the measured settling time and integrate the circuit's driver
 // and amplifier-output powers over [0, T] instead of the static x T terms.
 #pragma once
 

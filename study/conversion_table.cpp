@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "devices/error.hpp"
 #include "devices/files.hpp"
@@ -50,11 +51,39 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? NAN : s / static_cast<double>(v.size());
 }
 double stddev(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
+  if (v.size() < 2 || std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); })) return 0;
   const double m = mean(v);
   double s = 0;
   for (double x : v) s += (x - m) * (x - m);
   return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+/// Accuracy of a run with exact ties among the largest outputs broken at random: an image whose label
+/// is among k tied classes counts 1/k (the run itself counts a tie as an error). From images.csv.
+double tie_split_accuracy(const fs::path& csv, int classes) {
+  std::istringstream in(mlp::read_file(csv));
+  std::string line;
+  std::getline(in, line);  // header
+  double credit = 0;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<double> f;
+    std::istringstream cells(line);
+    for (std::string c; std::getline(cells, c, ',');) f.push_back(c.empty() ? NAN : std::strtod(c.c_str(), nullptr));
+    if (f.size() < static_cast<size_t>(4 + classes)) fail("{}: a row with {} fields", csv.string(), f.size());
+    const int label = static_cast<int>(f[1]);
+    const double best = *std::max_element(f.begin() + 4, f.begin() + 4 + classes);
+    int tied = 0;
+    bool has_label = false;
+    for (int j = 0; j < classes; ++j)
+      if (f[4 + j] == best) {
+        ++tied;
+        has_label = has_label || j == label;
+      }
+    credit += has_label ? 1.0 / tied : 0.0;
+    ++rows;
+  }
+  return rows ? credit / rows : NAN;
 }
 
 /// A row's configuration: the config with the setting's conversion (offset, noise, INL and given
@@ -118,13 +147,25 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
     }
     mlp::export_network(net, dir / "weights");
     // 2. Circuit-level inference per seed.
-    std::vector<double> acc, energy, latency;
+    std::vector<double> acc, split, ties, energy, latency;
     nlohmann::json summary;
     mlp::Config rc = c;
     rc.weights_dir = dir / "weights";
     rc.weights_format = "csv";
     for (size_t l = 0; l < rc.spec.conversion.size(); ++l) rc.spec.conversion[l].range = 0;
+    // Without stochastic converters or ADC noise the seed changes nothing: one run stands for all.
+    const bool random = std::any_of(rc.spec.conversion.begin(), rc.spec.conversion.end(), [](const auto& cv) {
+      return cv.mode == devices::ConversionMode::stochastic || (cv.mode == devices::ConversionMode::adc && cv.noise > 0);
+    });
     for (uint64_t seed : opt.seeds) {
+      if (!random && !acc.empty()) {
+        acc.push_back(acc.back());
+        split.push_back(split.back());
+        ties.push_back(ties.back());
+        energy.push_back(energy.back());
+        latency.push_back(latency.back());
+        continue;
+      }
       rc.spec.conversion_seed = seed;
       mlp::load_network(rc);
       mlp::RunOptions ro;
@@ -135,6 +176,8 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
       auto outcome = mlp::run_network(rc, ro);
       summary = outcome.summary;
       acc.push_back(summary["accuracy"].get<double>());
+      split.push_back(tie_split_accuracy(ro.out / "images.csv", config.sizes.back()));
+      ties.push_back(summary["ties"].get<double>());
       energy.push_back(summary["energy_j"]["mean"].get<double>());
       latency.push_back(summary["latency_s"]["mean"].get<double>());
       log(fmt::format("{:<14} seed {}: accuracy {:.2f} %, {:.4g} nJ, {:.4g} ns per inference", setting.name, seed, 100 * acc.back(),
@@ -161,8 +204,11 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
     }
     row["accuracy_mean"] = mean(acc);
     row["accuracy_std"] = stddev(acc);
+    row["ties"] = mean(ties);
+    row["accuracy_tie_split"] = mean(split);
     row["reference_accuracy"] = summary["reference"].is_null() ? nlohmann::json(nullptr) : summary["reference"]["accuracy"];
     row["seeds"] = opt.seeds.size();
+    row["seed_runs"] = random ? opt.seeds.size() : size_t{1};
     row["images"] = summary["images"];
     row["energy_j"] = mean(energy);
     row["latency_s"] = mean(latency);
@@ -204,7 +250,7 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
   }
 
   // CSV, JSON and the figure.
-  const char* cols[] = {"row", "accuracy_mean", "accuracy_std", "energy_j", "latency_s", "area_m2", "conversions",
+  const char* cols[] = {"row", "accuracy_mean", "accuracy_std", "ties", "accuracy_tie_split", "energy_j", "latency_s", "area_m2", "conversions",
                         "converters", "conversion_energy_j", "conversion_latency_s", "conversion_area_m2",
                         "energy_per_conversion_j", "latency_per_conversion_s", "area_per_converter_m2", "energy_ratio",
                         "latency_ratio", "area_ratio", "edp_ratio", "conversion_energy_ratio", "conversion_latency_ratio",

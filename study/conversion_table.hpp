@@ -13,8 +13,10 @@
 // 2. Inference: spinxbar run of the test images at circuit level (native operating points, the
 //    config's wires and devices) once per seed; the seed is conversion.seed, the converters' streams
 //    (stochastic samples, ADC noise), so the spread is the converters' randomness on one trained
-//    network. Runs go to OUT/<row>/seed<k>.
-// 3. Figures: accuracy (mean, std over seeds), energy, latency and area per inference (run summary)
+//    network; a row without either (analog, noiseless ADCs) runs once. Runs go to OUT/<row>/seed<k>.
+// 3. Figures: accuracy (mean, std over seeds; an exact tie among the largest outputs counts as an
+//    error, as in every run, and `accuracy_tie_split` breaks ties at random instead: an image whose
+//    label is among k tied classes counts 1/k; coarse conversions make ties common), energy, latency and area per inference (run summary)
 //    and per conversion (the converter model: mean over the network's conversions), and the ratios
 //    baseline / row against the 8-bit ADC: energy, latency, area and energy-delay product, for the
 //    whole inference and for the conversion alone.
