@@ -16,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <thread>
 
@@ -998,10 +999,12 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   if (static_cast<int>(rows.size()) > total)
     fail("{}: {} rows for a run of {} images", dir.csv().string(), rows.size(), total);
 
-  // The software reference: the crossbar's closed form (no transistor-level neurons).
-  std::vector<int> reference(total, -1);
-  bool have_reference = cfg.spec.neuron.kind != netlist::NeuronKind::transistor;
-  if (have_reference) {
+  // The software reference: the crossbar's closed form (no transistor-level neurons), computed on its
+  // own thread while the circuit is set up.
+  const bool have_reference = cfg.spec.neuron.kind != netlist::NeuronKind::transistor;
+  auto reference_job = std::async(std::launch::async, [&]() {
+    std::vector<int> ref(total, -1);
+    if (!have_reference) return ref;
     Config c = cfg;
     c.train.model = LayerModel::crossbar;
     c.train.levels = -1;
@@ -1011,8 +1014,8 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     MatrixF x(total, im.inputs);
     for (int k = 0; k < total; ++k)
       for (int i = 0; i < im.inputs; ++i) x(k, i) = static_cast<float>(im.x[static_cast<size_t>(k) * im.inputs + i]);
-    reference = classify(net, x, first);
-  }
+    return classify(net, x, first);
+  });
 
   RunOutcome outcome;
   outcome.total = total;
@@ -1026,7 +1029,11 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     }
   } catch (const Interrupted&) {
     dir.keep();  // stopped during setup: the run stays, resumable
+  } catch (...) {
+    reference_job.wait();
+    throw;
   }
+  const std::vector<int> reference = reference_job.get();
   if (sim || done >= total) {
     std::vector<Row> batch;
     done = dir.run_batches(done, total, sim ? sim->batch() : 1, csv_header(classes, layers), opt, t0, outcome.simulated, [&](int from, int n) {

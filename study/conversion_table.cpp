@@ -258,7 +258,7 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
   std::string csv;
   for (const char* k : cols) csv += fmt::format("{}{}", csv.empty() ? "" : ",", k);
   csv += ",setting\n";
-  std::string dat = "# row energy_j accuracy_mean accuracy_std\n";
+  std::string dat = "# row edp_js accuracy_mean accuracy_std family(0 analog, 1 adc, 2 stochastic, 3 inhomogeneous) energy_j latency_s\n";
   for (const auto& r : rows) {
     std::string line;
     for (const char* k : cols) {
@@ -269,19 +269,24 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
     std::string setting;
     for (const auto& s : r["setting"]) setting += (setting.empty() ? "" : "; ") + s.get<std::string>();
     csv += line + ",\"" + setting + "\"\n";
-    dat += fmt::format("{} {:.6e} {:.4f} {:.4f}\n", r["row"].get<std::string>(), r["energy_j"].get<double>(),
-                       100 * r["accuracy_mean"].get<double>(), 100 * r["accuracy_std"].get<double>());
+    const std::string n = r["row"].get<std::string>();
+    const int family = n == "analog" ? 0 : n.rfind("adc", 0) == 0 ? 1 : n.rfind("stochastic", 0) == 0 ? 2 : 3;
+    dat += fmt::format("{} {:.6e} {:.4f} {:.4f} {} {:.6e} {:.6e}\n", n,
+                       r["energy_j"].get<double>() * r["latency_s"].get<double>(), 100 * r["accuracy_mean"].get<double>(),
+                       100 * r["accuracy_std"].get<double>(), family, r["energy_j"].get<double>(), r["latency_s"].get<double>());
   }
   nlohmann::json out = {{"config", name}, {"epochs", opt.epochs}, {"seeds", opt.seeds}, {"rows", rows},
                         {"baseline", "adc-8"},
                         {"ratios", "baseline / row: above 1, the row is better than the 8-bit ADC"}};
   std::string gp;
   for (const char* ext : {"png", "svg"})
-    gp += fmt::format("set terminal {} size 760,480\nset output 'conversion.{}'\n"
-                      "set title 'partial-sum conversion: accuracy against energy per inference'\n"
-                      "set logscale x\nset xlabel 'energy per inference (J)'\nset ylabel 'test accuracy (%)'\nset grid\n"
-                      "unset key\nplot 'conversion.dat' using 2:3:4 with yerrorbars pt 7 lc rgb '#3b6ea8', "
-                      "'' using 2:3:1 with labels offset 0,0.8 font ',8'\n",
+    gp += fmt::format("set terminal {} size 820,520\nset output 'conversion.{}'\n"
+                      "set title 'partial-sum conversion: accuracy against energy-delay product per inference'\n"
+                      "set logscale x\nset format x '%.0e'\nset xlabel 'energy x latency per inference (J s)'\n"
+                      "set ylabel 'test accuracy (%, ties as errors)'\nset grid\nunset key\n"
+                      "set palette defined (0 '#222222', 1 '#3b6ea8', 2 '#d0772a', 3 '#3a9a4a')\nset cbrange [0:3]\nunset colorbox\n"
+                      "plot 'conversion.dat' using 2:3:4:5 with yerrorbars pt 7 lc palette, "
+                      "'' using 2:3:1 with labels left offset 0.6,0 font ',8'\n",
                       std::string(ext) == "png" ? "pngcairo" : "svg", ext);
   mlp::write_files_atomic({{opt.out / "conversion.csv", csv},
                            {opt.out / "conversion.json", out.dump(1) + "\n"},

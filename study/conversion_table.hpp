@@ -21,7 +21,7 @@
 //    baseline / row against the 8-bit ADC: energy, latency, area and energy-delay product, for the
 //    whole inference and for the conversion alone.
 // Output: OUT/conversion.csv (one row per setting), OUT/conversion.json, and OUT/conversion.{png,svg}
-// (accuracy against energy per inference, with the gnuplot script beside it).
+// (accuracy against the energy-delay product per inference, with the gnuplot script beside it).
 #pragma once
 
 #include <cstdint>
