@@ -31,6 +31,7 @@
 #include "devices/files.hpp"
 #include "devices/interrupt.hpp"
 #include "devices/limits.hpp"
+#include "devices/converter.hpp"
 #include "devices/units.hpp"
 #include "mlp/generate.hpp"
 #include "mlp/run.hpp"
@@ -713,6 +714,9 @@ int main(int argc, char** argv) {
               spx::devices::describe(spx::devices::wire_table(), spx::devices::WireTech{}, "interconnect") +
               spx::devices::describe(amplifier_keys, spx::devices::AmplifierParams{}, "amplifier") +
               "  network.gains                                 one difference-amplifier gain per layer (default 30)\n" +
+              spx::devices::describe(spx::devices::adc_table(), spx::devices::AdcParams{}, "adc") +
+              spx::devices::describe(spx::devices::sot_converter_table(), spx::devices::SotConverterParams{}, "sot_converter") +
+              "  conversion.mode, bits, range, offset, noise, inl, samples, seed, quantile: partial-sum conversion per layer\n" +
               "Other sections and keys: see examples/small/small.toml and mlp/config.hpp.\n");
 
   std::string tcfg, tout;
