@@ -309,3 +309,85 @@ TEST_CASE("features: a small CNN learns where the bright quadrant is, and its mo
   CHECK(back.conv[0].b == net.conv[0].b);
   CHECK(predict(back, x) == predict(net, x));
 }
+
+TEST_CASE("partial-sum conversion: straight-through gradients, range calibration, and learning through converters") {
+  ModelSpec s;
+  s.sizes = {7, 5, 3};
+  s.model = LayerModel::crossbar;
+  s.levels = 0;
+  s.hardware = hardware(2, netlist::Readout::loaded, false, netlist::MergeMode::average);
+  s.hardware.conversion.resize(2);
+  Network analog = init_network(s, 5);
+  for (auto& w : analog.w) w *= 1.6f;
+  auto x = random_inputs(6, 7, 2, true);
+  std::vector<int> y{0, 1, 2, 2, 1, 0};
+  const Gradient ga = loss_gradient(analog, x, y);
+  // A 16-bit ADC whose range holds every partial sum: straight through, its gradient is the analog one.
+  ModelSpec sa = s;
+  for (auto& c : sa.hardware.conversion) {
+    c.mode = devices::ConversionMode::adc;
+    c.bits = 16;
+  }
+  Network adc = analog;
+  adc.spec = sa;
+  adc.range.assign(2, 0.0);
+  calibrate_ranges(adc, x);  // quantile 0.99 of 6 rows x 5 or 3 partitions: the largest |a| but one
+  for (double r : adc.range) CHECK(r > 0);
+  adc.range = {adc.range[0] * 4, adc.range[1] * 4};
+  const Gradient gq = loss_gradient(adc, x, y);
+  CHECK(gq.loss == doctest::Approx(ga.loss).epsilon(1e-3));
+  for (size_t k = 0; k < 2; ++k) CHECK((gq.w[k] - ga.w[k]).norm() <= 1e-2 * ga.w[k].norm());
+  // Clipping: partial sums beyond a tiny range pass no gradient.
+  Network clipped = adc;
+  clipped.range = {1e-9, 1e-9};
+  const Gradient gc = loss_gradient(clipped, x, y);
+  CHECK(gc.w[0].norm() == 0);
+  // Stochastic conversion: the slope of its mean, p'(x)/p'(0) <= 1, so the gradient is the analog
+  // one's, attenuated where partial sums leave the middle of the range.
+  ModelSpec ss = s;
+  for (auto& c : ss.hardware.conversion) {
+    c.mode = devices::ConversionMode::stochastic;
+    c.samples = 4;
+  }
+  Network sto = adc;
+  sto.spec = ss;
+  const Gradient gs = loss_gradient(sto, x, y);
+  CHECK(gs.w[0].norm() > 0);
+  CHECK(gs.w[0].norm() <= 1.5 * ga.w[0].norm());
+
+  // Learning: the majority of seven +-1 inputs through 3-bit ADCs and 16-sample stochastic conversion
+  // (the samples' noise blurs the many inputs whose sum is +-1).
+  auto xt = random_inputs(400, 7, 7, true);
+  std::vector<int> yt(400);
+  for (int r = 0; r < 400; ++r) yt[r] = xt.row(r).sum() > 0 ? 1 : 0;
+  Samples data{xt, yt};
+  TrainOptions opt;
+  opt.epochs = 30;
+  opt.patience = 0;
+  opt.validation = 0;
+  opt.learning_rate = 1e-2;
+  for (auto mode : {devices::ConversionMode::adc, devices::ConversionMode::stochastic}) {
+    ModelSpec m;
+    m.sizes = {7, 6, 2};
+    m.model = LayerModel::crossbar;
+    m.levels = 2;
+    m.hardware = hardware(2, netlist::Readout::loaded, false, netlist::MergeMode::average);
+    for (auto& l : m.hardware.layers) l.gain = 1;
+    m.hardware.conversion.resize(2);
+    for (auto& c : m.hardware.conversion) {
+      c.mode = mode;
+      c.bits = 3;
+      c.samples = 16;
+    }
+    Network n = init_network(m, 1);
+    const double before = accuracy(n, data);  // uncalibrated: analog until train() calibrates
+    train(n, data, opt);
+    for (double r : n.range) CHECK(r > 0);
+    CAPTURE(static_cast<int>(mode));
+    CHECK(accuracy(n, data) > (mode == devices::ConversionMode::adc ? 0.9 : 0.75));
+    CHECK(accuracy(n, data) > before + 0.1);
+    // model.json keeps the ranges.
+    Network back = from_json(to_json(n), m, "model.json");
+    CHECK(back.range == n.range);
+  }
+}
