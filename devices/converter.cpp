@@ -140,6 +140,14 @@ void sample_thresholds(const SotConverterParams& p, uint64_t seed, int layer, in
   for (int s = 0; s < samples; ++s) out[s] = switching_threshold(p, rng.uniform_open());
 }
 
+int count_switches(double p, uint64_t seed, int layer, int h, int neuron, int64_t image, int n) {
+  CellRng rng = converter_stream(seed, layer, h, neuron, Purpose::conversion);
+  rng.skip(static_cast<uint64_t>(image) * static_cast<uint64_t>(n));
+  int k = 0;
+  for (int s = 0; s < n; ++s) k += rng.uniform_open() <= p;
+  return k;
+}
+
 double adc_noise(const ConversionSpec& s, uint64_t seed, int layer, int h, int neuron, int64_t image) {
   if (s.noise == 0) return 0;
   CellRng rng = converter_stream(seed, layer, h, neuron, Purpose::conversion_noise);

@@ -149,6 +149,9 @@ inline CellRng converter_stream(uint64_t seed, int layer, int h, int neuron, Pur
 /// Thresholds of the S samples of one conversion, for image `image`.
 void sample_thresholds(const SotConverterParams& p, uint64_t seed, int layer, int h, int neuron,
                        int64_t image, int samples, double* out);
+/// Samples among n of one conversion (image `image`) that switch with probability p: draw u_s <= p from
+/// the converter's stream (draws image n .. image n + n - 1), the event x >= p^-1(u_s) the circuit tests.
+int count_switches(double p, uint64_t seed, int layer, int h, int neuron, int64_t image, int n);
 /// Input-referred noise (V) of one ADC conversion for image `image`: noise LSB rms x lsb x N(0, 1).
 double adc_noise(const ConversionSpec& s, uint64_t seed, int layer, int h, int neuron, int64_t image);
 

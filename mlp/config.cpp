@@ -722,7 +722,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     }
     cfg.conversion_at = conv["mode"].at;
     cfg.conversion_range_given = conv.count("range") > 0;
-    if (std::any_of(s.conversion.begin(), s.conversion.end(), [](const auto& c) { return c.mode == devices::ConversionMode::stochastic; })) {
+    if (netlist::converts_any(s, true)) {
       // Energy and latency per sample from the converter's own circuit (native transient).
       try {
         cfg.sot_sample = sot_sample_cost(s.sot_converter);
@@ -842,7 +842,7 @@ void load_network(Config& cfg) {
     s.layers.push_back(std::move(l));
   }
   // Converting layers without conversion.range take the range their weights were trained with.
-  if (!cfg.conversion_range_given && std::any_of(s.conversion.begin(), s.conversion.end(), [](const auto& c) { return c.converts(); })) {
+  if (!cfg.conversion_range_given && netlist::converts_any(s)) {
     const fs::path model = cfg.weights_dir / "model.json";
     std::vector<double> ranges;
     std::error_code ec;

@@ -71,12 +71,4 @@ SotSampleCost sot_sample_cost(const devices::SotConverterParams& p, double range
   return c;
 }
 
-int count_switches(double prob, uint64_t seed, int layer, int h, int neuron, int64_t image, int n) {
-  devices::CellRng rng = devices::converter_stream(seed, layer, h, neuron, devices::Purpose::conversion);
-  rng.skip(static_cast<uint64_t>(image) * static_cast<uint64_t>(n));
-  int k = 0;
-  for (int s = 0; s < n; ++s) k += rng.uniform_open() <= prob;
-  return k;
-}
-
 }  // namespace spx::mlp

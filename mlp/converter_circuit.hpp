@@ -5,7 +5,7 @@
 //   tau0 exp(Delta (1 - I / Ic0)) (edges included, where the rate is negligible); sigmoid, p =
 //   1 / (1 + exp(-k x)) with x = (mean I over the pulse - I_mid) / I_half.
 // - Sampling: sample s of a conversion switches when the converter's seeded uniform u_s <= p
-//   (devices/converter.hpp's streams), and the read phase then sees R_AP.
+//   (devices::count_switches), and the read phase then sees R_AP.
 // - Energy per phase from the supplies: write and reset, -V i of the +-v_write supplies; read, -V i of
 //   the read source plus sense_converter.e_sense; plus e_count for the counter. Latency: the cycle.
 // - Cost per sample for the system model: at a = 0 (p = 1/2), the read energy the mean of the two
@@ -39,9 +39,5 @@ struct SotSampleCost {
   double probability_at_zero = 0;
 };
 SotSampleCost sot_sample_cost(const devices::SotConverterParams& p, double range = 1.0);
-
-/// Switched samples among n of one converter (layer, h, neuron) at image `image` with probability p,
-/// drawn from the converter's stream (devices::converter_stream, draw image n + s).
-int count_switches(double p, uint64_t seed, int layer, int h, int neuron, int64_t image, int n);
 
 }  // namespace spx::mlp

@@ -395,16 +395,7 @@ class Simulator {
         w.dc_given = true;
       }
     }
-    if (!bench_.ports.converter_sources.empty()) {
-      std::vector<double> v(bench_.ports.converter_sources.size());
-      netlist::converter_values(cfg_.spec, bench_.ports, im_.first + k, v.data());
-      for (size_t j = 0; j < v.size(); ++j) {
-        auto& w = c.elements[bench_.ports.converter_sources[j].source].wave;
-        w = devices::Waveform{};
-        w.dc = v[j];
-        w.dc_given = true;
-      }
-    }
+    netlist::set_converter_values(cfg_.spec, bench_.ports, im_.first + k, c);
     if (transient) {
       a.kind = netlist::AnalysisKind::tran;
       a.tstep = step_;
@@ -774,8 +765,7 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
                                                                                    : "quiescent power only (run.amplifier_currents = true adds the output stages)")
                          : std::string("circuit powers integrated from the input edge to the settling time, plus peripheral static power x that "
                                        "time; static: the settled state's power x that time, dynamic: the rest (negative when settling draws less)");
-  const auto& convs = cfg.spec.conversion;
-  const bool converting = std::any_of(convs.begin(), convs.end(), [](const auto& c) { return c.converts(); });
+  const bool converting = netlist::converts_any(cfg.spec);
   if (converting)
     j["energy_basis"] = j["energy_basis"].get<std::string>() +
                         "; conversion: the converters' energy per conversion (devices/converter.hpp), static power not "

@@ -78,6 +78,7 @@ AreaReport network_area(const Config& cfg) {
   r.cell = cell_area(cfg);
   r.feature = cfg.spec.wire.node;
   const auto& d = cfg.spec.driver;
+  const auto costs = conversion_cost(cfg);
   for (size_t k = 0; k < s.layers.size(); ++k) {
     const auto& l = s.layers[k];
     Area a;
@@ -85,8 +86,7 @@ AreaReport network_area(const Config& cfg) {
     a.amplifiers = static_cast<double>(plans[k].h_sizes.size()) * l.outputs * cfg.spec.amplifier.area;
     a.neurons = l.outputs * cfg.spec.neuron.dyn.area;
     a.drivers = l.inputs * d.area * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
-    const ConversionCost cc = conversion_cost(cfg)[k];
-    a.converters = cc.area() + cc.accumulators * d.area;
+    a.converters = costs[k].area() + costs[k].accumulators * d.area;
     r.layers.push_back(a);
     r.network.converters += a.converters;
     r.network.synapses += a.synapses;
@@ -111,6 +111,7 @@ std::vector<LayerLatency> design_latency(const Config& cfg) {
   const auto& w = cfg.spec.wire;
   const auto& a = cfg.spec.amplifier;
   const auto& n = cfg.spec.neuron.dyn;
+  const auto costs = conversion_cost(cfg);
   std::vector<LayerLatency> out;
   for (size_t k = 0; k < s.layers.size(); ++k) {
     LayerLatency t;
@@ -135,7 +136,7 @@ std::vector<LayerLatency> design_latency(const Config& cfg) {
         t.amplifier = std::log(std::max(step / ev, 1.0)) / omega;
       }
     }
-    t.conversion = conversion_cost(cfg)[k].latency;
+    t.conversion = costs[k].latency;
     t.neuron = lne * n.r_out * (n.c_out + n.c_load);
     out.push_back(t);
   }
@@ -281,8 +282,7 @@ nlohmann::json system_parameters(const Config& cfg) {
                                               : "binary network inputs");
   j["mtj.capacitance"] = row(cfg.spec.mtj.capacitance(), "F", "eps0 eps_r A / t, MgO eps_r 9.8, 1 nm barrier");
   j["cell"] = row(cell_area(cfg), "m^2", "interconnect cell_width x cell_length (IMAC-Sim 12F x 15F)");
-  const auto& conv = cfg.spec.conversion;
-  if (std::any_of(conv.begin(), conv.end(), [](const auto& c) { return c.converts(); })) {
+  if (netlist::converts_any(cfg.spec)) {
     const devices::AdcParams c0;
     const devices::SotConverterParams s0;
     const auto& ad = cfg.adc;

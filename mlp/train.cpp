@@ -533,10 +533,7 @@ class Model {
               // Sample s is 1 when u_s <= p(x): the same event as x >= p^-1(u_s), the circuit's threshold test.
               const double x = std::clamp(a / cv.range, -1.0, 1.0);
               const double prob = devices::switching_probability(sot, x);
-              devices::CellRng rng = devices::converter_stream(draw.seed, layer, h, static_cast<int>(j), devices::Purpose::conversion);
-              rng.skip(static_cast<uint64_t>(draw.image(r)) * static_cast<uint64_t>(cv.samples));
-              int ones = 0;
-              for (int t = 0; t < cv.samples; ++t) ones += rng.uniform_open() <= prob;
+              const int ones = devices::count_switches(prob, draw.seed, layer, h, static_cast<int>(j), draw.image(r), cv.samples);
               a = scale * (2 * ones - cv.samples);
               ste = inside ? devices::switching_slope(sot, x) / slope0 : 0;
             }
@@ -669,8 +666,7 @@ void validate(const ModelSpec& s) {
       fail("cnn: the features give {} values ({}), network.sizes starts with {}", shapes.back().size(),
            nn::to_string(shapes.back()), s.sizes.front());
   }
-  const auto& conv = s.hardware.conversion;
-  if (s.model != LayerModel::crossbar && std::any_of(conv.begin(), conv.end(), [](const auto& c) { return c.converts(); }))
+  if (s.model != LayerModel::crossbar && netlist::converts_any(s.hardware))
     fail("conversion.mode: partial-sum conversion needs train.model = \"crossbar\" (the software model has no tiles)");
   if (!(s.range_quantile > 0 && s.range_quantile <= 1))
     fail("conversion.quantile: must be in (0, 1], got {}", s.range_quantile);
@@ -847,7 +843,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   std::vector<int> tr(order.begin(), order.end() - nval);
   if (tr.empty()) fail("train.validation: leaves no training samples");
   // Conversion ranges not given: calibrated on (up to) 2048 training rows.
-  if (std::any_of(net.spec.hardware.conversion.begin(), net.spec.hardware.conversion.end(), [](const auto& c) { return c.converts(); })) {
+  if (netlist::converts_any(net.spec.hardware)) {
     const int n = std::min<int>(2048, static_cast<int>(tr.size()));
     MatrixF xc(n, data.x.cols());
     for (int r = 0; r < n; ++r) xc.row(r) = data.x.row(tr[static_cast<size_t>(r)]);

@@ -129,11 +129,7 @@ class Builder {
       ports.layer_outputs.push_back(in);
     }
     ports.outputs = in;
-    if (!ports.converter_sources.empty()) {
-      std::vector<double> v(ports.converter_sources.size());
-      converter_values(s_, ports, image_, v.data());
-      for (size_t k = 0; k < v.size(); ++k) c_.elements[ports.converter_sources[k].source].wave.dc = v[k];
-    }
+    set_converter_values(s_, ports, image_, c_);
     return ports;
   }
 
@@ -502,6 +498,18 @@ void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, No
 MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit, int64_t image) {
   validate(spec);
   return Builder(spec, circuit, image).build(inputs);
+}
+
+void set_converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, Circuit& circuit) {
+  if (ports.converter_sources.empty()) return;
+  std::vector<double> v(ports.converter_sources.size());
+  converter_values(spec, ports, image, v.data());
+  for (size_t k = 0; k < v.size(); ++k) {
+    auto& w = circuit.elements[ports.converter_sources[k].source].wave;
+    w = devices::Waveform{};
+    w.dc = v[k];
+    w.dc_given = true;
+  }
 }
 
 void converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, double* out) {

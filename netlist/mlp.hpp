@@ -127,6 +127,13 @@ inline devices::ConversionSpec conversion_of(const MlpSpec& s, int l) {
   return l >= 1 && l <= static_cast<int>(s.conversion.size()) ? s.conversion[l - 1] : devices::ConversionSpec{};
 }
 
+/// Whether any layer converts its partial sums (any: adc or stochastic; else only stochastic ones).
+inline bool converts_any(const MlpSpec& s, bool stochastic_only = false) {
+  for (const auto& c : s.conversion)
+    if (stochastic_only ? c.mode == devices::ConversionMode::stochastic : c.converts()) return true;
+  return false;
+}
+
 /// A source that holds one converter's per-image value: a sample's threshold or an ADC's noise.
 struct ConverterSource {
   ElementId source = -1;
@@ -151,6 +158,8 @@ struct MlpPorts {
 
 /// The values of the converter sources for dataset image `image`, in ports.converter_sources order.
 void converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, double* out);
+/// Sets the converter sources of a built circuit to their DC values for dataset image `image`.
+void set_converter_values(const MlpSpec& spec, const MlpPorts& ports, int64_t image, Circuit& circuit);
 
 /// Checks the spec (shapes, levels, tiles); throws InputError naming the field.
 void validate(const MlpSpec& spec);

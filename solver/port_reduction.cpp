@@ -218,17 +218,21 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
   Eigen::VectorXd u = Eigen::VectorXd::Zero(np), w = w0, g(np);
   std::vector<double> vals, grad;
   std::vector<char> dirty(np, 1);  // ports whose read quantities changed since their last evaluation
+  // A port's variables: quantities from w, direct inputs from the input vector.
+  auto read = [&](const Port& p) {
+    vals.resize(p.var_row.size());
+    for (size_t k = 0; k < p.var_row.size(); ++k) {
+      const int32_t r = p.var_row[k];
+      vals[k] = r >= 0 ? w(r) : inputs[-1 - r];
+    }
+  };
   auto evaluate = [&](bool with_grad, Eigen::MatrixXd* jac) {
     for (int32_t j = 0; j < np; ++j) {
       if (!with_grad && !dirty[j]) continue;
       dirty[j] = 0;
       Port& p = ports_[j];
-      vals.resize(p.var_row.size());
+      read(p);
       grad.resize(p.var_row.size());
-      for (size_t k = 0; k < p.var_row.size(); ++k) {
-        const int32_t r = p.var_row[k];
-        vals[k] = r >= 0 ? w(r) : inputs[-1 - r];
-      }
       g(j) = with_grad ? p.eval.evaluate(vals, grad) : p.eval.evaluate(vals);
       if (jac)
         for (size_t k = 0; k < p.var_row.size(); ++k)
@@ -252,11 +256,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
       if (!dirty[j]) continue;
       dirty[j] = 0;
       Port& p = ports_[j];
-      vals.resize(p.var_row.size());
-      for (size_t k = 0; k < p.var_row.size(); ++k) {
-        const int32_t r = p.var_row[k];
-        vals[k] = r >= 0 ? w(r) : inputs[-1 - r];
-      }
+      read(p);
       const double gj = p.eval.evaluate(vals);
       g(j) = gj;
       const double du = gj - u(j);

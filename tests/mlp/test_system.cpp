@@ -178,7 +178,7 @@ TEST_CASE("SOT-MTJ converter cycle: the circuit's write current gives the device
       CHECK(std::fabs(s.probability - law_p) < 2e-3);
       CHECK(s.i_write == doctest::Approx(p.i_mid() + x * p.i_span()).epsilon(1e-3));
       const int n = 20000;
-      const int k = mlp::count_switches(s.probability, 3, 1, 0, point++, 0, n);
+      const int k = devices::count_switches(s.probability, 3, 1, 0, point++, 0, n);
       CHECK(std::fabs(static_cast<double>(k) / n - law_p) <= 4.5 * std::sqrt(law_p * (1 - law_p) / n) + 2e-3);
       // Write energy: the supply times the channel current over the pulse (each edge half).
       CHECK(s.e_write == doctest::Approx(p.v_write * s.i_write * (p.pulse + 10e-12)).epsilon(0.01));

@@ -39,6 +39,24 @@ MatrixF random_inputs(int rows, int cols, uint64_t seed, bool binary) {
   return x;
 }
 
+/// 400 rows of seven +-1 inputs, labelled by their majority.
+Samples majority_samples() {
+  auto x = random_inputs(400, 7, 7, true);
+  std::vector<int> y(400);
+  for (int r = 0; r < 400; ++r) y[r] = x.row(r).sum() > 0 ? 1 : 0;
+  return {x, y};
+}
+
+/// Training on every row for `epochs` epochs (no validation split, no early stop).
+TrainOptions full_batch_options(int epochs) {
+  TrainOptions opt;
+  opt.epochs = epochs;
+  opt.patience = 0;
+  opt.validation = 0;
+  opt.learning_rate = 1e-2;
+  return opt;
+}
+
 double loss_of(const Network& net, const MatrixF& x, const std::vector<int>& y) { return loss_gradient(net, x, y).loss; }
 
 /// Relative difference (2-norm) between the analytic and the central-difference gradient.
@@ -155,15 +173,8 @@ TEST_CASE("the crossbar model equals the native solve of the generated circuit w
 
 TEST_CASE("a tiny separable problem reaches 100 %: software float and crossbar binary") {
   // Class = majority of seven +-1 inputs (all-positive binary weights separate it).
-  auto x = random_inputs(400, 7, 7, true);
-  std::vector<int> y(400);
-  for (int r = 0; r < 400; ++r) y[r] = x.row(r).sum() > 0 ? 1 : 0;
-  Samples data{x, y};
-  TrainOptions opt;
-  opt.epochs = 40;
-  opt.patience = 0;
-  opt.validation = 0;
-  opt.learning_rate = 1e-2;
+  const Samples data = majority_samples();
+  const TrainOptions opt = full_batch_options(40);
   ModelSpec soft;
   soft.sizes = {7, 4, 2};
   Network a = init_network(soft, 1);
@@ -357,15 +368,8 @@ TEST_CASE("partial-sum conversion: straight-through gradients, range calibration
 
   // Learning: the majority of seven +-1 inputs through 3-bit ADCs and 16-sample stochastic conversion
   // (the samples' noise blurs the many inputs whose sum is +-1).
-  auto xt = random_inputs(400, 7, 7, true);
-  std::vector<int> yt(400);
-  for (int r = 0; r < 400; ++r) yt[r] = xt.row(r).sum() > 0 ? 1 : 0;
-  Samples data{xt, yt};
-  TrainOptions opt;
-  opt.epochs = 30;
-  opt.patience = 0;
-  opt.validation = 0;
-  opt.learning_rate = 1e-2;
+  const Samples data = majority_samples();
+  const TrainOptions opt = full_batch_options(30);
   for (auto mode : {devices::ConversionMode::adc, devices::ConversionMode::stochastic}) {
     ModelSpec m;
     m.sizes = {7, 6, 2};
