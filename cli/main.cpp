@@ -186,7 +186,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   if (init.empty()) {
     net = mlp::init_network(spec, opt.seed);
   } else if (std::filesystem::is_directory(init)) {
-    net = mlp::from_weights(mlp::read_weights(init, cfg.sizes, cfg.weights_format), spec);
+    net = mlp::from_weights(mlp::read_weights(init, cfg.sizes, cfg.weights_format), spec, init / "model.json");
   } else {
     net = mlp::from_json(mlp::read_file(init), spec, init.string());
   }

@@ -1079,6 +1079,16 @@ Network from_weights(const NetworkWeights& nw, const ModelSpec& spec) {
   return net;
 }
 
+Network from_weights(const NetworkWeights& nw, const ModelSpec& spec, const std::filesystem::path& conv_model) {
+  Network net = from_weights(nw, spec);
+  if (net.conv.empty()) return net;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(conv_model, ec))
+    fail("{}: cannot open (the conv layers' parameters, written by spinxbar train beside the weight files)", conv_model.string());
+  net.conv = from_json(read_file(conv_model), spec, conv_model.string()).conv;
+  return net;
+}
+
 void export_network(const Network& net, const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

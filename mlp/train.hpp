@@ -185,6 +185,9 @@ NetworkWeights to_weights(const Network& net);
 /// A network whose latent weights are the given weight files' values (clipped to [-1, 1] when
 /// quantized), for fine-tuning; scales start as in init_network.
 Network from_weights(const NetworkWeights& w, const ModelSpec& spec);
+/// The same, for a network with CPU conv layers: those come from conv_model (the model.json written
+/// beside the weight files), which must exist.
+Network from_weights(const NetworkWeights& w, const ModelSpec& spec, const std::filesystem::path& conv_model);
 /// Writes model.json, W<k>/B<k>.csv and W<k>/B<k>.npy into dir (created if needed).
 void export_network(const Network& net, const std::filesystem::path& dir);
 

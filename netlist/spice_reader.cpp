@@ -863,10 +863,16 @@ class Flattener {
     size_t assign = first_assignment(text);
     std::vector<std::string> words = instance_words(text);
     if (words.size() < 2) fail("{}: instance '{}' needs nodes and a subcircuit name", at, clip(toks[0].text));
+    // The instance name prefixes the names inside it, and the nodes become node names: each must read
+    // back as one word (no '(' ')' '=' '{', not a quoted or braced expression).
+    auto one_word = [&](const std::string& w) {
+      if (w[0] == '{' || w[0] == '\'' || w[0] == '(' || w[0] == ')' || w[0] == '=') return false;
+      const Tokens t = tokenize(w, at);
+      return t.size() == 1 && t[0].text == w;
+    };
+    if (!one_word(words[0])) fail("{}: '{}' is not an instance name (one word without '(', ')', '=' or '{{')", at, clip(words[0]));
     for (size_t k = 1; k + 1 < words.size(); ++k)
-      if (words[k] == "(" || words[k] == ")" || words[k][0] == '{' || words[k][0] == '\'' ||
-          words[k].find_first_of("()") != std::string::npos)
-        fail("{}: '{}' is not a node name on instance '{}'", at, clip(words[k]), clip(words[0]));
+      if (!one_word(words[k])) fail("{}: '{}' is not a node name on instance '{}'", at, clip(words[k]), clip(words[0]));
     std::string sub = words.back();
     auto def = scope.subckt(sub);
     if (!def) fail("{}: unknown subcircuit '{}' in '{}'", at, sub, words[0]);

@@ -111,7 +111,7 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
   const std::string name = config.file.string();
   if (config.train.model != mlp::LayerModel::crossbar)
     fail("{}: train.model: the conversion table trains the crossbar model (partitions), got \"software\"", name);
-  if (config.cnn.enabled || config.sc.enabled) fail("{}: the conversion table takes a crossbar MLP (no [cnn] or [sc])", name);
+  if (config.sc.enabled) fail("{}: the conversion table takes a crossbar network (no [sc])", name);
   if (opt.epochs < 0) fail("--epochs: must be >= 0, got {}", opt.epochs);
   if (opt.seeds.empty()) fail("--seeds: needs at least one seed");
   std::error_code ec;
@@ -136,7 +136,7 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
     mlp::Config c = with_setting(config, setting);
     // 1. Fine-tune through the conversion.
     mlp::ModelSpec spec = mlp::model_spec(c);
-    mlp::Network net = mlp::from_weights(config.weights, spec);
+    mlp::Network net = mlp::from_weights(config.weights, spec, config.cnn.model);
     mlp::TrainOptions to = c.train.options;
     to.epochs = opt.epochs;
     if (opt.epochs > 0) {
@@ -152,6 +152,7 @@ nlohmann::json conversion_table(const mlp::Config& config, const ConversionTable
     mlp::Config rc = c;
     rc.weights_dir = dir / "weights";
     rc.weights_format = "csv";
+    if (rc.cnn.enabled) rc.cnn.model = rc.weights_dir / "model.json";
     for (size_t l = 0; l < rc.spec.conversion.size(); ++l) rc.spec.conversion[l].range = 0;
     // Without stochastic converters or ADC noise the seed changes nothing: one run stands for all.
     const bool random = std::any_of(rc.spec.conversion.begin(), rc.spec.conversion.end(), [](const auto& cv) {

@@ -147,6 +147,10 @@ TEST_CASE("reader errors name file:line and the token") {
   CHECK(error_of("t\n.subckt s a b\nR1 a b 1\n.ends\nX1 a s\n") ==
         "net.cir:5: 'x1' connects 1 nodes but subcircuit 's' has 2 ports");
   CHECK(error_of("t\n.subckt s a b\nR1 a b 1\n") == "net.cir:2: .subckt 's' has no .ends");
+  // Instance names prefix the names inside them: they must read back as one word.
+  CHECK(error_of("t\n.subckt s a b\nR1 a b 1\n.ends\nX(1 a b s\n") ==
+        "net.cir:5: 'x(1' is not an instance name (one word without '(', ')', '=' or '{')");
+  CHECK(error_of("t\n.subckt s a b\nR1 a b 1\n.ends\nX1 a{1} b s\n") == "net.cir:5: 'a{1}' is not a node name on instance 'x1'");
   CHECK(error_of("t\nR1 a b 1\nR1 b 0 1\n") == "net.cir:3: duplicate element name 'r1'");
   CHECK(error_of("t\nF1 a 0 vx 2\n") == "net.cir:2: controlling source 'vx' of 'f1' is not a voltage source");
   CHECK(error_of("t\nB1 a 0 V={v(a)*i(vq)}\n") == "net.cir:2: i(vq) in 'b1' does not name a voltage source");
