@@ -319,6 +319,18 @@ TEST_CASE("features: a small CNN learns where the bright quadrant is, and its mo
   CHECK(back.conv[0].w == net.conv[0].w);
   CHECK(back.conv[0].b == net.conv[0].b);
   CHECK(predict(back, x) == predict(net, x));
+  // Fine-tuning from exported weight files keeps the trained conv layers (from model.json beside them).
+  auto dir = std::filesystem::temp_directory_path() / "spx_train_cnn_export";
+  std::filesystem::remove_all(dir);
+  export_network(net, dir);
+  Network tuned = from_weights(read_weights(dir, s.sizes, "csv"), s, dir / "model.json");
+  REQUIRE(tuned.conv.size() == 1);
+  CHECK(tuned.conv[0].w == net.conv[0].w);
+  CHECK(tuned.conv[0].b == net.conv[0].b);
+  CHECK(accuracy(tuned, data) == 1.0);
+  CHECK_THROWS_WITH_AS(from_weights(read_weights(dir, s.sizes, "csv"), s, dir / "none.json"),
+                       doctest::Contains("none.json: cannot open (the conv layers' parameters"), InputError);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("partial-sum conversion: straight-through gradients, range calibration, and learning through converters") {
