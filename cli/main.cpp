@@ -770,7 +770,7 @@ int main(int argc, char** argv) {
   auto* ctable = app.add_subcommand("conversion-table",
                                     "Compare partial-sum conversions (analog, ADC 1-8 bits, stochastic SOT-MTJ 1-16 samples, "
                                     "inhomogeneous): accuracy, energy, latency, area, EDP against the 8-bit ADC");
-  ctable->add_option("config", ccfg, "Crossbar MLP configuration (.toml) with trained weights and [train]")->required();
+  ctable->add_option("config", ccfg, "Crossbar network configuration (.toml; MLP, or [cnn] with CPU conv layers) with trained weights and [train]")->required();
   ctable->add_option("--out", cout, "Output directory (default: out/<config name>-conversion)")->check(non_empty("directory"));
   ctable->add_option("--epochs", copt.epochs, "Fine-tuning epochs per row through its conversion")->check(int_in(0, 1000))
       ->capture_default_str();
