@@ -82,7 +82,7 @@ double run_reduction(const netlist::MlpSpec& spec, const std::vector<double>& x,
       if (c.elements[i].kind == netlist::ElementKind::behavioral_v && c.elements[i].origin.role == netlist::Role::neuron)
         currents.push_back(static_cast<netlist::ElementId>(i));
   }
-  solver::PortReducedNetwork red(c, ports.input_sources, nodes, currents);
+  solver::PortReducedNetwork red(c, ports.input_sources, nodes, currents, 2);
   const size_t width = nodes.size() + currents.size();
   std::vector<double> all(width * count);
   red.solve_many(x, all, count, 2);
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   double t_build = bench::now() - t0;
   fmt::print("network {}: {} nodes, {} elements, built in {:.2f} s\n", fmt::join(sizes, "-"), c.node_count() - 1,
              c.elements.size(), t_build);
-  solver::PortReducedNetwork red(c, ports.input_sources, ports.outputs);
+  solver::PortReducedNetwork red(c, ports.input_sources, ports.outputs, {}, 2);
   fmt::print("port reduction: {} ports, {} quantities, setup {:.2f} s\n", red.ports(), red.quantities(),
              red.setup_seconds());
   auto x = images(sizes[0], count, 2);

@@ -305,7 +305,7 @@ class Simulator {
       // Inputs: the network inputs, then the converters' per-image sources (direct inputs).
       std::vector<ElementId> inputs = bench_.ports.input_sources;
       for (const auto& c : bench_.ports.converter_sources) inputs.push_back(c.source);
-      reduced_.emplace(bench_.circuit, inputs, nodes, currents);
+      reduced_.emplace(bench_.circuit, inputs, nodes, currents, threads);
       reduced_width_ = static_cast<int>(nodes.size() + currents.size());
     }
     save_ = saved_vectors(bench_, transient, cfg.run.amplifier_currents);

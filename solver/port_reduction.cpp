@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "devices/error.hpp"
@@ -76,7 +78,8 @@ void PortReducedNetwork::Map::subtract_row(int32_t r, double g, Eigen::Ref<Eigen
 }
 
 PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<ElementId> inputs,
-                                       std::vector<netlist::NodeId> outputs, const std::vector<ElementId>& currents) {
+                                       std::vector<netlist::NodeId> outputs, const std::vector<ElementId>& currents,
+                                       int threads) {
   auto t0 = std::chrono::steady_clock::now();
   n_inputs_ = static_cast<int32_t>(inputs.size());
   for (ElementId id : inputs)
@@ -161,41 +164,66 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   const int32_t nq = quantities(), np = ports(), size = sys.size(), nr = static_cast<int32_t>(regular_.size());
   wc_.resize(nq);
   Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
+  // Blocks of 32 right-hand sides, dealt to the threads in turn; each thread solves on its own copy
+  // of the factorization (identical bits), and writes its own rows or columns of [P M].
   const int32_t batch = 32;
-  std::vector<double> y;
-  if (nq <= nr + np) {
-    // Rows of [P M] by transposed solves, in batches.
-    for (int32_t r0 = 0; r0 < nq; r0 += batch) {
-      check_interrupt();
-      int32_t nb = std::min(batch, nq - r0);
+  const bool by_rows = nq <= nr + np;
+  const int32_t items = by_rows ? nq : nr + np;
+  const int32_t blocks = (items + batch - 1) / batch;
+  const int32_t workers = std::max(1, std::min(threads, blocks));
+  sys.prepare_workers(workers);
+  auto work = [&](int32_t worker) {
+    std::vector<double> y;
+    for (int32_t b = worker; b < blocks; b += workers) {
+      if (worker == 0) check_interrupt();
+      const int32_t i0 = b * batch, nb = std::min(batch, items - i0);
       y.assign(static_cast<size_t>(nb) * size, 0.0);
-      for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[r0 + k]] = 1;
-      sys.solve_transposed(y, nb);
-      for (int32_t k = 0; k < nb; ++k) {
-        const double* yk = y.data() + static_cast<size_t>(k) * size;
-        for (int32_t j = 0; j < nr; ++j) p(r0 + k, j) = unit_response(sys, lin.elements[inputs[regular_[j]]], inputs[regular_[j]], yk);
-        for (int32_t j = 0; j < np; ++j) m(r0 + k, j) = unit_response(sys, lin.elements[port_ids[j]], port_ids[j], yk);
+      if (by_rows) {
+        // Rows of [P M] by transposed solves.
+        for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[i0 + k]] = 1;
+        sys.solve_on(worker, y, nb, true);
+        for (int32_t k = 0; k < nb; ++k) {
+          const double* yk = y.data() + static_cast<size_t>(k) * size;
+          for (int32_t j = 0; j < nr; ++j) p(i0 + k, j) = unit_response(sys, lin.elements[inputs[regular_[j]]], inputs[regular_[j]], yk);
+          for (int32_t j = 0; j < np; ++j) m(i0 + k, j) = unit_response(sys, lin.elements[port_ids[j]], port_ids[j], yk);
+        }
+      } else {
+        // Columns of [P M] by forward solves: A^-1 applied to each source's unit right-hand side.
+        for (int32_t k = 0; k < nb; ++k) {
+          const int32_t c = i0 + k;
+          const ElementId id = c < nr ? inputs[regular_[c]] : port_ids[c - nr];
+          unit_rhs(sys, lin.elements[id], id, y.data() + static_cast<size_t>(k) * size);
+        }
+        sys.solve_on(worker, y, nb, false);
+        for (int32_t k = 0; k < nb; ++k) {
+          const int32_t c = i0 + k;
+          const double* yk = y.data() + static_cast<size_t>(k) * size;
+          for (int32_t i = 0; i < nq; ++i) (c < nr ? p(i, c) : m(i, c - nr)) = yk[quantity_[i]];
+        }
       }
     }
-  } else {
-    // Columns of [P M] by forward solves: A^-1 applied to each source's unit right-hand side.
-    const int32_t ncol = nr + np;
-    for (int32_t c0 = 0; c0 < ncol; c0 += batch) {
-      check_interrupt();
-      int32_t nb = std::min(batch, ncol - c0);
-      y.assign(static_cast<size_t>(nb) * size, 0.0);
-      for (int32_t k = 0; k < nb; ++k) {
-        const int32_t c = c0 + k;
-        const ElementId id = c < nr ? inputs[regular_[c]] : port_ids[c - nr];
-        unit_rhs(sys, lin.elements[id], id, y.data() + static_cast<size_t>(k) * size);
-      }
-      sys.solve_forward(y, nb);
-      for (int32_t k = 0; k < nb; ++k) {
-        const int32_t c = c0 + k;
-        const double* yk = y.data() + static_cast<size_t>(k) * size;
-        for (int32_t i = 0; i < nq; ++i) (c < nr ? p(i, c) : m(i, c - nr)) = yk[quantity_[i]];
-      }
+  };
+  {
+    std::vector<std::thread> pool;
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    for (int32_t w = 1; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        try {
+          work(w);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      });
+    try {
+      work(0);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
     }
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
   }
   p_.set(std::move(p));
   m_.set(std::move(m));

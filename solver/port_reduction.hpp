@@ -53,9 +53,11 @@ class PortReducedNetwork {
   /// sources, B-voltage sources, E, H, L) whose currents are returned after the voltages, with the
   /// results' sign (positive from the first terminal through the element). Throws InputError if an
   /// input is not an independent source, a current has no branch, a behavioral expression uses time,
-  /// or the linear part is singular.
+  /// or the linear part is singular. The maps are built on `threads` threads (the same bits for any
+  /// number).
   PortReducedNetwork(const netlist::Circuit& circuit, std::vector<netlist::ElementId> inputs,
-                     std::vector<netlist::NodeId> outputs, const std::vector<netlist::ElementId>& currents = {});
+                     std::vector<netlist::NodeId> outputs, const std::vector<netlist::ElementId>& currents = {},
+                     int threads = 1);
 
   /// Solves for one input vector; writes the output voltages, then the currents. Not thread-safe (the expression
   /// evaluators keep scratch space); solve_many gives every thread its own copy.

@@ -7,8 +7,21 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 
 namespace spx::solver {
+
+/// A numeric factorization of its own (with its own workspace) for concurrent solves.
+struct LuWorker {
+  klu_common common{};
+  klu_numeric* numeric = nullptr;
+  LuWorker() { klu_defaults(&common); }
+  ~LuWorker() {
+    if (numeric) klu_free_numeric(&numeric, &common);
+  }
+  LuWorker(const LuWorker&) = delete;
+  LuWorker& operator=(const LuWorker&) = delete;
+};
 
 struct SparseLu::Impl {
   klu_common common{};
@@ -16,11 +29,14 @@ struct SparseLu::Impl {
   klu_numeric* numeric = nullptr;
   int32_t n = 0;
   std::vector<int32_t> colptr, rowidx;
+  std::vector<double> values;  // the last values factored (for the workers)
+  std::vector<std::unique_ptr<LuWorker>> workers;
   mutable std::vector<double> work;
 
   Impl() { klu_defaults(&common); }
   ~Impl() { release(); }
   void release_numeric() {
+    workers.clear();
     if (numeric) klu_free_numeric(&numeric, &common);
   }
   void release() {
@@ -65,6 +81,8 @@ FactorStatus SparseLu::factor(std::span<const double> values) {
   auto* ap = m.colptr.data();
   auto* ai = m.rowidx.data();
   auto* ax = const_cast<double*>(values.data());
+  m.workers.clear();
+  m.values.assign(values.begin(), values.end());
   bool done = false;
   if (m.numeric) {
     if (klu_refactor(ap, ai, ax, m.symbolic, m.numeric, &m.common) && m.common.status == KLU_OK) {
@@ -108,6 +126,40 @@ void SparseLu::solve_transposed(std::span<double> rhs, int32_t nrhs) const {
   Impl& m = *impl_;
   if (m.n == 0) return;
   klu_tsolve(m.symbolic, m.numeric, m.n, nrhs, rhs.data(), &m.common);
+}
+
+}  // namespace spx::solver
+
+namespace spx::solver {
+
+void SparseLu::prepare_workers(int32_t count) {
+  Impl& m = *impl_;
+  if (m.n == 0 || static_cast<int32_t>(m.workers.size()) >= count) return;
+  if (!m.numeric) throw std::logic_error("SparseLu::prepare_workers: no factorization");
+  const size_t first = m.workers.size();
+  for (size_t k = first; k < static_cast<size_t>(count); ++k) m.workers.push_back(std::make_unique<LuWorker>());
+  // The symbolic analysis is only read: every worker factors on its own thread.
+  auto make = [&](size_t k) {
+    LuWorker& w = *m.workers[k];
+    w.numeric = klu_factor(m.colptr.data(), m.rowidx.data(), m.values.data(), m.symbolic, &w.common);
+  };
+  std::vector<std::thread> threads;
+  for (size_t k = first + 1; k < m.workers.size(); ++k) threads.emplace_back(make, k);
+  make(first);
+  for (auto& t : threads) t.join();
+  for (const auto& w : m.workers)
+    if (!w->numeric) {
+      m.workers.clear();
+      throw std::runtime_error("SparseLu::prepare_workers: klu_factor failed");
+    }
+}
+
+void SparseLu::solve_on(int32_t worker, std::span<double> rhs, int32_t nrhs, bool transposed) const {
+  Impl& m = *impl_;
+  if (m.n == 0) return;
+  LuWorker& w = *m.workers.at(static_cast<size_t>(worker));
+  if (transposed) klu_tsolve(m.symbolic, w.numeric, m.n, nrhs, rhs.data(), &w.common);
+  else klu_solve(m.symbolic, w.numeric, m.n, nrhs, rhs.data(), &w.common);
 }
 
 }  // namespace spx::solver

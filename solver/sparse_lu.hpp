@@ -36,6 +36,14 @@ class SparseLu {
   void solve(std::span<double> rhs, int32_t nrhs) const;
   /// Solves A^T x = b in place for `nrhs` right-hand sides stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const;
+  /// Makes `count` workers ready for concurrent solves of the current factorization (0 <= worker <
+  /// count): each holds its own full numeric factorization of the last values factored, made on its
+  /// own thread, so every worker gives the same bits whichever solves a right-hand side. Dropped when
+  /// the values or the pattern change.
+  void prepare_workers(int32_t count);
+  /// Solves A x = b (or A^T x = b) in place for `nrhs` right-hand sides on worker `worker`; distinct
+  /// workers may be used from distinct threads at once.
+  void solve_on(int32_t worker, std::span<double> rhs, int32_t nrhs, bool transposed) const;
   /// Number of full factorizations and refactorizations done so far.
   int64_t factorizations() const { return full_ + refactors_; }
 
