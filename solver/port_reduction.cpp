@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <atomic>
 #include <exception>
+#include <tuple>
+#include <unordered_map>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -44,6 +47,26 @@ void unit_rhs(const NodalSystem& sys, const Element& e, ElementId id, double* b)
   if (e.b != netlist::ground) b[sys.node_unknown(e.b)] += 1;
 }
 
+/// Runs f(0 .. count-1) on count threads (f(0) on this one); rethrows the first exception.
+template <class F>
+void run_threads(int count, F&& f) {
+  std::vector<std::thread> pool;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto guarded = [&](int k) {
+    try {
+      f(k);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  for (int k = 1; k < count; ++k) pool.emplace_back(guarded, k);
+  guarded(0);
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
 }  // namespace
 
 void PortReducedNetwork::Map::set(Eigen::MatrixXd d) {
@@ -77,6 +100,51 @@ void PortReducedNetwork::Map::subtract_row(int32_t r, double g, Eigen::Ref<Eigen
   for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(sparse, r); it; ++it) target(it.col()) -= g * it.value();
 }
 
+namespace {
+
+/// Disjoint sets of nodes (union by size, path halving).
+struct NodeSets {
+  std::vector<int32_t> parent, size;
+  explicit NodeSets(int32_t n) : parent(n), size(n, 1) {
+    for (int32_t i = 0; i < n; ++i) parent[i] = i;
+  }
+  int32_t find(int32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  void unite(int32_t a, int32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a == b) return;
+    if (size[a] < size[b]) std::swap(a, b);
+    parent[b] = a;
+    size[a] += size[b];
+  }
+};
+
+/// Calls f on every node an element's equations involve (a current-controlled source's control too).
+template <class F>
+void for_each_node(const Circuit& c, const Element& e, F&& f) {
+  f(e.a);
+  f(e.b);
+  if (e.kind == ElementKind::vcvs || e.kind == ElementKind::vccs || e.kind == ElementKind::mosfet) {
+    f(e.c);
+    f(e.d);
+  }
+  if ((e.kind == ElementKind::cccs || e.kind == ElementKind::ccvs) && e.control >= 0) {
+    f(c.elements[e.control].a);
+    f(c.elements[e.control].b);
+  }
+}
+
+/// One electrically separate part of the linear circuit and what it contributes to [P M] and w_c.
+struct IslandResult {
+  std::vector<std::pair<int32_t, double>> constant;             // (row, value)
+  std::vector<std::tuple<int32_t, int32_t, double>> entries;    // (row, column of [P M], value)
+};
+
+}  // namespace
+
 PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<ElementId> inputs,
                                        std::vector<netlist::NodeId> outputs, const std::vector<ElementId>& currents,
                                        int threads) {
@@ -85,54 +153,163 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   for (ElementId id : inputs)
     if (!is_source(circuit.elements.at(id).kind))
       fail("port reduction: input '{}' is not an independent source", circuit.elements[id].name);
+  const auto& elements = circuit.elements;
+  const int32_t ne = static_cast<int32_t>(elements.size()), nn = circuit.node_count();
 
-  // The linear circuit: behavioral sources become independent sources; inputs and ports are zero.
-  Circuit lin = circuit;
-  lin.analyses.clear();
+  // The linear circuit: behavioral sources become independent sources (the ports); inputs and ports
+  // are zero.
   std::vector<ElementId> port_ids;
-  for (size_t i = 0; i < lin.elements.size(); ++i) {
-    Element& e = lin.elements[i];
-    if (e.kind != ElementKind::behavioral_v && e.kind != ElementKind::behavioral_i) continue;
-    port_ids.push_back(static_cast<ElementId>(i));
-    e.kind = e.kind == ElementKind::behavioral_v ? ElementKind::vsource : ElementKind::isource;
-    e.expr = {};
-    e.wave = devices::Waveform{};
-    e.wave.dc_given = true;
-  }
-  for (ElementId id : inputs) {
-    lin.elements[id].wave = devices::Waveform{};
-    lin.elements[id].wave.dc_given = true;
-  }
-  SolverOptions lu;
-  lu.method = Method::lu;
-  NodalSystem sys(lin, lu);
-  std::vector<double> xc;
-  SolveReport rep = sys.solve(LoadContext{}, xc);
-  if (!rep.ok()) fail("port reduction: the linear part cannot be solved: {}", rep.detail);
+  std::vector<int32_t> port_of(ne, -1), input_of(ne, -1);
+  for (int32_t i = 0; i < ne; ++i)
+    if (elements[i].kind == ElementKind::behavioral_v || elements[i].kind == ElementKind::behavioral_i) {
+      port_of[i] = static_cast<int32_t>(port_ids.size());
+      port_ids.push_back(i);
+    }
+  for (int32_t j = 0; j < n_inputs_; ++j) input_of[inputs[j]] = j;
+  auto linear = [&](ElementId i) {
+    Element e = elements[i];
+    if (port_of[i] >= 0) {
+      e.kind = e.kind == ElementKind::behavioral_v ? ElementKind::vsource : ElementKind::isource;
+      e.expr = {};
+    }
+    if (port_of[i] >= 0 || input_of[i] >= 0) {
+      e.wave = devices::Waveform{};
+      e.wave.dc_given = true;
+    }
+    return e;
+  };
+  auto voltage_source = [&](ElementId i) {
+    return elements[i].kind == ElementKind::vsource || elements[i].kind == ElementKind::behavioral_v;
+  };
 
   // Direct inputs: grounded V sources whose node nothing else touches.
-  std::vector<int32_t> touches(circuit.node_count(), 0);
-  for (const Element& e : circuit.elements)
+  std::vector<int32_t> touches(nn, 0);
+  for (const Element& e : elements)
     for (netlist::NodeId n : {e.a, e.b, e.c, e.d})
       if (n != netlist::ground) ++touches[n];
   std::map<netlist::NodeId, int32_t> direct_of;  // node -> input position
+  std::vector<int32_t> regular_pos(n_inputs_, -1);
   for (int32_t j = 0; j < n_inputs_; ++j) {
-    const Element& e = circuit.elements[inputs[j]];
-    if (e.kind == ElementKind::vsource && e.b == netlist::ground && e.a != netlist::ground && touches[e.a] == 1)
+    const Element& e = elements[inputs[j]];
+    if (e.kind == ElementKind::vsource && e.b == netlist::ground && e.a != netlist::ground && touches[e.a] == 1) {
       direct_of[e.a] = j;
-    else
+    } else {
+      regular_pos[j] = static_cast<int32_t>(regular_.size());
       regular_.push_back(j);
+    }
   }
+  const int32_t nr = static_cast<int32_t>(regular_.size()), np = static_cast<int32_t>(port_ids.size());
+  // Column of [P M] of an element that is an input or a port, else -1.
+  auto column_of = [&](ElementId i) {
+    if (port_of[i] >= 0) return nr + port_of[i];
+    if (input_of[i] >= 0 && regular_pos[input_of[i]] >= 0) return regular_pos[input_of[i]];
+    return -1;
+  };
 
-  // Quantities: every variable of every expression, then the outputs.
-  std::map<int32_t, int32_t> row_of;  // MNA unknown -> row
-  auto row = [&](int32_t unknown) {
-    auto [it, inserted] = row_of.emplace(unknown, static_cast<int32_t>(quantity_.size()));
-    if (inserted) quantity_.push_back(unknown);
-    return it->second;
+  // Fixed nodes: a node held by exactly one grounded V source (input, port or constant) that no
+  // current-controlled source reads. Such a source separates the circuit: what hangs on either
+  // side of its node is solved apart, with a copy of the source in each part ("island"). A tile's
+  // lines, between the line drivers and the amplifiers, are one island.
+  std::vector<char> controls(ne, 0);
+  for (const Element& e : elements)
+    if ((e.kind == ElementKind::cccs || e.kind == ElementKind::ccvs) && e.control >= 0) controls[e.control] = 1;
+  std::vector<int32_t> fix_count(nn, 0);
+  std::vector<ElementId> fixer(nn, -1);
+  auto held_node = [&](ElementId i) -> netlist::NodeId {
+    const Element& e = elements[i];
+    if (!voltage_source(i) || controls[i] || (e.a == netlist::ground) == (e.b == netlist::ground)) return -1;
+    return e.a == netlist::ground ? e.b : e.a;
+  };
+  for (int32_t i = 0; i < ne; ++i)
+    if (netlist::NodeId n = held_node(i); n >= 0) {
+      ++fix_count[n];
+      fixer[n] = i;
+    }
+  for (int32_t n = 0; n < nn; ++n)
+    if (fix_count[n] != 1) fixer[n] = -1;
+  auto fixed = [&](netlist::NodeId n) { return n != netlist::ground && fixer[n] >= 0; };
+  auto is_fixer = [&](ElementId i) {
+    const netlist::NodeId n = held_node(i);
+    return n >= 0 && fixer[n] == i;
+  };
+
+  // Islands: free nodes joined by the elements; elements on fixed nodes and ground only form one more.
+  NodeSets sets(nn);
+  for (int32_t i = 0; i < ne; ++i) {
+    if (is_fixer(i)) continue;
+    netlist::NodeId first = -1;
+    for_each_node(circuit, elements[i], [&](netlist::NodeId n) {
+      if (n == netlist::ground || fixed(n)) return;
+      if (first < 0) first = n;
+      else sets.unite(first, n);
+    });
+  }
+  std::vector<int32_t> island_of_root(nn, -1), element_island(ne, -1);
+  int32_t islands = 0, boundary = -1;
+  for (int32_t i = 0; i < ne; ++i) {
+    if (is_fixer(i)) continue;
+    netlist::NodeId first = -1;
+    for_each_node(circuit, elements[i], [&](netlist::NodeId n) {
+      if (first < 0 && n != netlist::ground && !fixed(n)) first = n;
+    });
+    if (first < 0) {
+      if (boundary < 0) boundary = islands++;
+      element_island[i] = boundary;
+      continue;
+    }
+    int32_t& id = island_of_root[sets.find(first)];
+    if (id < 0) id = islands++;
+    element_island[i] = id;
+  }
+  // A current-controlled source must sit with its control (else solve the circuit as one island).
+  bool split = true;
+  for (int32_t i = 0; i < ne; ++i)
+    if ((elements[i].kind == ElementKind::cccs || elements[i].kind == ElementKind::ccvs) && elements[i].control >= 0 &&
+        element_island[i] != element_island[elements[i].control])
+      split = false;
+  if (!split) {
+    std::fill(fixer.begin(), fixer.end(), -1);
+    islands = ne > 0 ? 1 : 0;
+    std::fill(element_island.begin(), element_island.end(), 0);
+  }
+  std::vector<std::vector<ElementId>> members(islands);  // ascending element ids, then the fixer copies
+  for (int32_t i = 0; i < ne; ++i)
+    if (element_island[i] >= 0) members[element_island[i]].push_back(i);
+  std::vector<std::vector<ElementId>> copies(islands);   // fixers each island holds a copy of
+  for (int32_t k = 0; k < islands; ++k) {
+    auto& f = copies[k];
+    for (ElementId i : members[k])
+      for_each_node(circuit, elements[i], [&](netlist::NodeId n) {
+        if (fixed(n)) f.push_back(fixer[n]);
+      });
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+  }
+  auto node_island = [&](netlist::NodeId n) { return split ? island_of_root[sets.find(n)] : 0; };
+
+  // Quantities: every variable of every expression, then the outputs. A row is a node voltage or a
+  // branch current.
+  struct Quantity {
+    bool current;
+    int32_t ref;  // node or element
+  };
+  std::vector<Quantity> rows;
+  std::vector<int32_t> row_of_key(static_cast<size_t>(nn) + ne, -1);
+  auto row = [&](bool current, int32_t ref) {
+    int32_t& r = row_of_key[current ? static_cast<size_t>(nn) + ref : static_cast<size_t>(ref)];
+    if (r < 0) {
+      if (!current && node_island(ref) < 0 && !fixed(ref))
+        fail("port reduction: node '{}' is connected to nothing", circuit.node_name(ref));
+      if (current && !voltage_source(ref) && elements[ref].kind != ElementKind::inductor &&
+          elements[ref].kind != ElementKind::vcvs && elements[ref].kind != ElementKind::ccvs)
+        fail("port reduction: '{}' has no branch current", elements[ref].name);
+      r = static_cast<int32_t>(rows.size());
+      rows.push_back({current, ref});
+    }
+    return r;
   };
   for (ElementId id : port_ids) {
-    const Element& e = circuit.elements[id];
+    const Element& e = elements[id];
     Port p{id, netlist::ExprEvaluator(e.expr), {}};
     for (const auto& v : p.eval.variables()) {
       if (v.kind == netlist::ExprOp::time) fail("port reduction: '{}' depends on time", e.name);
@@ -141,99 +318,175 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
           p.var_row.push_back(-1 - it->second);
           continue;
         }
-      int32_t unknown = v.kind == netlist::ExprOp::voltage ? sys.node_unknown(v.ref) : sys.branch_unknown(v.ref);
-      p.var_row.push_back(row(unknown));
+      if (v.kind == netlist::ExprOp::voltage && v.ref == netlist::ground) fail("port reduction: '{}' reads the ground node", e.name);
+      p.var_row.push_back(row(v.kind != netlist::ExprOp::voltage, v.ref));
     }
     ports_.push_back(std::move(p));
   }
-  n_read_ = static_cast<int32_t>(quantity_.size());
+  n_read_ = static_cast<int32_t>(rows.size());
   readers_.assign(n_read_, {});
   for (size_t j = 0; j < ports_.size(); ++j)
     for (int32_t r : ports_[j].var_row)
       if (r >= 0 && (readers_[r].empty() || readers_[r].back() != static_cast<int32_t>(j))) readers_[r].push_back(static_cast<int32_t>(j));
   for (netlist::NodeId n : outputs) {
     if (auto it = direct_of.find(n); it != direct_of.end()) out_row_.push_back(-2 - it->second);
-    else out_row_.push_back(n == netlist::ground ? -1 : row(sys.node_unknown(n)));
+    else out_row_.push_back(n == netlist::ground ? -1 : row(false, n));
   }
-  for (ElementId id : currents) {
-    int32_t unknown = sys.branch_unknown(id);
-    if (unknown < 0) fail("port reduction: '{}' has no branch current", circuit.elements.at(id).name);
-    out_row_.push_back(row(unknown));
+  for (ElementId id : currents) out_row_.push_back(row(true, id));
+  const int32_t nq = static_cast<int32_t>(rows.size());
+  n_quantities_ = nq;
+
+  // Rows known without a solve (the voltage of a fixed node is its source's value), and the rows
+  // each island contributes to: its free nodes' voltages, its elements' currents, and its share of
+  // a fixer's current.
+  wc_ = Eigen::VectorXd::Zero(nq);
+  Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
+  std::vector<std::vector<int32_t>> island_rows(islands);
+  std::vector<std::vector<int32_t>> copy_holders;  // per fixer row: islands holding a copy
+  std::map<ElementId, std::vector<int32_t>> holders;
+  for (int32_t k = 0; k < islands; ++k)
+    for (ElementId f : copies[k]) holders[f].push_back(k);
+  for (int32_t i = 0; i < nq; ++i) {
+    const Quantity& q = rows[i];
+    if (!q.current) {
+      if (fixed(q.ref)) {
+        const ElementId f = fixer[q.ref];
+        const double sign = elements[f].a == q.ref ? 1.0 : -1.0;
+        const int32_t col = column_of(f);
+        if (col < 0) wc_(i) = sign * elements[f].wave.op_value();
+        else if (col < nr) p(i, col) = sign;
+        else m(i, col - nr) = sign;
+      } else {
+        island_rows[node_island(q.ref)].push_back(i);
+      }
+    } else if (split && is_fixer(q.ref)) {
+      if (auto it = holders.find(q.ref); it != holders.end())
+        for (int32_t k : it->second) island_rows[k].push_back(i);
+    } else {
+      island_rows[element_island[q.ref]].push_back(i);
+    }
   }
 
-  const int32_t nq = quantities(), np = ports(), size = sys.size(), nr = static_cast<int32_t>(regular_.size());
-  wc_.resize(nq);
-  Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
-  // Blocks of 32 right-hand sides, dealt to the threads in turn; each thread solves on its own copy
-  // of the factorization (identical bits), and writes its own rows or columns of [P M].
-  const int32_t batch = 32;
-  const bool by_rows = nq <= nr + np;
-  const int32_t items = by_rows ? nq : nr + np;
-  const int32_t blocks = (items + batch - 1) / batch;
-  const int32_t workers = std::max(1, std::min(threads, blocks));
-  sys.prepare_workers(workers);
-  auto work = [&](int32_t worker) {
-    std::vector<double> y;
-    for (int32_t b = worker; b < blocks; b += workers) {
-      if (worker == 0) check_interrupt();
-      const int32_t i0 = b * batch, nb = std::min(batch, items - i0);
-      y.assign(static_cast<size_t>(nb) * size, 0.0);
-      if (by_rows) {
-        // Rows of [P M] by transposed solves.
-        for (int32_t k = 0; k < nb; ++k) y[static_cast<size_t>(k) * size + quantity_[i0 + k]] = 1;
-        sys.solve_on(worker, y, nb, true);
-        for (int32_t k = 0; k < nb; ++k) {
-          const double* yk = y.data() + static_cast<size_t>(k) * size;
-          for (int32_t j = 0; j < nr; ++j) p(i0 + k, j) = unit_response(sys, lin.elements[inputs[regular_[j]]], inputs[regular_[j]], yk);
-          for (int32_t j = 0; j < np; ++j) m(i0 + k, j) = unit_response(sys, lin.elements[port_ids[j]], port_ids[j], yk);
-        }
-      } else {
-        // Columns of [P M] by forward solves: A^-1 applied to each source's unit right-hand side.
-        for (int32_t k = 0; k < nb; ++k) {
-          const int32_t c = i0 + k;
-          const ElementId id = c < nr ? inputs[regular_[c]] : port_ids[c - nr];
-          unit_rhs(sys, lin.elements[id], id, y.data() + static_cast<size_t>(k) * size);
-        }
-        sys.solve_on(worker, y, nb, false);
-        for (int32_t k = 0; k < nb; ++k) {
-          const int32_t c = i0 + k;
-          const double* yk = y.data() + static_cast<size_t>(k) * size;
-          for (int32_t i = 0; i < nq; ++i) (c < nr ? p(i, c) : m(i, c - nr)) = yk[quantity_[i]];
+  // Each island: its circuit, one solve for w_c, then [P M] by transposed solves per row or forward
+  // solves per column, whichever are fewer. Islands go to the threads in turn (largest first); one
+  // island alone gets every thread (each on its own copy of the factorization: the same bits).
+  std::vector<IslandResult> results(islands);
+  std::vector<int32_t> order;
+  for (int32_t k = 0; k < islands; ++k)
+    if (!island_rows[k].empty()) order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return members[a].size() > members[b].size(); });
+  threads = std::max(1, threads);
+  const int inner = order.size() == 1 ? threads : 1;
+  auto solve_island = [&](int32_t k) {
+    Circuit ck;
+    std::unordered_map<netlist::NodeId, netlist::NodeId> local_node;
+    auto local = [&](netlist::NodeId n) -> netlist::NodeId {
+      if (n == netlist::ground) return netlist::ground;
+      auto [it, inserted] = local_node.emplace(n, 0);
+      if (inserted) it->second = ck.node(circuit.node_name(n));
+      return it->second;
+    };
+    std::unordered_map<ElementId, ElementId> local_element;
+    auto add = [&](ElementId i) {
+      Element e = linear(i);
+      e.a = local(e.a);
+      e.b = local(e.b);
+      e.c = local(e.c);
+      e.d = local(e.d);
+      if (e.control >= 0) {
+        auto it = local_element.find(e.control);
+        e.control = it != local_element.end() ? it->second : -1;
+      }
+      local_element[i] = ck.add(std::move(e));
+    };
+    // Controls first, so a current-controlled source finds its control's local id.
+    for (ElementId i : members[k])
+      if (controls[i]) add(i);
+    for (ElementId i : members[k])
+      if (!controls[i]) add(i);
+    for (ElementId f : copies[k]) add(f);
+    SolverOptions lu;
+    lu.method = Method::lu;
+    NodalSystem sys(ck, lu);
+    std::vector<double> xc;
+    SolveReport rep = sys.solve(LoadContext{}, xc);
+    if (!rep.ok()) fail("port reduction: the linear part cannot be solved: {}", rep.detail);
+    // The island's rows (local unknowns) and columns (local sources).
+    const auto& rk = island_rows[k];
+    std::vector<int32_t> unknown(rk.size());
+    for (size_t r = 0; r < rk.size(); ++r) {
+      const Quantity& q = rows[rk[r]];
+      unknown[r] = q.current ? sys.branch_unknown(local_element.at(q.ref)) : sys.node_unknown(local_node.at(q.ref));
+    }
+    std::vector<std::pair<int32_t, ElementId>> cols;  // (column of [P M], local element)
+    for (const auto& [i, li] : local_element)
+      if (const int32_t c = column_of(i); c >= 0) cols.emplace_back(c, li);
+    std::sort(cols.begin(), cols.end());
+    IslandResult& out = results[k];
+    for (size_t r = 0; r < rk.size(); ++r) out.constant.emplace_back(rk[r], xc[unknown[r]]);
+    if (cols.empty()) return;
+    const int32_t size = sys.size(), batch = 32;
+    const bool by_rows = rk.size() <= cols.size();
+    const int32_t items = static_cast<int32_t>(by_rows ? rk.size() : cols.size());
+    const int32_t blocks = (items + batch - 1) / batch;
+    const int32_t workers = std::max(1, std::min(inner, blocks));
+    sys.prepare_workers(workers);
+    std::vector<std::vector<std::tuple<int32_t, int32_t, double>>> found(blocks);
+    auto work = [&](int32_t worker) {
+      std::vector<double> y;
+      for (int32_t b = worker; b < blocks; b += workers) {
+        if (worker == 0) check_interrupt();
+        const int32_t i0 = b * batch, nb = std::min(batch, items - i0);
+        y.assign(static_cast<size_t>(nb) * size, 0.0);
+        auto& f = found[b];
+        if (by_rows) {
+          for (int32_t t = 0; t < nb; ++t) y[static_cast<size_t>(t) * size + unknown[i0 + t]] = 1;
+          sys.solve_on(worker, y, nb, true);
+          for (int32_t t = 0; t < nb; ++t) {
+            const double* yt = y.data() + static_cast<size_t>(t) * size;
+            for (const auto& [c, li] : cols)
+              if (const double v = unit_response(sys, ck.elements[li], li, yt); v != 0) f.emplace_back(rk[i0 + t], c, v);
+          }
+        } else {
+          for (int32_t t = 0; t < nb; ++t) {
+            const ElementId li = cols[i0 + t].second;
+            unit_rhs(sys, ck.elements[li], li, y.data() + static_cast<size_t>(t) * size);
+          }
+          sys.solve_on(worker, y, nb, false);
+          for (int32_t t = 0; t < nb; ++t) {
+            const double* yt = y.data() + static_cast<size_t>(t) * size;
+            for (size_t r = 0; r < rk.size(); ++r)
+              if (const double v = yt[unknown[r]]; v != 0) f.emplace_back(rk[r], cols[i0 + t].first, v);
+          }
         }
       }
-    }
+    };
+    run_threads(workers, work);
+    for (auto& f : found) out.entries.insert(out.entries.end(), f.begin(), f.end());
   };
-  {
-    std::vector<std::thread> pool;
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    for (int32_t w = 1; w < workers; ++w)
-      pool.emplace_back([&, w] {
-        try {
-          work(w);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-      });
-    try {
-      work(0);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-    }
-    for (auto& t : pool) t.join();
-    if (failure) std::rethrow_exception(failure);
+  std::atomic<size_t> next{0};
+  run_threads(inner > 1 ? 1 : std::min<int>(threads, static_cast<int>(order.size())), [&](int) {
+    for (size_t o; (o = next.fetch_add(1)) < order.size();) solve_island(order[o]);
+  });
+  // Sums in island order: the same bits for any number of threads.
+  for (int32_t k = 0; k < islands; ++k) {
+    for (const auto& [r, v] : results[k].constant) wc_(r) += v;
+    for (const auto& [r, c, v] : results[k].entries) (c < nr ? p(r, c) : m(r, c - nr)) += v;
   }
+  islands_ = static_cast<int32_t>(order.size());
   p_.set(std::move(p));
   m_.set(std::move(m));
-  for (int32_t i = 0; i < nq; ++i) wc_(i) = xc[quantity_[i]];
   m_.index_columns(n_read_);
   max_sweeps_ = np + 1;
   setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<double> outputs) const {
+  return solve_with(ports_, inputs, outputs);
+}
+
+PortReport PortReducedNetwork::solve_with(std::vector<Port>& state, std::span<const double> inputs,
+                                          std::span<double> outputs) const {
   PortReport rep;
   const int32_t np = ports();
   const int32_t nr = static_cast<int32_t>(regular_.size());
@@ -258,7 +511,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     for (int32_t j = 0; j < np; ++j) {
       if (!with_grad && !dirty[j]) continue;
       dirty[j] = 0;
-      Port& p = ports_[j];
+      Port& p = state[j];
       read(p);
       grad.resize(p.var_row.size());
       g(j) = with_grad ? p.eval.evaluate(vals, grad) : p.eval.evaluate(vals);
@@ -283,7 +536,7 @@ PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<d
     for (int32_t j = 0; j < np; ++j) {
       if (!dirty[j]) continue;
       dirty[j] = 0;
-      Port& p = ports_[j];
+      Port& p = state[j];
       read(p);
       const double gj = p.eval.evaluate(vals);
       g(j) = gj;
@@ -342,11 +595,11 @@ std::vector<PortReport> PortReducedNetwork::solve_many(std::span<const double> i
                                                       int count, int threads) const {
   std::vector<PortReport> reps(count);
   const size_t ni = n_inputs_, no = out_row_.size();
-  // Each thread works on its own copy (the expression evaluators keep scratch space).
+  // Each thread works on its own copy of the ports (the expression evaluators keep scratch space).
   auto work = [&](int first, int step) {
-    PortReducedNetwork local = *this;
+    std::vector<Port> local = ports_;
     for (int k = first; k < count; k += step)
-      reps[k] = local.solve(inputs.subspan(k * ni, ni), outputs.subspan(k * no, no));
+      reps[k] = solve_with(local, inputs.subspan(k * ni, ni), outputs.subspan(k * no, no));
   };
   threads = std::max(1, std::min(threads, count));
   std::vector<std::thread> pool;

@@ -18,6 +18,12 @@
 // (column j is A^-1 applied to source j's unit right-hand side), whichever is fewer. Maps with few
 // nonzeros (a tile's outputs depend on its own lines only) are kept sparse, so a solve costs what
 // the couplings cost.
+// Islands: a grounded V source (an input, a port or a constant source) holds its node at its value,
+// so what hangs on the node's sides is solved apart, each part ("island") with a copy of the source;
+// the source's current is the sum of its copies'. A network's tiles, between their line drivers and
+// amplifiers, are islands of a few thousand unknowns, so a solve costs a tile, not the network; the
+// islands are reduced on the threads in turn, and summed in a fixed order (the same bits for any
+// number of threads).
 // Direct inputs: an input V source from a node to ground that no other element touches (its node is
 // only read by expressions, e.g. a converter's per-image threshold) holds that node at its value and
 // affects nothing else; such inputs are read by the expressions straight from the input vector and
@@ -70,8 +76,9 @@ class PortReducedNetwork {
   int32_t ports() const { return static_cast<int32_t>(ports_.size()); }       ///< behavioral sources
   int32_t direct_inputs() const { return n_inputs_ - static_cast<int32_t>(regular_.size()); }  ///< see above
   bool sparse() const { return p_.is_sparse; }                                  ///< maps stored sparse
-  int32_t quantities() const { return static_cast<int32_t>(quantity_.size()); } ///< rows of [P M]
+  int32_t quantities() const { return n_quantities_; }                          ///< rows of [P M]
   double setup_seconds() const { return setup_seconds_; }                       ///< reduction time
+  int32_t islands() const { return islands_; }  ///< separately solved parts of the linear circuit
 
  private:
   struct Port {
@@ -79,6 +86,7 @@ class PortReducedNetwork {
     netlist::ExprEvaluator eval;
     std::vector<int32_t> var_row;  // per expression variable: row in w, or -1 - (direct input position)
   };
+  PortReport solve_with(std::vector<Port>& state, std::span<const double> inputs, std::span<double> outputs) const;
   /// A map (P or M), dense or sparse (row-major).
   struct Map {
     Eigen::MatrixXd dense;
@@ -96,7 +104,7 @@ class PortReducedNetwork {
   };
   mutable std::vector<Port> ports_;
   std::vector<std::vector<int32_t>> readers_;  // per row read by the expressions: the ports that read it
-  std::vector<int32_t> quantity_;  // MNA unknown of each row of w
+  int32_t n_quantities_ = 0;       // rows of w
   std::vector<int32_t> out_row_;   // per output voltage, then current: row in w (-1: ground, <= -2: direct
                                    // input -2 - out_row)
   std::vector<int32_t> regular_;   // positions of the inputs that are columns of P
@@ -105,6 +113,7 @@ class PortReducedNetwork {
   int32_t n_inputs_ = 0;
   int32_t n_read_ = 0;             // rows read by the expressions (the first ones)
   int32_t max_sweeps_ = 0;
+  int32_t islands_ = 0;
   double setup_seconds_ = 0;
 };
 
