@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <omp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -995,6 +996,9 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   auto reference_job = std::async(std::launch::async, [&]() {
     std::vector<int> ref(total, -1);
     if (!have_reference) return ref;
+    // One thread here (this thread's OpenMP setting only): the setup has the other cores, and idle
+    // OpenMP workers spin.
+    omp_set_num_threads(1);
     Config c = cfg;
     c.train.model = LayerModel::crossbar;
     c.train.levels = -1;

@@ -410,6 +410,7 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     NodalSystem sys(ck, lu);
     std::vector<double> xc;
     SolveReport rep = sys.solve(LoadContext{}, xc);
+
     if (!rep.ok()) fail("port reduction: the linear part cannot be solved: {}", rep.detail);
     // The island's rows (local unknowns) and columns (local sources).
     const auto& rk = island_rows[k];
@@ -474,6 +475,7 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     for (const auto& [r, c, v] : results[k].entries) (c < nr ? p(r, c) : m(r, c - nr)) += v;
   }
   islands_ = static_cast<int32_t>(order.size());
+
   p_.set(std::move(p));
   m_.set(std::move(m));
   m_.index_columns(n_read_);

@@ -15,9 +15,10 @@ namespace spx::solver {
 struct LuWorker {
   klu_common common{};
   klu_numeric* numeric = nullptr;
+  bool owned = true;  // false: the main factorization, lent to worker 0
   LuWorker() { klu_defaults(&common); }
   ~LuWorker() {
-    if (numeric) klu_free_numeric(&numeric, &common);
+    if (numeric && owned) klu_free_numeric(&numeric, &common);
   }
   LuWorker(const LuWorker&) = delete;
   LuWorker& operator=(const LuWorker&) = delete;
@@ -31,12 +32,14 @@ struct SparseLu::Impl {
   std::vector<int32_t> colptr, rowidx;
   std::vector<double> values;  // the last values factored (for the workers)
   std::vector<std::unique_ptr<LuWorker>> workers;
+  bool fresh = false;  // the numeric factorization is a full one of `values` (not a refactorization)
   mutable std::vector<double> work;
 
   Impl() { klu_defaults(&common); }
   ~Impl() { release(); }
   void release_numeric() {
     workers.clear();
+    fresh = false;
     if (numeric) klu_free_numeric(&numeric, &common);
   }
   void release() {
@@ -82,6 +85,7 @@ FactorStatus SparseLu::factor(std::span<const double> values) {
   auto* ai = m.rowidx.data();
   auto* ax = const_cast<double*>(values.data());
   m.workers.clear();
+  m.fresh = false;
   m.values.assign(values.begin(), values.end());
   bool done = false;
   if (m.numeric) {
@@ -98,6 +102,7 @@ FactorStatus SparseLu::factor(std::span<const double> values) {
     m.numeric = klu_factor(ap, ai, ax, m.symbolic, &m.common);
     if (!m.numeric) return {false, m.common.singular_col >= 0 && m.common.singular_col < m.n ? m.common.singular_col : 0};
     ++full_;
+    m.fresh = true;
     klu_rcond(m.symbolic, m.numeric, &m.common);
   }
   if (m.common.status == KLU_SINGULAR || !(m.common.rcond > 1e-15)) {
@@ -141,6 +146,12 @@ void SparseLu::prepare_workers(int32_t count) {
   // The symbolic analysis is only read: every worker factors on its own thread.
   auto make = [&](size_t k) {
     LuWorker& w = *m.workers[k];
+    if (k == 0 && m.fresh) {
+      // A full factorization of these values already: the same bits a worker would make.
+      w.numeric = m.numeric;
+      w.owned = false;
+      return;
+    }
     w.numeric = klu_factor(m.colptr.data(), m.rowidx.data(), m.values.data(), m.symbolic, &w.common);
   };
   std::vector<std::thread> threads;

@@ -37,9 +37,10 @@ class SparseLu {
   /// Solves A^T x = b in place for `nrhs` right-hand sides stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const;
   /// Makes `count` workers ready for concurrent solves of the current factorization (0 <= worker <
-  /// count): each holds its own full numeric factorization of the last values factored, made on its
-  /// own thread, so every worker gives the same bits whichever solves a right-hand side. Dropped when
-  /// the values or the pattern change.
+  /// count): each holds a full numeric factorization of the last values factored (worker 0 the
+  /// current one when it is full, the others their own, made on their own threads), so every worker
+  /// gives the same bits whichever solves a right-hand side. Dropped when the values or the pattern
+  /// change.
   void prepare_workers(int32_t count);
   /// Solves A x = b (or A^T x = b) in place for `nrhs` right-hand sides on worker `worker`; distinct
   /// workers may be used from distinct threads at once.

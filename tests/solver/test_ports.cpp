@@ -3,9 +3,11 @@
 // images on two threads give the same numbers as one by one.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <random>
 
 #include "netlist/mlp.hpp"
+#include "netlist/spice_reader.hpp"
 #include "solver/native.hpp"
 #include "solver/port_reduction.hpp"
 #include "tests/solver/networks.hpp"
@@ -79,4 +81,70 @@ TEST_CASE("many images on two threads: identical to one at a time, bit for bit")
   red.solve_many(xs, one, n, 1);
   CHECK(two == one);
   for (auto& r : reps) CHECK(r.ok);
+}
+
+TEST_CASE("islands: grounded sources split the circuit, their currents add up, results equal the full solve") {
+  // Input vin1 feeds two parts (its current is the sum of both); vdd is a constant held node; the
+  // port b1 holds p1 from v(a) and feeds a third part with a behavioural current source; a
+  // current-controlled source reads a floating sensing source, and another a grounded one (which
+  // therefore holds no node apart).
+  const char* text = R"(islands
+vin1 in1 0 1
+vin2 in2 0 0.5
+vdd vdd 0 2
+r1 in1 a 1k
+r2 a vdd 2k
+r3 a in2 3k
+r4 in1 b 500
+r5 b p1 1k
+r6 b 0 4k
+b1 p1 0 v={0.5*v(a) + 0.1*v(b)*v(b)}
+r7 p1 c 2k
+r8 c 0 1k
+b2 c 0 i={1e-4*v(b)}
+vsense c d 0
+r9 d 0 5k
+f1 0 e vsense 2
+r10 e 0 1k
+vctl g 0 0.3
+r11 g vdd 1k
+f2 0 h vctl 1
+r12 h 0 2k
+.op
+.end
+)";
+  const auto c = netlist::read_spice_text(text, "islands.cir");
+  auto id = [&](const char* n) { return *c.find_element(n); };
+  auto node = [&](const char* n) { return *c.find_node(n); };
+  const std::vector<netlist::ElementId> inputs{id("vin1"), id("vin2")};
+  const std::vector<netlist::NodeId> outs{node("a"), node("b"), node("p1"), node("c"), node("e"), node("h"), node("vdd"), node("in2")};
+  const std::vector<netlist::ElementId> currents{id("vin1"), id("vin2"), id("vdd"), id("b1"), id("vsense"), id("vctl")};
+  solver::PortReducedNetwork one(c, inputs, outs, currents, 1), two(c, inputs, outs, currents, 2);
+  CHECK(one.islands() >= 3);
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (int k = 0; k < 4; ++k) {
+    const std::vector<double> x{u(rng), u(rng)};
+    std::vector<double> r1(outs.size() + currents.size()), r2(r1.size());
+    REQUIRE(one.solve(x, r1).ok);
+    REQUIRE(two.solve(x, r2).ok);
+    CHECK(r1 == r2);  // built on one or two threads: the same bits
+    netlist::Circuit full = c;
+    full.elements[inputs[0]].wave.dc = x[0];
+    full.elements[inputs[1]].wave.dc = x[1];
+    auto res = solver::simulate_native(full);
+    REQUIRE(!res.empty());
+    size_t j = 0;
+    for (auto n : outs) {
+      CAPTURE(c.node_name(n));
+      CHECK(r1[j++] == doctest::Approx(res[0].vectors.at("v(" + c.node_name(n) + ")")[0]).epsilon(1e-10));
+    }
+    for (auto e : currents) {
+      CAPTURE(c.elements[e].name);
+      const double ref = res[0].vectors.at("i(" + c.elements[e].name + ")")[0];
+      const double diff = r1[j++] - ref;
+      CAPTURE(diff);
+      CHECK(std::fabs(diff) <= 1e-9 * std::fabs(ref) + 1e-15);
+    }
+  }
 }
