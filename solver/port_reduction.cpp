@@ -86,6 +86,35 @@ void PortReducedNetwork::Map::add_product(int32_t rows, const Eigen::VectorXd& x
   else y.head(rows) += dense.topRows(rows) * x;
 }
 
+void PortReducedNetwork::Map::add_products(int32_t rows, Eigen::Ref<const Eigen::MatrixXd> x, Eigen::Ref<Eigen::MatrixXd> y) const {
+  // Y(r, b) += sum over k, in increasing k, of A(r, k) X(k, b): the same bits for any number of
+  // columns b (images), so batching never changes a result.
+  const Eigen::Index nb = x.cols();
+  if (is_sparse) {
+    for (int32_t r = 0; r < rows; ++r)
+      for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(sparse, r); it; ++it) {
+        const double v = it.value();
+        const double* xr = x.data() + it.col();
+        for (Eigen::Index b = 0; b < nb; ++b) y(r, b) += v * xr[b * x.outerStride()];
+      }
+    return;
+  }
+  const Eigen::Index nk = dense.cols();
+  constexpr Eigen::Index block = 32;  // columns of A kept in cache across the images
+  for (Eigen::Index k0 = 0; k0 < nk; k0 += block) {
+    const Eigen::Index k1 = std::min(nk, k0 + block);
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      double* yb = y.col(b).data();
+      for (Eigen::Index k = k0; k < k1; ++k) {
+        const double xk = x(k, b);
+        if (xk == 0) continue;
+        const double* ak = dense.col(k).data();
+        for (int32_t r = 0; r < rows; ++r) yb[r] += ak[r] * xk;
+      }
+    }
+  }
+}
+
 void PortReducedNetwork::Map::index_columns(int32_t rows) {
   if (is_sparse) cols = sparse.topRows(rows);
   else cols = dense.topRows(rows).sparseView(0.0, 0.0);
@@ -484,20 +513,41 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
 }
 
 PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<double> outputs) const {
-  return solve_with(ports_, inputs, outputs);
+  PortReport rep;
+  solve_batch(ports_, inputs, outputs, 1, std::span<PortReport>(&rep, 1));
+  return rep;
 }
 
-PortReport PortReducedNetwork::solve_with(std::vector<Port>& state, std::span<const double> inputs,
-                                          std::span<double> outputs) const {
-  PortReport rep;
-  const int32_t np = ports();
-  const int32_t nr = static_cast<int32_t>(regular_.size());
-  Eigen::VectorXd x(nr);
-  for (int32_t j = 0; j < nr; ++j) x(j) = inputs[regular_[j]];
+void PortReducedNetwork::solve_batch(std::vector<Port>& state, std::span<const double> inputs, std::span<double> outputs,
+                                     int count, std::span<PortReport> reports) const {
+  const int32_t np = ports(), nr = static_cast<int32_t>(regular_.size()), nq = quantities();
+  const size_t ni = static_cast<size_t>(n_inputs_), no = out_row_.size();
+  // Scratch as vectors viewed as matrices (column b: image b).
+  std::vector<double> xs(static_cast<size_t>(nr) * count), w0s(static_cast<size_t>(n_read_) * count),
+      us(static_cast<size_t>(np) * count), alls(static_cast<size_t>(nq) * count);
+  Eigen::Map<Eigen::MatrixXd> x(xs.data(), nr, count), w0(w0s.data(), n_read_, count), u(us.data(), np, count),
+      all(alls.data(), nq, count);
+  for (int b = 0; b < count; ++b)
+    for (int32_t j = 0; j < nr; ++j) x(j, b) = inputs[b * ni + static_cast<size_t>(regular_[j])];
   // The sweeps and Newton need only the rows the expressions read (the first n_read_); the outputs
   // follow once u is known.
-  Eigen::VectorXd w0 = wc_.head(n_read_);
-  p_.add_product(n_read_, x, w0);
+  w0.colwise() = wc_.head(n_read_);
+  p_.add_products(n_read_, x, w0);
+  for (int b = 0; b < count; ++b) reports[b] = solve_ports(state, inputs.subspan(b * ni, ni), w0.col(b), u.col(b));
+  all.colwise() = wc_;
+  p_.add_products(nq, x, all);
+  m_.add_products(nq, u, all);
+  for (int b = 0; b < count; ++b)
+    for (size_t k = 0; k < no; ++k) {
+      const int32_t r = out_row_[k];
+      outputs[b * no + k] = r >= 0 ? all(r, b) : r == -1 ? 0.0 : inputs[b * ni + static_cast<size_t>(-2 - r)];
+    }
+}
+
+PortReport PortReducedNetwork::solve_ports(std::vector<Port>& state, std::span<const double> inputs,
+                                           Eigen::Ref<const Eigen::VectorXd> w0, Eigen::Ref<Eigen::VectorXd> u_out) const {
+  PortReport rep;
+  const int32_t np = ports();
   Eigen::VectorXd u = Eigen::VectorXd::Zero(np), w = w0, g(np);
   std::vector<double> vals, grad;
   std::vector<char> dirty(np, 1);  // ports whose read quantities changed since their last evaluation
@@ -583,13 +633,7 @@ PortReport PortReducedNetwork::solve_with(std::vector<Port>& state, std::span<co
     rep.ok = false;
     rep.detail = fmt::format("port system did not converge (scaled residual {:.3g})", worst);
   }
-  Eigen::VectorXd all = wc_;
-  p_.add_product(quantities(), x, all);
-  m_.add_product(quantities(), u, all);
-  for (size_t k = 0; k < out_row_.size(); ++k) {
-    const int32_t r = out_row_[k];
-    outputs[k] = r >= 0 ? all(r) : r == -1 ? 0.0 : inputs[-2 - r];
-  }
+  u_out = u;
   return rep;
 }
 
@@ -597,13 +641,19 @@ std::vector<PortReport> PortReducedNetwork::solve_many(std::span<const double> i
                                                       int count, int threads) const {
   std::vector<PortReport> reps(count);
   const size_t ni = n_inputs_, no = out_row_.size();
-  // Each thread works on its own copy of the ports (the expression evaluators keep scratch space).
+  // Chunks of images dealt to the threads in turn; each thread works on its own copy of the ports
+  // (the expression evaluators keep scratch space). A chunk's maps are applied as matrix products.
+  constexpr int chunk = 16;
+  const int chunks = (count + chunk - 1) / chunk;
   auto work = [&](int first, int step) {
     std::vector<Port> local = ports_;
-    for (int k = first; k < count; k += step)
-      reps[k] = solve_with(local, inputs.subspan(k * ni, ni), outputs.subspan(k * no, no));
+    for (int c = first; c < chunks; c += step) {
+      const int k0 = c * chunk, n = std::min(chunk, count - k0);
+      solve_batch(local, inputs.subspan(k0 * ni, n * ni), outputs.subspan(k0 * no, n * no), n,
+                  std::span<PortReport>(reps.data() + k0, static_cast<size_t>(n)));
+    }
   };
-  threads = std::max(1, std::min(threads, count));
+  threads = std::max(1, std::min(threads, chunks));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
   work(0, threads);

@@ -86,7 +86,12 @@ class PortReducedNetwork {
     netlist::ExprEvaluator eval;
     std::vector<int32_t> var_row;  // per expression variable: row in w, or -1 - (direct input position)
   };
-  PortReport solve_with(std::vector<Port>& state, std::span<const double> inputs, std::span<double> outputs) const;
+  /// `count` input vectors through the maps as matrix products, the port system per vector.
+  void solve_batch(std::vector<Port>& state, std::span<const double> inputs, std::span<double> outputs, int count,
+                   std::span<PortReport> reports) const;
+  /// The port values u for one input vector whose read quantities are w0 with the ports at zero.
+  PortReport solve_ports(std::vector<Port>& state, std::span<const double> inputs, Eigen::Ref<const Eigen::VectorXd> w0,
+                         Eigen::Ref<Eigen::VectorXd> u) const;
   /// A map (P or M), dense or sparse (row-major).
   struct Map {
     Eigen::MatrixXd dense;
@@ -96,6 +101,9 @@ class PortReducedNetwork {
     void set(Eigen::MatrixXd d);
     /// y += rows [0, rows) of the map times x.
     void add_product(int32_t rows, const Eigen::VectorXd& x, Eigen::VectorXd& y) const;
+    /// Y += rows [0, rows) of the map times X, column by column, each entry summed in a fixed order
+    /// (the result of a column does not depend on the others).
+    void add_products(int32_t rows, Eigen::Ref<const Eigen::MatrixXd> x, Eigen::Ref<Eigen::MatrixXd> y) const;
     /// target -= g * row r.
     void subtract_row(int32_t r, double g, Eigen::Ref<Eigen::RowVectorXd, 0, Eigen::InnerStride<>> target) const;
     /// Column access for Gauss-Seidel updates of the first `rows` rows (M only).
