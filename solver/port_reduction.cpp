@@ -91,12 +91,24 @@ void PortReducedNetwork::Map::add_products(int32_t rows, Eigen::Ref<const Eigen:
   // columns b (images), so batching never changes a result.
   const Eigen::Index nb = x.cols();
   if (is_sparse) {
-    for (int32_t r = 0; r < rows; ++r)
-      for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(sparse, r); it; ++it) {
+    // X transposed (an input's values for every image side by side), and a row's sums held apart.
+    thread_local std::vector<double> xt, acc;
+    const Eigen::Index nk = x.rows();
+    xt.resize(static_cast<size_t>(nk * nb));
+    acc.resize(static_cast<size_t>(nb));
+    for (Eigen::Index b = 0; b < nb; ++b)
+      for (Eigen::Index k = 0; k < nk; ++k) xt[static_cast<size_t>(k * nb + b)] = x(k, b);
+    for (int32_t r = 0; r < rows; ++r) {
+      Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(sparse, r);
+      if (!it) continue;
+      for (Eigen::Index b = 0; b < nb; ++b) acc[static_cast<size_t>(b)] = y(r, b);
+      for (; it; ++it) {
         const double v = it.value();
-        const double* xr = x.data() + it.col();
-        for (Eigen::Index b = 0; b < nb; ++b) y(r, b) += v * xr[b * x.outerStride()];
+        const double* xk = xt.data() + it.col() * nb;
+        for (Eigen::Index b = 0; b < nb; ++b) acc[static_cast<size_t>(b)] += v * xk[b];
       }
+      for (Eigen::Index b = 0; b < nb; ++b) y(r, b) = acc[static_cast<size_t>(b)];
+    }
     return;
   }
   const Eigen::Index nk = dense.cols();
