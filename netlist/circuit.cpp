@@ -107,6 +107,13 @@ ElementId Circuit::add(Element e) {
   return id;
 }
 
+void Circuit::reserve(size_t elements_total, size_t nodes_total) {
+  elements.reserve(elements_total);
+  element_ids_.reserve(elements_total);
+  node_names_.reserve(nodes_total);
+  node_ids_.reserve(nodes_total);
+}
+
 std::optional<ElementId> Circuit::find_element(std::string_view name) const {
   auto it = element_ids_.find(lower(name));
   if (it == element_ids_.end()) return std::nullopt;

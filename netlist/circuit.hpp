@@ -134,6 +134,8 @@ class Circuit {
   ElementId add(Element element);
   /// Element id by name (lower-case), or nullopt.
   std::optional<ElementId> find_element(std::string_view name) const;
+  /// Room for this many elements and nodes in all (a builder that knows its size avoids regrowth).
+  void reserve(size_t elements_total, size_t nodes_total);
 
   /// Renumbers nodes in order of first use (terminals a, b, c, d, then expression references, element
   /// by element, then measured nodes) and drops nodes nothing uses, so equal element lists give equal

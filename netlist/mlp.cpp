@@ -497,6 +497,14 @@ void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, No
 
 MlpPorts build_mlp(const MlpSpec& spec, const std::vector<double>& inputs, Circuit& circuit, int64_t image) {
   validate(spec);
+  // About 5.4 elements and 3.2 nodes per synapse with wire resistance (the 400-120-84-10 network):
+  // room for 6 and 4, and the periphery.
+  size_t synapses = 0, neurons = 0;
+  for (const auto& l : spec.layers) {
+    synapses += static_cast<size_t>(l.inputs + 1) * static_cast<size_t>(l.outputs);
+    neurons += static_cast<size_t>(l.outputs);
+  }
+  circuit.reserve(circuit.elements.size() + 6 * synapses + 64 * neurons, static_cast<size_t>(circuit.node_count()) + 4 * synapses + 64 * neurons);
   return Builder(spec, circuit, image).build(inputs);
 }
 
