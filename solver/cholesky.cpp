@@ -52,7 +52,7 @@ SparseCholesky::SparseCholesky() : impl_(std::make_unique<Impl>()) {}
 SparseCholesky::~SparseCholesky() = default;
 
 void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx,
-                             Ordering ordering, bool supernodal) {
+                             Ordering ordering, bool supernodal, const std::vector<int32_t>& perm) {
   Impl& m = *impl_;
   m.release();
   m.n = n;
@@ -67,7 +67,13 @@ void SparseCholesky::analyze(int32_t n, const std::vector<int32_t>& colptr, cons
   std::memcpy(m.a->i, rowidx.data(), rowidx.size() * sizeof(int32_t));
   std::fill_n(static_cast<double*>(m.a->x), rowidx.size(), 0.0);
   for (int32_t j = 0; j < n; ++j) static_cast<double*>(m.a->x)[colptr[j]] = 1;  // any SPD values for analysis
-  m.l = cholmod_analyze(m.a, &m.common);
+  if (!perm.empty()) {
+    if (static_cast<int32_t>(perm.size()) != n) throw std::invalid_argument("SparseCholesky::analyze: permutation size");
+    m.common.method[0].ordering = CHOLMOD_GIVEN;
+    m.l = cholmod_analyze_p(m.a, const_cast<int32_t*>(perm.data()), nullptr, 0, &m.common);
+  } else {
+    m.l = cholmod_analyze(m.a, &m.common);
+  }
   if (!m.l) throw std::runtime_error("cholmod_analyze failed");
   m.b = cholmod_allocate_dense(n, 1, n, CHOLMOD_REAL, &m.common);
 }

@@ -15,7 +15,8 @@
 namespace spx::solver {
 
 /// Fill-reducing ordering of the analysis.
-enum class Ordering : uint8_t { amd, metis };
+/// geometric: nested dissection from the cells' positions (ordering.hpp), amd where they are unknown.
+enum class Ordering : uint8_t { amd, metis, geometric };
 
 /// CHOLMOD-based supernodal Cholesky of a fixed lower-triangular pattern (compressed columns). Keeps up
 /// to four numeric factorizations of the same pattern (e.g. the backward-Euler and the BDF2 matrix of a
@@ -29,8 +30,9 @@ class SparseCholesky {
 
   /// Symbolic analysis of an n x n lower-triangular pattern with the given ordering; simplicial
   /// (left-looking, no BLAS) or supernodal (dense BLAS kernels on supernodes).
+  /// A non-empty `perm` (new position -> unknown, e.g. geometric_dissection's) replaces the ordering.
   void analyze(int32_t n, const std::vector<int32_t>& colptr, const std::vector<int32_t>& rowidx,
-               Ordering ordering = Ordering::amd, bool supernodal = false);
+               Ordering ordering = Ordering::amd, bool supernodal = false, const std::vector<int32_t>& perm = {});
   /// Makes the factorization of these values current: reuses a kept one with equal values, else
   /// factorizes (replacing the least recently used). Not positive definite -> !ok with the failing
   /// column (original numbering).

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "devices/error.hpp"
+#include "solver/ordering.hpp"
 
 namespace spx::solver {
 
@@ -27,13 +28,16 @@ struct Pattern {
 };
 
 Pattern compress(const std::vector<std::pair<int32_t, int32_t>>& coords, int32_t n) {
-  std::vector<size_t> order(coords.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    auto [rx, cx] = coords[x];
-    auto [ry, cy] = coords[y];
-    return cx != cy ? cx < cy : rx < ry;
-  });
+  // Column-major order of the stamps by two counting sorts (rows, then stably columns): linear time.
+  const size_t m = coords.size();
+  std::vector<int32_t> count(static_cast<size_t>(n) + 1, 0), by_row(m), order(m);
+  for (const auto& [r, c] : coords) ++count[static_cast<size_t>(r) + 1];
+  for (int32_t i = 0; i < n; ++i) count[i + 1] += count[i];
+  for (size_t k = 0; k < m; ++k) by_row[static_cast<size_t>(count[coords[k].first]++)] = static_cast<int32_t>(k);
+  std::fill(count.begin(), count.end(), 0);
+  for (const auto& [r, c] : coords) ++count[static_cast<size_t>(c) + 1];
+  for (int32_t i = 0; i < n; ++i) count[i + 1] += count[i];
+  for (int32_t k : by_row) order[static_cast<size_t>(count[coords[k].second]++)] = k;
   Pattern p;
   p.colptr.assign(n + 1, 0);
   p.slot.assign(coords.size(), -1);
@@ -435,7 +439,42 @@ void NodalSystem::setup_spd() {
   load_spd(pattern_probe());
   recording_ = false;
   Pattern p = take_pattern(spd_coords_, nfree_, spd_slot_, spd_values_);
-  chol_.analyze(nfree_, p.colptr, p.rowidx, opt_.ordering, opt_.supernodal);
+  // Geometric nested dissection where the generator placed the cells: every free node at the mean
+  // position of the elements on it that have one (layer and tile offsets keep parts apart).
+  std::vector<int32_t> perm;
+  const bool geometric = opt_.ordering == Ordering::geometric ||
+                         (opt_.ordering == Ordering::amd && opt_.ordering_automatic && nfree_ >= 4096);
+  if (geometric) {
+    Places pl;
+    pl.x.assign(nfree_, 0.0);
+    pl.y.assign(nfree_, 0.0);
+    std::vector<int32_t> count(nfree_, 0);
+    for (const Element& e : c_.elements) {
+      const auto& o = e.origin;
+      if (o.row < 0 || o.col < 0) continue;
+      const double x = 1e6 * std::max<int>(o.layer, 0) + 1e4 * std::max<int>(o.tile_col, 0) + o.col;
+      const double y = 1e4 * std::max<int>(o.tile_row, 0) + o.row;
+      for (NodeId k : {e.a, e.b}) {
+        if (k == netlist::ground || free_[k] < 0) continue;
+        pl.x[free_[k]] += x;
+        pl.y[free_[k]] += y;
+        ++count[free_[k]];
+      }
+    }
+    pl.placed.assign(nfree_, 0);
+    int32_t placed = 0;
+    for (int32_t i = 0; i < nfree_; ++i)
+      if (count[i] > 0) {
+        pl.x[i] /= count[i];
+        pl.y[i] /= count[i];
+        pl.placed[i] = 1;
+        ++placed;
+      }
+    if (placed >= nfree_ - nfree_ / 100) perm = geometric_dissection(nfree_, p.colptr, p.rowidx, pl);
+  }
+  chol_.analyze(nfree_, p.colptr, p.rowidx, opt_.ordering == Ordering::geometric ? Ordering::amd : opt_.ordering,
+                opt_.supernodal, perm);
+  spd_perm_ = std::move(perm);
   spd_colptr_ = std::move(p.colptr);
   spd_rowidx_ = std::move(p.rowidx);
 }

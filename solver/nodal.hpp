@@ -64,7 +64,9 @@ struct SolverOptions {
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   Ordering ordering = Ordering::amd;  ///< Cholesky ordering: amd (cheap to compute) or metis (less fill:
                                       ///< faster factor and solve, worth it when one analysis serves many)
-  bool ordering_automatic = true;     ///< simulate_native picks metis for adaptive transients
+  bool ordering_automatic = true;     ///< simulate_native picks metis for adaptive transients; a
+                                      ///< generated crossbar (cell positions known, >= 4,096
+                                      ///< unknowns) gets geometric nested dissection
   bool supernodal = false;            ///< Cholesky: supernodal (BLAS) instead of simplicial factorization
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
@@ -122,6 +124,9 @@ class NodalSystem {
     std::vector<double> values;
   };
   Csc spd_matrix() const { return {nfree_, spd_colptr_, spd_rowidx_, spd_values_}; }
+  /// The fill-reducing permutation given to the Cholesky analysis (geometric nested dissection), or
+  /// empty when CHOLMOD ordered the matrix itself.
+  const std::vector<int32_t>& spd_permutation() const { return spd_perm_; }
   /// Solves A^T y = b with the last LU factorization (after a successful solve() on the LU path),
   /// for `nrhs` right-hand sides of size() stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const { lu_.solve_transposed(rhs, nrhs); }
@@ -197,6 +202,7 @@ class NodalSystem {
   std::vector<double> spd_values_, spd_rhs_;
   std::vector<int32_t> spd_slot_;
   std::vector<int32_t> spd_colptr_, spd_rowidx_;
+  std::vector<int32_t> spd_perm_;  // geometric nested dissection, or empty
   std::vector<std::pair<int32_t, int32_t>> spd_coords_;
   size_t spd_cursor_ = 0;
   bool spd_factored_ = false;
