@@ -442,8 +442,7 @@ void NodalSystem::setup_spd() {
   // Geometric nested dissection where the generator placed the cells: every free node at the mean
   // position of the elements on it that have one (layer and tile offsets keep parts apart).
   std::vector<int32_t> perm;
-  const bool geometric = opt_.ordering == Ordering::geometric ||
-                         (opt_.ordering == Ordering::amd && opt_.ordering_automatic && nfree_ >= 4096);
+  const bool geometric = opt_.ordering == Ordering::geometric || (opt_.ordering_automatic && nfree_ >= 4096);
   if (geometric) {
     Places pl;
     pl.x.assign(nfree_, 0.0);

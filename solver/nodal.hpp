@@ -64,9 +64,9 @@ struct SolverOptions {
   Method method = Method::automatic;  ///< automatic: Cholesky when the circuit allows it, else LU
   Ordering ordering = Ordering::amd;  ///< Cholesky ordering: amd (cheap to compute) or metis (less fill:
                                       ///< faster factor and solve, worth it when one analysis serves many)
-  bool ordering_automatic = true;     ///< simulate_native picks metis for adaptive transients; a
-                                      ///< generated crossbar (cell positions known, >= 4,096
-                                      ///< unknowns) gets geometric nested dissection
+  bool ordering_automatic = true;     ///< a generated crossbar (cell positions known, >= 4,096
+                                      ///< unknowns) gets geometric nested dissection; otherwise
+                                      ///< simulate_native picks metis for adaptive transients
   bool supernodal = false;            ///< Cholesky: supernodal (BLAS) instead of simplicial factorization
   double reltol = 1e-9;       ///< relative Newton tolerance on unknowns
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
