@@ -163,6 +163,7 @@ std::string Circuit::describe(ElementId id) const {
 
 bool Circuit::operator==(const Circuit& o) const {
   if (title != o.title || analyses != o.analyses || options != o.options || measures != o.measures || models != o.models ||
+      saves != o.saves ||
       node_names_ != o.node_names_ || elements.size() != o.elements.size())
     return false;
   for (size_t i = 0; i < elements.size(); ++i) {

@@ -118,6 +118,7 @@ class Circuit {
   std::vector<Analysis> analyses;     ///< in file order
   std::vector<std::string> options;   ///< ".options" cards, passed through verbatim
   std::vector<Measure> measures;      ///< transient measurements
+  std::vector<std::string> saves;     ///< ".save" vectors ("v(node)", "i(element)"); empty: all
   std::vector<std::string> models;    ///< ".model" cards, passed to ngspice verbatim
   std::vector<std::string> files;     ///< files the circuit was read from (Origin::file)
 

@@ -383,6 +383,7 @@ class Flattener {
     Scope top;
     body(std::move(cards), top, 0);
     for (auto& f : fixups_) f();
+    if (save_all_) c_.saves.clear();
     c_.renumber_nodes();
   }
 
@@ -391,6 +392,7 @@ class Flattener {
   Circuit& c_;
   std::set<std::string> globals_;
   std::vector<std::function<void()>> fixups_;
+  bool save_all_ = false;  // ".save all": every vector, whatever else .save names
   /// Elements per instance of a definition, by the definition's file and line; -1 while counting.
   std::map<std::pair<int32_t, int32_t>, double> expanded_;
 
@@ -551,7 +553,11 @@ class Flattener {
       for (size_t i = 1; i < toks.size(); ++i) globals_.insert(toks[i].text);
       return;
     }
-    if (kw == ".save" || kw == ".print" || kw == ".plot" || kw == ".probe" || kw == ".width") return;
+    if (kw == ".save") {
+      save(toks, scope, at);
+      return;
+    }
+    if (kw == ".print" || kw == ".plot" || kw == ".probe" || kw == ".width") return;
     if (kw == ".model") {
       if (toks.size() < 3) fail("{}: .model needs a name and a type", at);
       c_.models.push_back(card.text);
@@ -608,6 +614,56 @@ class Flattener {
       fail("{}: unsupported control card '{}'", at, kw);
     }
     c_.analyses.push_back(a);
+  }
+
+  /// .save v(node) i(element) node ... all: the vectors the analyses record (all when "all" is given
+  /// or no .save). Checked once the whole netlist is read.
+  void save(const Tokens& toks, const Scope& scope, const std::string& at) {
+    if (!scope.path.empty()) fail("{}: .save is not allowed inside a subcircuit", at);
+    auto add = [&](std::string vec) {
+      if (std::find(c_.saves.begin(), c_.saves.end(), vec) == c_.saves.end()) c_.saves.push_back(std::move(vec));
+    };
+    for (size_t i = 1; i < toks.size();) {
+      const std::string& t = toks[i].text;
+      if (i + 1 < toks.size() && toks[i + 1].text == "(") {
+        if (i + 3 >= toks.size() || toks[i + 3].text != ")" || toks[i + 2].text == "(" || toks[i + 2].text == "=")
+          fail("{}: .save: expected {}(name)", at, clip(t));
+        const std::string& arg = toks[i + 2].text;
+        if (t == "v") {
+          fixups_.push_back([this, arg, at] {
+            auto n = c_.find_node(arg);
+            if (!n) fail("{}: .save v({}): no such node", at, clip(arg));
+            if (*n == ground) fail("{}: .save v({}): the ground node is 0 V", at, clip(arg));
+          });
+          add("v(" + arg + ")");
+        } else if (t == "i") {
+          fixups_.push_back([this, arg, at] {
+            auto e = c_.find_element(arg);
+            if (!e) fail("{}: .save i({}): no such element", at, clip(arg));
+            if (!has_branch(c_.elements[*e].kind))
+              fail("{}: .save i({}): only V sources, inductors and E, H, B-voltage sources have a branch current", at, clip(arg));
+          });
+          add("i(" + arg + ")");
+        } else {
+          fail("{}: .save: unsupported vector '{}(...)' (v(node), i(source) or a node name)", at, clip(t));
+        }
+        i += 4;
+        continue;
+      }
+      if (t == "all") {
+        save_all_ = true;
+      } else if (t == "(" || t == ")" || t == "=" || t[0] == '{' || t[0] == '\'' || t[0] == '@') {
+        fail("{}: .save: unsupported vector '{}' (v(node), i(source) or a node name)", at, clip(t));
+      } else {
+        fixups_.push_back([this, t, at] {
+          auto n = c_.find_node(t);
+          if (!n) fail("{}: .save {}: no such node", at, clip(t));
+          if (*n == ground) fail("{}: .save {}: the ground node is 0 V", at, clip(t));
+        });
+        add("v(" + t + ")");
+      }
+      ++i;
+    }
   }
 
   Element base(const Card& card, const Tokens& toks, Scope& scope, ElementKind kind, size_t nodes) {

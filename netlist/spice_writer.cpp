@@ -2,6 +2,7 @@
 #include "netlist/spice_writer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -125,6 +126,8 @@ SpiceText write_spice(const Circuit& c, Dialect dialect) {
         break;
     }
   }
+  // The vectors to record: ngspice .save; HSPICE .probe (with .option probe, only those).
+  if (!c.saves.empty()) line(fmt::format("{} {}", dialect == Dialect::hspice ? ".probe" : ".save", fmt::join(c.saves, " ")));
   for (const auto& m : c.measures)
     line(fmt::format(".meas tran {} find v({}) at={}", m.name, c.node_name(m.node), format_number(m.time)));
   line(".end");

@@ -244,11 +244,12 @@ std::vector<AnalysisResult> simulate_native(const Circuit& c, const SolverOption
   // (128 x 128 crossbar: AMD 7 ms analysis + 38 ms per factorization, METIS 105 + 20 ms; solves
   // 0.70 vs 0.65 ms).
   SolverOptions o = options;
+  if (o.save.empty()) o.save = c.saves;  // the netlist's .save, unless the caller names vectors
   for (const auto& a : c.analyses)
     if (a.kind == AnalysisKind::tran && o.ordering_automatic && o.adaptive) o.ordering = Ordering::metis;
   NodalSystem sys(c, o);
   for (const auto& a : c.analyses) {
-    out.push_back(run_analysis(c, sys, a, options));
+    out.push_back(run_analysis(c, sys, a, o));
     if (!out.back().report.ok()) break;
   }
   return out;

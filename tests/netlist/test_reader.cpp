@@ -164,3 +164,21 @@ TEST_CASE("reader errors name file:line and the token") {
   CHECK(error_of("t\n.subckt s a\nR1 a 0 1\n.ends\nX1 n s q=1\n") == "net.cir:5: subcircuit 's' has no parameter 'q'");
   CHECK(error_of("t\nV1 a 0 1\n.dc v2 0 1 0.1\n") == "net.cir:3: .dc source 'v2' is not an independent source");
 }
+
+TEST_CASE(".save names the vectors to record; written back, read again") {
+  auto c = read("t\nV1 In 0 1\nR1 in Mid 1k\nX1 mid sub\n.subckt sub a\nR2 a b 1k\nL1 b 0 1u\n.ends\n"
+                ".save V(mid) i(v1) x1.b\n+ i(l.x1.l1) v(mid)\n.op\n.end\n");
+  CHECK(c.saves == std::vector<std::string>{"v(mid)", "i(v1)", "v(x1.b)", "i(l.x1.l1)"});
+  CHECK(read("t\nV1 in 0 1\nR1 in 0 1k\n.save v(in)\n.save all\n.op\n").saves.empty());
+  CHECK(read("t\nV1 in 0 1\nR1 in 0 1k\n.op\n").saves.empty());
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save v(out)\n") == "net.cir:4: .save v(out): no such node");
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save i(r1)\n") ==
+        "net.cir:4: .save i(r1): only V sources, inductors and E, H, B-voltage sources have a branch current");
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save i(vx)\n") == "net.cir:4: .save i(vx): no such element");
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save v(in, 0)\n") == "net.cir:4: .save: expected v(name)");
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save p(in)\n") ==
+        "net.cir:4: .save: unsupported vector 'p(...)' (v(node), i(source) or a node name)");
+  CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save 0\n") == "net.cir:4: .save 0: the ground node is 0 V");
+  CHECK(error_of("t\n.subckt s a\n.save v(a)\nR1 a 0 1\n.ends\nX1 n s\nV1 n 0 1\n") ==
+        "net.cir:3: .save is not allowed inside a subcircuit");
+}

@@ -32,9 +32,11 @@ Rb bi 0 1
 .op
 .tran 0.1n 10n 1n 0.05n uic
 .dc v1 0 1 0.25
+.save v(in) i(v1) bi
 .end
 )";
   Circuit c1 = read_spice_text(text, "rt.cir");
+  REQUIRE(c1.saves.size() == 3);
   SpiceText t1 = write_spice(c1);
   Circuit c2 = read_spice_text(t1.text, "rt2.cir");
   CHECK(c1 == c2);

@@ -320,3 +320,16 @@ TEST_CASE("gmin stepping rescues a Newton that fails from a poor start") {
   double i_in = (20 - v) / 10e6 - v / 1e9, i_d = 1e-15 * (std::exp(v / 0.01) - 1);
   CHECK(i_in == doctest::Approx(i_d).epsilon(1e-6));
 }
+
+TEST_CASE(".save: the native solver records only the named vectors") {
+  auto c = netlist::read_spice_text("t\nV1 in 0 1\nR1 in mid 1k\nR2 mid 0 1k\nC1 mid 0 1p\n.save v(mid) i(v1)\n.tran 0.1n 1n\n.op\n",
+                                    "s.cir");
+  auto res = solver::simulate_native(c);
+  REQUIRE(res.size() == 2);
+  for (const auto& r : res) {
+    CHECK(r.vectors.size() == 2);
+    CHECK(r.vectors.count("v(mid)") == 1);
+    CHECK(r.vectors.count("i(v1)") == 1);
+  }
+  CHECK(res[1].vectors.at("v(mid)")[0] == doctest::Approx(0.5));
+}
