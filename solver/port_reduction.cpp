@@ -206,7 +206,10 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
       port_of[i] = static_cast<int32_t>(port_ids.size());
       port_ids.push_back(i);
     }
-  for (int32_t j = 0; j < n_inputs_; ++j) input_of[inputs[j]] = j;
+  for (int32_t j = 0; j < n_inputs_; ++j) {
+    if (input_of[inputs[j]] >= 0) fail("port reduction: input '{}' is given twice", elements[inputs[j]].name);
+    input_of[inputs[j]] = j;
+  }
   auto linear = [&](ElementId i) {
     Element e = elements[i];
     if (port_of[i] >= 0) {
@@ -339,7 +342,7 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   auto row = [&](bool current, int32_t ref) {
     int32_t& r = row_of_key[current ? static_cast<size_t>(nn) + ref : static_cast<size_t>(ref)];
     if (r < 0) {
-      if (!current && node_island(ref) < 0 && !fixed(ref))
+      if (!current && touches[ref] == 0)
         fail("port reduction: node '{}' is connected to nothing", circuit.node_name(ref));
       if (current && !voltage_source(ref) && elements[ref].kind != ElementKind::inductor &&
           elements[ref].kind != ElementKind::vcvs && elements[ref].kind != ElementKind::ccvs)
@@ -411,13 +414,19 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   // Each island: its circuit, one solve for w_c, then [P M] by transposed solves per row or forward
   // solves per column, whichever are fewer. Islands go to the threads in turn (largest first); one
   // island alone gets every thread (each on its own copy of the factorization: the same bits).
+  // Every island is solved once, read or not, so a singular part is reported as before. An island
+  // with at least 1/threads of the elements gets every thread for its solves, one after another; the
+  // others share the threads, one island each.
   std::vector<IslandResult> results(islands);
-  std::vector<int32_t> order;
-  for (int32_t k = 0; k < islands; ++k)
-    if (!island_rows[k].empty()) order.push_back(k);
+  std::vector<int32_t> order(islands);
+  for (int32_t k = 0; k < islands; ++k) order[k] = k;
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return members[a].size() > members[b].size(); });
   threads = std::max(1, threads);
-  const int inner = order.size() == 1 ? threads : 1;
+  size_t total_members = 0;
+  for (const auto& mk : members) total_members += mk.size() + 1;
+  size_t big = 0;
+  while (big < order.size() && (members[order[big]].size() + 1) * static_cast<size_t>(threads) >= total_members) ++big;
+  int inner = threads;
   auto solve_island = [&](int32_t k) {
     Circuit ck;
     std::unordered_map<netlist::NodeId, netlist::NodeId> local_node;
@@ -434,18 +443,13 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
       e.b = local(e.b);
       e.c = local(e.c);
       e.d = local(e.d);
-      if (e.control >= 0) {
-        auto it = local_element.find(e.control);
-        e.control = it != local_element.end() ? it->second : -1;
-      }
       local_element[i] = ck.add(std::move(e));
     };
-    // Controls first, so a current-controlled source finds its control's local id.
-    for (ElementId i : members[k])
-      if (controls[i]) add(i);
-    for (ElementId i : members[k])
-      if (!controls[i]) add(i);
+    for (ElementId i : members[k]) add(i);
     for (ElementId f : copies[k]) add(f);
+    // Then every current-controlled source reads its control's local copy (same island, checked).
+    for (auto& e : ck.elements)
+      if (e.control >= 0) e.control = local_element.at(e.control);
     SolverOptions lu;
     lu.method = Method::lu;
     NodalSystem sys(ck, lu);
@@ -506,9 +510,18 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
     run_threads(workers, work);
     for (auto& f : found) out.entries.insert(out.entries.end(), f.begin(), f.end());
   };
-  std::atomic<size_t> next{0};
-  run_threads(inner > 1 ? 1 : std::min<int>(threads, static_cast<int>(order.size())), [&](int) {
-    for (size_t o; (o = next.fetch_add(1)) < order.size();) solve_island(order[o]);
+  for (size_t o = 0; o < big; ++o) solve_island(order[o]);
+  inner = 1;
+  std::atomic<size_t> next{big};
+  run_threads(std::min<int>(threads, static_cast<int>(order.size() - big)), [&](int) {
+    for (size_t o; (o = next.fetch_add(1)) < order.size();) {
+      try {
+        solve_island(order[o]);
+      } catch (...) {
+        next = order.size();  // the others stop too
+        throw;
+      }
+    }
   });
   // Sums in island order: the same bits for any number of threads.
   for (int32_t k = 0; k < islands; ++k) {
@@ -655,7 +668,8 @@ std::vector<PortReport> PortReducedNetwork::solve_many(std::span<const double> i
   const size_t ni = n_inputs_, no = out_row_.size();
   // Chunks of images dealt to the threads in turn; each thread works on its own copy of the ports
   // (the expression evaluators keep scratch space). A chunk's maps are applied as matrix products.
-  constexpr int chunk = 16;
+  // Up to 16 per chunk, fewer when there are few images per thread (chunking changes no bit).
+  const int chunk = std::max(1, std::min(16, (count + std::max(threads, 1) - 1) / std::max(threads, 1)));
   const int chunks = (count + chunk - 1) / chunk;
   auto work = [&](int first, int step) {
     std::vector<Port> local = ports_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "devices/error.hpp"
 #include "netlist/mlp.hpp"
 #include "netlist/spice_reader.hpp"
 #include "solver/native.hpp"
@@ -87,7 +88,7 @@ TEST_CASE("islands: grounded sources split the circuit, their currents add up, r
   // Input vin1 feeds two parts (its current is the sum of both); vdd is a constant held node; the
   // port b1 holds p1 from v(a) and feeds a third part with a behavioural current source; a
   // current-controlled source reads a floating sensing source, and another a grounded one (which
-  // therefore holds no node apart).
+  // therefore holds no node apart); a chain of them reads a control defined after it.
   const char* text = R"(islands
 vin1 in1 0 1
 vin2 in2 0 0.5
@@ -110,6 +111,13 @@ vctl g 0 0.3
 r11 g vdd 1k
 f2 0 h vctl 1
 r12 h 0 2k
+h1 k2 0 vs2 100
+f3 0 m h1 1
+r14 m 0 1k
+r15 k2 k3 1k
+r16 k3 0 1k
+vs2 p1 q 0
+r17 q 0 2k
 .op
 .end
 )";
@@ -117,10 +125,12 @@ r12 h 0 2k
   auto id = [&](const char* n) { return *c.find_element(n); };
   auto node = [&](const char* n) { return *c.find_node(n); };
   const std::vector<netlist::ElementId> inputs{id("vin1"), id("vin2")};
-  const std::vector<netlist::NodeId> outs{node("a"), node("b"), node("p1"), node("c"), node("e"), node("h"), node("vdd"), node("in2")};
-  const std::vector<netlist::ElementId> currents{id("vin1"), id("vin2"), id("vdd"), id("b1"), id("vsense"), id("vctl")};
+  const std::vector<netlist::NodeId> outs{node("a"), node("b"), node("p1"), node("c"), node("e"), node("h"), node("vdd"), node("in2"), node("m"), node("k3"), node("q")};
+  const std::vector<netlist::ElementId> currents{id("vin1"), id("vin2"), id("vdd"), id("b1"), id("vsense"), id("vctl"), id("vs2"), id("h1")};
   solver::PortReducedNetwork one(c, inputs, outs, currents, 1), two(c, inputs, outs, currents, 2);
   CHECK(one.islands() >= 3);
+  CHECK_THROWS_WITH_AS(solver::PortReducedNetwork(c, {id("vin1"), id("vin1")}, outs), "port reduction: input 'vin1' is given twice",
+                       spx::InputError);
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> u(-1, 1);
   for (int k = 0; k < 4; ++k) {
