@@ -381,7 +381,10 @@ class Simulator {
   /// Solves image k (k = -1: the state before the first image) as an operating point or a
   /// transient window from the previous image.
   solver::AnalysisResult solve(int k, bool transient) {
-    Circuit c = bench_.circuit;
+    // One circuit and, on the native backend, one system for every image: only source values change
+    // (the inputs' waveforms, the converters' draws), so the pattern and the ordering stay.
+    if (!work_) work_ = std::make_unique<Circuit>(bench_.circuit);
+    Circuit& c = *work_;
     const double* x = image(k);
     const double* prev = image(k - 1);
     netlist::Analysis a;
@@ -409,11 +412,11 @@ class Simulator {
     if (backend_ == Backend::native) {
       solver::SolverOptions o;
       o.save = save_;
-      auto results = solver::simulate_native(c, o);
-      if (results.empty() || !results[0].report.ok())
-        throw std::runtime_error(fmt::format("{}: native {}: {}", what, transient ? "tran" : "op",
-                                             results.empty() ? "no result" : results[0].report.detail));
-      res = std::move(results[0]);
+      if (!system_) system_ = std::make_unique<solver::NodalSystem>(c, o);
+      system_->reset_numeric();  // the bits a new system gives: images stay independent
+      res = solver::run_analysis(c, *system_, a, o);
+      if (!res.report.ok())
+        throw std::runtime_error(fmt::format("{}: native {}: {}", what, transient ? "tran" : "op", res.report.detail));
     } else {
       auto run = solver::ngspice_session().run(c);
       if (!run.ok) throw std::runtime_error(fmt::format("{}: ngspice: {}", what, run.error));
@@ -572,6 +575,8 @@ class Simulator {
   EnergyModel model_;
   double step_ = 0;
   std::optional<solver::PortReducedNetwork> reduced_;
+  std::unique_ptr<Circuit> work_;                   // full solves: the circuit with this image's sources
+  std::unique_ptr<solver::NodalSystem> system_;     // and its system, built once
   int reduced_width_ = 0;  // values per image from the reduced network
   std::vector<std::string> save_;
   double setup_seconds_ = 0;

@@ -113,6 +113,12 @@ class NodalSystem {
   void accept(const std::vector<double>& x);
   /// Sets the previous state from element initial conditions (UIC), zero where none.
   void initial_conditions();
+  /// Forgets the numeric factorizations' history (the pattern and the analysis stay), so the next
+  /// solve gives the bits a new system would: for reusing one system while source values change.
+  void reset_numeric() {
+    lu_.drop_numeric();
+    spd_factored_ = false;
+  }
   /// Number of numeric factorizations done.
   int64_t factorizations() const { return lu_.factorizations() + chol_.factorizations(); }
   /// Stored nonzeros of the matrix that is factorized (lower triangle for Cholesky).

@@ -137,6 +137,8 @@ void SparseLu::solve_transposed(std::span<double> rhs, int32_t nrhs) const {
 
 namespace spx::solver {
 
+void SparseLu::drop_numeric() { impl_->release_numeric(); }
+
 void SparseLu::prepare_workers(int32_t count) {
   Impl& m = *impl_;
   if (m.n == 0 || static_cast<int32_t>(m.workers.size()) >= count) return;

@@ -36,6 +36,9 @@ class SparseLu {
   void solve(std::span<double> rhs, int32_t nrhs) const;
   /// Solves A^T x = b in place for `nrhs` right-hand sides stored one after another.
   void solve_transposed(std::span<double> rhs, int32_t nrhs) const;
+  /// Drops the numeric factorization (the symbolic analysis stays): the next factor() pivots afresh,
+  /// exactly as on a new object.
+  void drop_numeric();
   /// Makes `count` workers ready for concurrent solves of the current factorization (0 <= worker <
   /// count): each holds a full numeric factorization of the last values factored (worker 0 the
   /// current one when it is full, the others their own, made on their own threads), so every worker
