@@ -100,7 +100,6 @@ ElementId Circuit::add(Element e) {
   if ((elements.size() & 0xffff) == 0xffff) check_interrupt();  // building millions of elements takes seconds
   if (std::any_of(e.name.begin(), e.name.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) e.name = lower(e.name);
   auto id = static_cast<ElementId>(elements.size());
-  if (elements.size() == elements.capacity()) element_ids_.reserve(2 * elements.size() + 16);
   auto [it, inserted] = element_ids_.emplace(e.name, id);
   if (!inserted) fail("duplicate element name '{}'", e.name);
   elements.push_back(std::move(e));

@@ -386,7 +386,6 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   wc_ = Eigen::VectorXd::Zero(nq);
   Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
   std::vector<std::vector<int32_t>> island_rows(islands);
-  std::vector<std::vector<int32_t>> copy_holders;  // per fixer row: islands holding a copy
   std::map<ElementId, std::vector<int32_t>> holders;
   for (int32_t k = 0; k < islands; ++k)
     for (ElementId f : copies[k]) holders[f].push_back(k);
@@ -671,19 +670,15 @@ std::vector<PortReport> PortReducedNetwork::solve_many(std::span<const double> i
   // Up to 16 per chunk, fewer when there are few images per thread (chunking changes no bit).
   const int chunk = std::max(1, std::min(16, (count + std::max(threads, 1) - 1) / std::max(threads, 1)));
   const int chunks = (count + chunk - 1) / chunk;
-  auto work = [&](int first, int step) {
+  const int step = std::max(1, std::min(threads, chunks));
+  run_threads(step, [&](int first) {
     std::vector<Port> local = ports_;
     for (int c = first; c < chunks; c += step) {
       const int k0 = c * chunk, n = std::min(chunk, count - k0);
       solve_batch(local, inputs.subspan(k0 * ni, n * ni), outputs.subspan(k0 * no, n * no), n,
                   std::span<PortReport>(reps.data() + k0, static_cast<size_t>(n)));
     }
-  };
-  threads = std::max(1, std::min(threads, chunks));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
-  work(0, threads);
-  for (auto& th : pool) th.join();
+  });
   return reps;
 }
 

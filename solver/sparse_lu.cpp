@@ -30,7 +30,6 @@ struct SparseLu::Impl {
   klu_numeric* numeric = nullptr;
   int32_t n = 0;
   std::vector<int32_t> colptr, rowidx;
-  std::vector<double> values;  // the last values factored (for the workers)
   std::vector<std::unique_ptr<LuWorker>> workers;
   bool fresh = false;  // the numeric factorization is a full one of `values` (not a refactorization)
   mutable std::vector<double> work;
@@ -86,7 +85,6 @@ FactorStatus SparseLu::factor(std::span<const double> values) {
   auto* ax = const_cast<double*>(values.data());
   m.workers.clear();
   m.fresh = false;
-  m.values.assign(values.begin(), values.end());
   bool done = false;
   if (m.numeric) {
     if (klu_refactor(ap, ai, ax, m.symbolic, m.numeric, &m.common) && m.common.status == KLU_OK) {
@@ -139,7 +137,7 @@ namespace spx::solver {
 
 void SparseLu::drop_numeric() { impl_->release_numeric(); }
 
-void SparseLu::prepare_workers(int32_t count) {
+void SparseLu::prepare_workers(int32_t count, std::span<const double> values) {
   Impl& m = *impl_;
   if (m.n == 0 || static_cast<int32_t>(m.workers.size()) >= count) return;
   if (!m.numeric) throw std::logic_error("SparseLu::prepare_workers: no factorization");
@@ -154,7 +152,7 @@ void SparseLu::prepare_workers(int32_t count) {
       w.owned = false;
       return;
     }
-    w.numeric = klu_factor(m.colptr.data(), m.rowidx.data(), m.values.data(), m.symbolic, &w.common);
+    w.numeric = klu_factor(m.colptr.data(), m.rowidx.data(), const_cast<double*>(values.data()), m.symbolic, &w.common);
   };
   std::vector<std::thread> threads;
   for (size_t k = first + 1; k < m.workers.size(); ++k) threads.emplace_back(make, k);

@@ -40,11 +40,11 @@ class SparseLu {
   /// exactly as on a new object.
   void drop_numeric();
   /// Makes `count` workers ready for concurrent solves of the current factorization (0 <= worker <
-  /// count): each holds a full numeric factorization of the last values factored (worker 0 the
-  /// current one when it is full, the others their own, made on their own threads), so every worker
-  /// gives the same bits whichever solves a right-hand side. Dropped when the values or the pattern
-  /// change.
-  void prepare_workers(int32_t count);
+  /// count); `values` are the ones last factored. Each worker holds a full numeric factorization of
+  /// them (worker 0 the current one when it is full, the others their own, made on their own
+  /// threads), so every worker gives the same bits whichever solves a right-hand side. Dropped when
+  /// the values or the pattern change.
+  void prepare_workers(int32_t count, std::span<const double> values);
   /// Solves A x = b (or A^T x = b) in place for `nrhs` right-hand sides on worker `worker`; distinct
   /// workers may be used from distinct threads at once.
   void solve_on(int32_t worker, std::span<double> rhs, int32_t nrhs, bool transposed) const;
