@@ -114,6 +114,7 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
     const Element& e = circuit.elements[i];
     if (e.kind == ElementKind::capacitor || e.kind == ElementKind::inductor)
       stateful_.push_back({e.kind, static_cast<int32_t>(i), e.a, e.b, e.value});
+    if (e.kind == ElementKind::vsource || e.kind == ElementKind::isource) sources_.push_back(static_cast<int32_t>(i));
   }
   if (opt_.method != Method::lu && spd_eligible()) {
     setup_spd();
@@ -157,9 +158,7 @@ double NodalSystem::source_value(const Element& e, ElementId id, const LoadConte
 }
 
 void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
-  std::fill(values_.begin(), values_.end(), 0.0);
   std::fill(rhs_.begin(), rhs_.end(), 0.0);
-  cursor_ = 0;
   bad_element_ = -1;
   const bool tran = ctx.mode == LoadContext::Mode::tran;
   auto conductance = [&](int32_t a, int32_t b, double g) {
@@ -174,100 +173,124 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
     add(k, a, 1);
     add(k, b, -1);
   };
-  size_t nb = 0;
-  if (!behavioral_.empty())  // gmin stepping needs a diagonal on every node
-    for (int32_t k = 0; k < c_.node_count() - 1; ++k) add(k, k, ctx.gmin);
-  for (size_t i = 0; i < c_.elements.size(); ++i) {
-    const Element& e = c_.elements[i];
-    const auto id = static_cast<ElementId>(i);
-    int32_t a = e.a - 1, b = e.b - 1, k = branch_[i];
-    switch (e.kind) {
-      case ElementKind::resistor: conductance(a, b, 1 / e.value); break;
-      case ElementKind::capacitor: {
-        double g = tran ? e.value * ctx.a0 : 0;
-        double hist = tran ? e.value * (ctx.a1 * cap_v_[i] + ctx.a2 * cap_v2_[i]) : 0;  // current a -> b
-        conductance(a, b, g);
-        rhs(a, -hist);
-        rhs(b, hist);
-        break;
-      }
-      case ElementKind::inductor: {
-        branch_kcl(a, b, k);
-        double r = tran ? e.value * ctx.a0 : 0;
-        add(k, k, -r);
-        rhs(k, tran ? e.value * (ctx.a1 * ind_i_[i] + ctx.a2 * ind_i2_[i]) : 0);
-        break;
-      }
-      case ElementKind::vsource:
-        branch_kcl(a, b, k);
-        rhs(k, source_value(e, id, ctx));
-        break;
-      case ElementKind::isource: {
-        double v = source_value(e, id, ctx);
-        rhs(a, -v);
-        rhs(b, v);
-        break;
-      }
-      case ElementKind::vcvs:
-        branch_kcl(a, b, k);
-        add(k, e.c - 1, -e.value);
-        add(k, e.d - 1, e.value);
-        break;
-      case ElementKind::vccs:
-        add(a, e.c - 1, e.value);
-        add(a, e.d - 1, -e.value);
-        add(b, e.c - 1, -e.value);
-        add(b, e.d - 1, e.value);
-        break;
-      case ElementKind::cccs: {
-        int32_t kc = branch_[e.control];
-        add(a, kc, e.value);
-        add(b, kc, -e.value);
-        break;
-      }
-      case ElementKind::ccvs:
-        branch_kcl(a, b, k);
-        add(k, branch_[e.control], -e.value);
-        break;
-      case ElementKind::mosfet: break;  // rejected in the constructor
-      case ElementKind::behavioral_v:
-      case ElementKind::behavioral_i: {
-        Behavioral& be = beval_[nb++];
-        for (size_t j = 0; j < be.unknown.size(); ++j) {
-          int32_t u = be.unknown[j];
-          be.values[j] = u >= 0 ? x[u] : (u == -2 ? ctx.time : 0.0);
-        }
-        double f = 0;
-        if (behavioral_off_) std::fill(be.grad.begin(), be.grad.end(), 0.0);
-        else f = be.eval.evaluate(be.values, be.grad);
-        if (!std::isfinite(f) && bad_element_ < 0) bad_element_ = id;
-        // An infinite slope (sqrt at 0) cannot be stamped: treat the source as constant this iteration.
-        for (auto& g : be.grad)
-          if (!std::isfinite(g)) g = 0;
-        double lin = f;  // f(x0) - sum g_j x0_j: the constant of the linearization
-        for (size_t j = 0; j < be.unknown.size(); ++j)
-          if (be.unknown[j] >= 0) lin -= be.grad[j] * be.values[j];
-        f = lin;
-        if (e.kind == ElementKind::behavioral_i) {
-          for (size_t j = 0; j < be.unknown.size(); ++j) {
-            int32_t u = be.unknown[j];
-            if (u < 0) continue;
-            add(a, u, be.grad[j]);
-            add(b, u, -be.grad[j]);
-          }
-          rhs(a, -f);
-          rhs(b, f);
-        } else {
+  // The matrix of the linear elements depends on nothing but the capacitor and inductor multiplier
+  // (a0) and gmin: it is stamped when those change and copied otherwise. The behavioral sources'
+  // linearizations are stamped after it, then the right-hand side.
+  const double a0 = tran ? ctx.a0 : 0.0;
+  const bool restamp = recording_ || !(linear_ok_ && a0 == linear_a0_ && ctx.gmin == linear_gmin_);
+  cursor_ = 0;
+  if (restamp) {
+    std::fill(values_.begin(), values_.end(), 0.0);
+    if (!behavioral_.empty())  // gmin stepping needs a diagonal on every node
+      for (int32_t k = 0; k < c_.node_count() - 1; ++k) add(k, k, ctx.gmin);
+    for (size_t i = 0; i < c_.elements.size(); ++i) {
+      const Element& e = c_.elements[i];
+      int32_t a = e.a - 1, b = e.b - 1, k = branch_[i];
+      switch (e.kind) {
+        case ElementKind::resistor: conductance(a, b, 1 / e.value); break;
+        case ElementKind::capacitor: conductance(a, b, e.value * a0); break;
+        case ElementKind::inductor:
           branch_kcl(a, b, k);
-          for (size_t j = 0; j < be.unknown.size(); ++j) {
-            int32_t u = be.unknown[j];
-            if (u < 0) continue;
-            add(k, u, -be.grad[j]);
-          }
-          rhs(k, f);
+          add(k, k, -e.value * a0);
+          break;
+        case ElementKind::vsource: branch_kcl(a, b, k); break;
+        case ElementKind::isource: break;
+        case ElementKind::vcvs:
+          branch_kcl(a, b, k);
+          add(k, e.c - 1, -e.value);
+          add(k, e.d - 1, e.value);
+          break;
+        case ElementKind::vccs:
+          add(a, e.c - 1, e.value);
+          add(a, e.d - 1, -e.value);
+          add(b, e.c - 1, -e.value);
+          add(b, e.d - 1, e.value);
+          break;
+        case ElementKind::cccs: {
+          int32_t kc = branch_[e.control];
+          add(a, kc, e.value);
+          add(b, kc, -e.value);
+          break;
         }
-        break;
+        case ElementKind::ccvs:
+          branch_kcl(a, b, k);
+          add(k, branch_[e.control], -e.value);
+          break;
+        case ElementKind::mosfet: break;  // rejected in the constructor
+        case ElementKind::behavioral_v:
+        case ElementKind::behavioral_i: break;  // below
       }
+    }
+    if (!recording_) {
+      linear_values_ = values_;
+      linear_a0_ = a0;
+      linear_gmin_ = ctx.gmin;
+      linear_ok_ = true;
+      behavioral_cursor_ = cursor_;
+    }
+  } else {
+    std::copy(linear_values_.begin(), linear_values_.end(), values_.begin());
+    cursor_ = behavioral_cursor_;
+  }
+  // Right-hand side: independent sources, and the histories of capacitors and inductors.
+  for (int32_t i : sources_) {
+    const Element& e = c_.elements[i];
+    const double v = source_value(e, i, ctx);
+    if (e.kind == ElementKind::vsource) {
+      rhs(branch_[i], v);
+    } else {
+      rhs(e.a - 1, -v);
+      rhs(e.b - 1, v);
+    }
+  }
+  if (tran)
+    for (const Twig& t : stateful_) {
+      if (t.kind == ElementKind::capacitor) {
+        const double hist = t.value * (ctx.a1 * cap_v_[t.id] + ctx.a2 * cap_v2_[t.id]);  // current a -> b
+        rhs(t.a - 1, -hist);
+        rhs(t.b - 1, hist);
+      } else {
+        rhs(branch_[t.id], t.value * (ctx.a1 * ind_i_[t.id] + ctx.a2 * ind_i2_[t.id]));
+      }
+    }
+  // Behavioral sources: the Newton companion at x.
+  for (size_t nb = 0; nb < behavioral_.size(); ++nb) {
+    const auto id = static_cast<ElementId>(behavioral_[nb]);
+    const Element& e = c_.elements[id];
+    int32_t a = e.a - 1, b = e.b - 1, k = branch_[id];
+    Behavioral& be = beval_[nb];
+    for (size_t j = 0; j < be.unknown.size(); ++j) {
+      int32_t u = be.unknown[j];
+      be.values[j] = u >= 0 ? x[u] : (u == -2 ? ctx.time : 0.0);
+    }
+    double f = 0;
+    if (behavioral_off_) std::fill(be.grad.begin(), be.grad.end(), 0.0);
+    else f = be.eval.evaluate(be.values, be.grad);
+    if (!std::isfinite(f) && bad_element_ < 0) bad_element_ = id;
+    // An infinite slope (sqrt at 0) cannot be stamped: treat the source as constant this iteration.
+    for (auto& g : be.grad)
+      if (!std::isfinite(g)) g = 0;
+    double lin = f;  // f(x0) - sum g_j x0_j: the constant of the linearization
+    for (size_t j = 0; j < be.unknown.size(); ++j)
+      if (be.unknown[j] >= 0) lin -= be.grad[j] * be.values[j];
+    f = lin;
+    if (e.kind == ElementKind::behavioral_i) {
+      for (size_t j = 0; j < be.unknown.size(); ++j) {
+        int32_t u = be.unknown[j];
+        if (u < 0) continue;
+        add(a, u, be.grad[j]);
+        add(b, u, -be.grad[j]);
+      }
+      rhs(a, -f);
+      rhs(b, f);
+    } else {
+      branch_kcl(a, b, k);
+      for (size_t j = 0; j < be.unknown.size(); ++j) {
+        int32_t u = be.unknown[j];
+        if (u < 0) continue;
+        add(k, u, -be.grad[j]);
+      }
+      rhs(k, f);
     }
   }
 }
@@ -316,6 +339,14 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
   bool have_prev = false;
   int32_t backtracks = 0;
   const int32_t node_unknowns = c_.node_count() - 1;
+  // Chord (modified Newton) in transients: the Jacobian of a behavioral source changes little from
+  // one time point to the next, so the last factorization serves as long as every iteration shrinks
+  // the update at least 4x; otherwise, and after 12 chord iterations, the matrix is factorized again
+  // (plain Newton from then on).
+  const bool may_chord = opt_.chord && ctx.mode == LoadContext::Mode::tran && nonlinear();
+  bool chord_off = false;
+  int32_t chord_its = 0;
+  double last_worst = HUGE_VAL;
   for (int32_t it = 1; it <= opt_.max_newton; ++it) {
     rep.iterations = it;
     load(ctx, x);
@@ -336,7 +367,9 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
           rep.detail += fmt::format("{} {} = {:.6g}", j ? "," : " at", unknown_name(be->unknown[j]), x[be->unknown[j]]);
       return rep;
     }
-    if (!factored_ || values_ != last_values_) {
+    const bool stale = !factored_ || values_ != last_values_;
+    const bool chord = stale && factored_ && may_chord && !chord_off;
+    if (stale && !chord) {
       FactorStatus st = lu_.factor(values_);
       if (!st.ok) {
         factored_ = false;
@@ -353,9 +386,16 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       factored_ = true;
       last_values_ = values_;
     }
-    std::copy(rhs_.begin(), rhs_.end(), xn.begin());
-    lu_.solve(xn);
-    refine(xn);
+    if (chord) {
+      // x + A_old^-1 (b - A x): the residual of the system loaded at x, solved with the old factors.
+      residual(x, xn);
+      lu_.solve(xn);
+      for (int32_t k = 0; k < n_; ++k) xn[k] += x[k];
+    } else {
+      std::copy(rhs_.begin(), rhs_.end(), xn.begin());
+      lu_.solve(xn);
+      refine(xn);
+    }
     for (int32_t k = 0; k < n_; ++k) {
       if (!std::isfinite(xn[k])) {
         rep.status = SolveReport::Status::no_convergence;
@@ -383,7 +423,11 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       x[k] += alpha * dx;
     }
     rep.residual = worst;
-    if (alpha == 1.0 && worst <= 1.0 && it > 1) return rep;
+    if (chord && (++chord_its >= 12 || worst > 0.25 * last_worst)) chord_off = true;
+    last_worst = worst;
+    // A chord iteration converges linearly: it stops a decade inside the tolerance, so what is left
+    // is as small as plain Newton's (quadratic) last step leaves.
+    if (alpha == 1.0 && worst <= (chord ? 0.1 : 1.0) && it > 1) return rep;
   }
   rep.status = SolveReport::Status::no_convergence;
   rep.detail = fmt::format("Newton did not converge in {} iterations", opt_.max_newton);

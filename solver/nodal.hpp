@@ -72,6 +72,8 @@ struct SolverOptions {
   double vntol = 1e-12;       ///< V, absolute tolerance on node voltages
   double abstol = 1e-15;      ///< A, absolute tolerance on branch currents
   int32_t max_newton = 100;   ///< Newton iterations per solve before giving up
+  bool chord = true;          ///< transients: Newton keeps the last factorization while it converges
+                              ///< fast (chord iterations), see NodalSystem::newton
   double max_step_v = 2.0;    ///< V, largest change per Newton iteration of a voltage a nonlinear element reads
   std::vector<std::string> save;  ///< vectors to record (names as in results, e.g. "v(out)", "i(vdd)"); empty: all
 };
@@ -117,6 +119,8 @@ class NodalSystem {
   /// solve gives the bits a new system would: for reusing one system while source values change.
   void reset_numeric() {
     lu_.drop_numeric();
+    factored_ = false;
+    linear_ok_ = false;
     spd_factored_ = false;
   }
   /// Number of numeric factorizations done.
@@ -182,6 +186,11 @@ class NodalSystem {
   SparseLu lu_;
   bool factored_ = false;
   std::vector<double> last_values_;
+  std::vector<int32_t> sources_;       // independent V and I sources (right-hand side)
+  std::vector<double> linear_values_;  // the linear elements' matrix at linear_a0_, linear_gmin_
+  double linear_a0_ = 0, linear_gmin_ = 0;
+  bool linear_ok_ = false;
+  size_t behavioral_cursor_ = 0;       // stamp calls before the behavioral sources'
   int32_t bad_element_ = -1;
   bool behavioral_off_ = false;      // load B sources as zero (linear pre-solve for a starting point)         // first B source whose value was not finite in the last load
 

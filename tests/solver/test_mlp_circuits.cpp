@@ -209,7 +209,8 @@ TEST_CASE("stochastic MTJ in a divider: both backends follow the same sampled se
     double gt = g.at(ts[k], axis);
     worst = std::max(worst, std::fabs(vo[k] - rl * gt / (1 + gt * rl)));
   }
-  CHECK(worst < 1e-12);
+  // Within Newton's tolerance (reltol 1e-9 of about 0.5 V; transient chord iterations stop a decade inside it).
+  CHECK(worst < 1e-10);
   // Both resistance states appear.
   CHECK(*std::max_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rp + rl)));
   CHECK(*std::min_element(vo.begin(), vo.end()) == doctest::Approx(rl / (rap + rl)));
