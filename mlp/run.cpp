@@ -316,11 +316,36 @@ class Simulator {
   double setup_seconds() const { return setup_seconds_; }
   const EnergyModel& model() const { return model_; }
   /// Images per batch between writes to disk.
-  int batch() const { return reduced_ ? std::max(64, 128 * threads_) : 1; }
+  int batch() const { return reduced_ ? std::max(64, 128 * threads_) : full_threads(); }
 
   void simulate(int k0, int k1, std::vector<Row>& rows) {
     if (reduced_) return reduced(k0, k1, rows);
-    for (int k = k0; k < k1; ++k) full(k, rows[k - k0]);
+    // Full solves: consecutive images per thread, each thread with its own circuit and system (the
+    // images are independent: the same bits for any number of threads).
+    const int nt = std::min(full_threads(), k1 - k0);
+    while (static_cast<int>(workers_.size()) < nt) workers_.push_back(std::make_unique<Worker>());
+    auto chunk = [&](int t) {
+      const int a = k0 + (k1 - k0) * t / nt, b = k0 + (k1 - k0) * (t + 1) / nt;
+      for (int k = a; k < b; ++k) full(*workers_[t], k, rows[k - k0]);
+    };
+    std::vector<std::thread> pool;
+    std::vector<std::exception_ptr> errors(nt);
+    for (int t = 1; t < nt; ++t)
+      pool.emplace_back([&, t] {
+        try {
+          chunk(t);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    try {
+      chunk(0);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
   }
 
  private:
@@ -380,23 +405,35 @@ class Simulator {
 
   /// Solves image k (k = -1: the state before the first image) as an operating point or a
   /// transient window from the previous image.
-  solver::AnalysisResult solve(int k, bool transient) {
-    // One circuit and, on the native backend, one system for every image: only source values change
-    // (the inputs' waveforms, the converters' draws), so the pattern and the ordering stay.
-    if (!work_) work_ = std::make_unique<Circuit>(bench_.circuit);
-    Circuit& c = *work_;
+  /// What one thread's full solves keep: one circuit and, on the native backend, one system for
+  /// every image (only source values change: the inputs' waveforms, the converters' draws, so the
+  /// pattern and the ordering stay), and the last operating point.
+  struct Worker {
+    std::unique_ptr<Circuit> circuit;
+    std::unique_ptr<solver::NodalSystem> system;
+    State prev;
+    int prev_index = -2;
+    bool have_prev = false;
+  };
+  /// Threads for full solves: the native backend's images run in parallel; embedded ngspice is one
+  /// instance per process.
+  int full_threads() const { return backend_ == Backend::native ? std::max(1, threads_) : 1; }
+
+  solver::AnalysisResult solve(Worker& w, int k, bool transient) {
+    if (!w.circuit) w.circuit = std::make_unique<Circuit>(bench_.circuit);
+    Circuit& c = *w.circuit;
     const double* x = image(k);
     const double* prev = image(k - 1);
     netlist::Analysis a;
     for (int i = 0; i < im_.inputs; ++i) {
-      auto& w = c.elements[bench_.ports.input_sources[i]].wave;
-      w = devices::Waveform{};
+      auto& wave = c.elements[bench_.ports.input_sources[i]].wave;
+      wave = devices::Waveform{};
       if (transient) {
-        w.kind = devices::WaveKind::pwl;
-        w.args = {0, prev[i], cfg_.input.edge, x[i]};
+        wave.kind = devices::WaveKind::pwl;
+        wave.args = {0, prev[i], cfg_.input.edge, x[i]};
       } else {
-        w.dc = x[i];
-        w.dc_given = true;
+        wave.dc = x[i];
+        wave.dc_given = true;
       }
     }
     netlist::set_converter_values(cfg_.spec, bench_.ports, im_.first + k, c);
@@ -412,9 +449,9 @@ class Simulator {
     if (backend_ == Backend::native) {
       solver::SolverOptions o;
       o.save = save_;
-      if (!system_) system_ = std::make_unique<solver::NodalSystem>(c, o);
-      system_->reset_numeric();  // the bits a new system gives: images stay independent
-      res = solver::run_analysis(c, *system_, a, o);
+      if (!w.system) w.system = std::make_unique<solver::NodalSystem>(c, o);
+      w.system->reset_numeric();  // the bits a new system gives: images stay independent
+      res = solver::run_analysis(c, *w.system, a, o);
       if (!res.report.ok())
         throw std::runtime_error(fmt::format("{}: native {}: {}", what, transient ? "tran" : "op", res.report.detail));
     } else {
@@ -465,24 +502,24 @@ class Simulator {
     return s;
   }
 
-  void full(int k, Row& r) {
+  void full(Worker& w, int k, Row& r) {
     if (!transient_) {
       // The previous image's operating point (kept from the last call when it was image k-1).
-      if (!(have_prev_ && prev_index_ == k - 1)) {
-        const auto before = solve(k - 1, false);
-        prev_ = state_at(columns(before), image(k - 1), 0);
+      if (!(w.have_prev && w.prev_index == k - 1)) {
+        const auto before = solve(w, k - 1, false);
+        w.prev = state_at(columns(before), image(k - 1), 0);
       }
-      auto res = solve(k, false);
+      auto res = solve(w, k, false);
       State now = state_at(columns(res), image(k), 0);
       r.outputs.clear();
       for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n))[0]);
-      model_.operating_point(prev_, now, r);
-      prev_ = std::move(now);
-      prev_index_ = k;
-      have_prev_ = true;
+      model_.operating_point(w.prev, now, r);
+      w.prev = std::move(now);
+      w.prev_index = k;
+      w.have_prev = true;
       return;
     }
-    auto res = solve(k, true);
+    auto res = solve(w, k, true);
     const auto& t = res.scale;
     r.outputs.clear();
     for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n)).back());
@@ -575,14 +612,10 @@ class Simulator {
   EnergyModel model_;
   double step_ = 0;
   std::optional<solver::PortReducedNetwork> reduced_;
-  std::unique_ptr<Circuit> work_;                   // full solves: the circuit with this image's sources
-  std::unique_ptr<solver::NodalSystem> system_;     // and its system, built once
+  std::vector<std::unique_ptr<Worker>> workers_;  // full solves: one per thread
   int reduced_width_ = 0;  // values per image from the reduced network
   std::vector<std::string> save_;
   double setup_seconds_ = 0;
-  State prev_;
-  int prev_index_ = -2;
-  bool have_prev_ = false;
 };
 
 // ---- images.csv ----
