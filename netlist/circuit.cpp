@@ -142,6 +142,11 @@ void Circuit::renumber_nodes() {
     }
   }
   for (auto& m : measures) use(m.node);
+  // Nodes created in the order elements use them (a reader's usual case) keep their numbers: the
+  // name index stays as it is.
+  bool identity = names.size() == node_names_.size();
+  for (size_t i = 0; identity && i < map.size(); ++i) identity = map[i] == static_cast<NodeId>(i);
+  if (identity) return;
   node_names_ = std::move(names);
   node_ids_.clear();
   for (size_t i = 0; i < node_names_.size(); ++i) node_ids_.emplace(node_names_[i], static_cast<NodeId>(i));

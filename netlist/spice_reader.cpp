@@ -94,6 +94,7 @@ class CardLoader {
 
   static std::vector<std::string> split_lines(std::string_view text) {
     std::vector<std::string> lines;
+    lines.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     size_t start = 0;
     while (start <= text.size()) {
       size_t end = text.find('\n', start);
@@ -140,6 +141,7 @@ class CardLoader {
   /// Joins continuation lines into cards with comments removed.
   std::vector<Card> logical(const std::vector<std::string>& lines, int32_t file) {
     std::vector<Card> cards;
+    cards.reserve(lines.size());
     for (size_t i = 0; i < lines.size(); ++i) {
       std::string_view raw = trim(lines[i]);
       if (raw.empty() || raw[0] == '*') continue;
@@ -380,6 +382,8 @@ class Flattener {
   explicit Flattener(Circuit& c) : c_(c) {}
 
   void run(std::vector<Card> cards) {
+    // About one element and one new node per card in a flat netlist (subcircuits grow as they must).
+    c_.reserve(cards.size(), cards.size());
     Scope top;
     body(std::move(cards), top, 0);
     for (auto& f : fixups_) f();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <unordered_map>
 
 #include "devices/error.hpp"
@@ -32,12 +33,20 @@ std::vector<int32_t> recorded_unknowns(const NodalSystem& sys, const std::vector
     for (int32_t k = 0; k < sys.size(); ++k) out.push_back(k);
     return out;
   }
-  std::unordered_map<std::string, int32_t> index;
-  for (int32_t k = 0; k < sys.size(); ++k) index.emplace(sys.unknown_name(k), k);
+  // Names are looked up as the results spell them: v(node) by node, i(element) by element.
+  const Circuit& c = sys.circuit();
   for (const auto& name : save) {
-    auto it = index.find(name);
-    if (it == index.end()) fail("save: no vector '{}' in the circuit", name);
-    out.push_back(it->second);
+    int32_t k = -1;
+    if (name.size() > 3 && (name[0] == 'v' || name[0] == 'i') && name[1] == '(' && name.back() == ')') {
+      const std::string_view inner = std::string_view(name).substr(2, name.size() - 3);
+      if (name[0] == 'v') {
+        if (auto n = c.find_node(inner); n && *n != netlist::ground && c.node_name(*n) == inner) k = sys.node_unknown(*n);
+      } else if (auto e = c.find_element(inner); e && c.elements[*e].name == inner) {
+        k = sys.branch_unknown(*e);
+      }
+    }
+    if (k < 0) fail("save: no vector '{}' in the circuit", name);
+    out.push_back(k);
   }
   return out;
 }
@@ -52,16 +61,34 @@ class Recorder {
   /// Fills the result's vectors with what was recorded.
   void finish() {
     const size_t n = names_.size(), points = n == 0 ? 0 : rows_.size() / n;
-    for (size_t k = 0; k < n; ++k) {
-      auto& v = r_.vectors[names_[k]];
-      v.resize(points);
-      for (size_t p = 0; p < points; ++p) v[p] = rows_[p * n + k];
+    // Inserted in name order (each at the map's end), then filled 64 vectors at a time so that every
+    // point's row is read in runs.
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return names_[a] < names_[b]; });
+    std::vector<double*> dest(n);
+    for (size_t k : order) {
+      auto it = r_.vectors.find(names_[k]);
+      if (it == r_.vectors.end()) it = r_.vectors.emplace_hint(r_.vectors.end(), names_[k], std::vector<double>());
+      it->second.resize(points);
+      dest[k] = it->second.data();
+    }
+    constexpr size_t block = 64;
+    for (size_t k0 = 0; k0 < n; k0 += block) {
+      const size_t k1 = std::min(n, k0 + block);
+      for (size_t p = 0; p < points; ++p) {
+        const double* row = rows_.data() + p * n;
+        for (size_t k = k0; k < k1; ++k) dest[k][p] = row[k];
+      }
     }
   }
   /// Room for this many points (a hint).
   void reserve(size_t points) { rows_.reserve(points * names_.size()); }
   void operator()(const std::vector<double>& x) {
-    for (int32_t k : unknowns_) rows_.push_back(x[k]);
+    const size_t at = rows_.size();
+    rows_.resize(at + unknowns_.size());
+    double* row = rows_.data() + at;
+    for (size_t j = 0; j < unknowns_.size(); ++j) row[j] = x[unknowns_[j]];
   }
 
  private:

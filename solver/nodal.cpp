@@ -86,7 +86,10 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
     if (e.kind == ElementKind::mosfet)
       fail("{}: transistors run on the ngspice backend only (use --backend ngspice, or a characterized neuron)",
            circuit.describe(static_cast<ElementId>(i)));
-    if (netlist::has_branch(e.kind)) branch_[i] = n_++;
+    if (netlist::has_branch(e.kind)) {
+      branch_[i] = n_++;
+      branch_element_.push_back(static_cast<int32_t>(i));
+    }
     if (e.kind == ElementKind::behavioral_v || e.kind == ElementKind::behavioral_i) {
       behavioral_.push_back(static_cast<int32_t>(i));
       Behavioral b{netlist::ExprEvaluator(e.expr), {}, {}, {}};
@@ -135,9 +138,9 @@ NodalSystem::NodalSystem(const Circuit& circuit, SolverOptions options) : c_(cir
 }
 
 std::string NodalSystem::unknown_name(int32_t k) const {
-  if (k < c_.node_count() - 1) return "v(" + c_.node_name(k + 1) + ")";
-  for (size_t i = 0; i < branch_.size(); ++i)
-    if (branch_[i] == k) return "i(" + c_.elements[i].name + ")";
+  const int32_t nodes = c_.node_count() - 1;
+  if (k < nodes) return "v(" + c_.node_name(k + 1) + ")";
+  if (k - nodes < static_cast<int32_t>(branch_element_.size())) return "i(" + c_.elements[branch_element_[k - nodes]].name + ")";
   return fmt::format("unknown {}", k);
 }
 

@@ -106,6 +106,8 @@ class NodalSystem {
   int32_t branch_unknown(netlist::ElementId id) const { return branch_[id]; }
   /// Name of an unknown for messages and output: "v(name)" or "i(name)".
   std::string unknown_name(int32_t k) const;
+  /// The circuit the system was built for.
+  const netlist::Circuit& circuit() const { return c_; }
   /// True when some element is nonlinear (behavioral sources).
   bool nonlinear() const { return !behavioral_.empty(); }
 
@@ -160,6 +162,7 @@ class NodalSystem {
   SolverOptions opt_;
   int32_t n_ = 0;
   std::vector<int32_t> branch_;        // per element
+  std::vector<int32_t> branch_element_;  // per branch unknown (k - nodes): its element
   std::vector<int32_t> behavioral_;    // element ids of B sources
   std::vector<int32_t> limited_;       // node unknowns read by B expressions (damped in Newton)
   /// The few fields of an element that per-step loops read, packed (Element itself is large: visiting
