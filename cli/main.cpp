@@ -452,6 +452,13 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
                  si(r["cpu_imac"]["latency_s"].get<double>(), "s"), percent(r["energy_saving"]), percent(r["latency_saving"]));
     fmt::print("  ({})\n", s["cpu_imac"]["note"].get<std::string>());
   }
+  if (s.contains("interconnect")) {
+    const auto& ic = s["interconnect"];
+    fmt::print("interconnect: {} RC parts reduced onto their ports ({} nodes eliminated; slowest internal time constant {} "
+               "against the {} step), {} kept whole (run.interconnect = \"full\" keeps all)\n",
+               ic["reduced_parts"].get<int>(), ic["nodes_eliminated"].get<int64_t>(), si(ic["tau_s"].get<double>(), "s"),
+               si(ic["step_s"].get<double>(), "s"), ic["whole_parts"].get<int>());
+  }
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json, {}\n",
              s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string(),
              drawn ? (s.contains("cpu_imac") ? "energy.png/svg, cpu_imac.png/svg" : "energy.png/svg")

@@ -601,6 +601,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         r.threads = x.count(n, k, 1, max_threads);
       };
       h["amplifier_currents"] = [&](const toml::node& n, std::string_view k) { r.amplifier_currents = x.boolean(n, k); };
+      h["interconnect"] = [&](const toml::node& n, std::string_view k) {
+        r.reduce_interconnect = x.choice(n, k, {"reduced", "full"}) == "reduced";
+      };
     } else if (sec == "sc") {
       auto& c = cfg.sc;
       c.enabled = true;

@@ -25,7 +25,7 @@
 //                  one-hot rows or one class per row), crop, resize, threshold, binarize, high, low,
 //                  first, images, window, edge
 //   [run]          analysis = op|tran, tolerance (latency band, fraction of vdd), step, threads,
-//                  amplifier_currents
+//                  amplifier_currents, interconnect = reduced|full (transients)
 //   [sc]           length, states, stream = telegraph|bernoulli, readout = integrate|count,
 //                  training = sc|plain, seed, v_row, p_amplifier, e_counter, e_dac_bit, analog_bits
 //   [smtj]         preset, then any p-bit parameter (devices/pbit.hpp): delta, tau0, ic0, clock ...
@@ -88,6 +88,10 @@ struct RunConfig {
   /// (one more reduced quantity per amplifier: the MNIST example's setup takes 16 s instead of 5 s).
   /// Off, operating points count the amplifiers' quiescent power only; transients always include it.
   bool amplifier_currents = false;
+  /// Transients: the wires' RC reduced onto their ports (solver/interconnect.hpp: exact at DC and in
+  /// the first moment, used where the wires' own time constant is below a quarter of the step), or
+  /// the full circuit.
+  bool reduce_interconnect = true;
 };
 
 /// The transient time step of a run: run.step, or a tenth of input.edge.

@@ -28,6 +28,7 @@
 #include "mlp/generate.hpp"
 #include "mlp/system.hpp"
 #include "mlp/weights.hpp"
+#include "solver/interconnect.hpp"
 #include "solver/native.hpp"
 #include "solver/ngspice.hpp"
 #include "solver/port_reduction.hpp"
@@ -310,10 +311,30 @@ class Simulator {
       reduced_width_ = static_cast<int>(nodes.size() + currents.size());
     }
     save_ = saved_vectors(bench_, transient, cfg.run.amplifier_currents);
+    if (backend == Backend::native && transient && cfg.run.reduce_interconnect) {
+      // The wires reduced onto their ports once; every node the run reads stays.
+      std::vector<NodeId> keep;
+      for (const auto& name : save_)
+        if (name.rfind("v(", 0) == 0)
+          if (auto n = bench_.circuit.find_node(std::string_view(name).substr(2, name.size() - 3))) keep.push_back(*n);
+      auto red = solver::reduce_interconnect(bench_.circuit, keep, step_);
+      interconnect_ = {red.reduced, red.kept, red.nodes_eliminated, red.tau};
+      work_circuit_ = std::make_unique<Circuit>(std::move(red.circuit));
+      element_map_ = std::move(red.element);
+    }
+    work_ports_ = bench_.ports;
+    for (auto& cs : work_ports_.converter_sources) cs.source = work_element(cs.source);
     setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
   double setup_seconds() const { return setup_seconds_; }
+  /// What the interconnect reduction did (transients on the native backend).
+  struct InterconnectInfo {
+    int32_t reduced = 0, kept = 0;
+    int64_t nodes_eliminated = 0;
+    double tau = 0;
+  };
+  const std::optional<InterconnectInfo>& interconnect() const { return interconnect_; }
   const EnergyModel& model() const { return model_; }
   /// Images per batch between writes to disk.
   int batch() const { return reduced_ ? std::max(64, 128 * threads_) : full_threads(); }
@@ -419,14 +440,17 @@ class Simulator {
   /// instance per process.
   int full_threads() const { return backend_ == Backend::native ? std::max(1, threads_) : 1; }
 
+  /// An element of the bench circuit in the circuit full solves use.
+  netlist::ElementId work_element(netlist::ElementId id) const { return element_map_.empty() ? id : element_map_[id]; }
+
   solver::AnalysisResult solve(Worker& w, int k, bool transient) {
-    if (!w.circuit) w.circuit = std::make_unique<Circuit>(bench_.circuit);
+    if (!w.circuit) w.circuit = std::make_unique<Circuit>(work_circuit_ ? *work_circuit_ : bench_.circuit);
     Circuit& c = *w.circuit;
     const double* x = image(k);
     const double* prev = image(k - 1);
     netlist::Analysis a;
     for (int i = 0; i < im_.inputs; ++i) {
-      auto& wave = c.elements[bench_.ports.input_sources[i]].wave;
+      auto& wave = c.elements[work_element(bench_.ports.input_sources[i])].wave;
       wave = devices::Waveform{};
       if (transient) {
         wave.kind = devices::WaveKind::pwl;
@@ -436,7 +460,7 @@ class Simulator {
         wave.dc_given = true;
       }
     }
-    netlist::set_converter_values(cfg_.spec, bench_.ports, im_.first + k, c);
+    netlist::set_converter_values(cfg_.spec, work_ports_, im_.first + k, c);
     if (transient) {
       a.kind = netlist::AnalysisKind::tran;
       a.tstep = step_;
@@ -613,6 +637,10 @@ class Simulator {
   double step_ = 0;
   std::optional<solver::PortReducedNetwork> reduced_;
   std::vector<std::unique_ptr<Worker>> workers_;  // full solves: one per thread
+  std::unique_ptr<Circuit> work_circuit_;          // the circuit full solves use, when not bench_.circuit
+  std::vector<netlist::ElementId> element_map_;    // bench element -> work_circuit_ element
+  netlist::MlpPorts work_ports_;                   // bench_.ports with work_circuit_'s converter sources
+  std::optional<InterconnectInfo> interconnect_;
   int reduced_width_ = 0;  // values per image from the reduced network
   std::vector<std::string> save_;
   double setup_seconds_ = 0;
@@ -1088,6 +1116,14 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   if (done < total) return outcome;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   outcome.summary = summarize(cfg, opt, manifest, rows, classes, wall, setup, outcome.simulated, have_reference);
+  if (sim && sim->interconnect()) {
+    const auto& ic = *sim->interconnect();
+    outcome.summary["interconnect"] = {{"reduced_parts", ic.reduced},
+                                       {"whole_parts", ic.kept},
+                                       {"nodes_eliminated", ic.nodes_eliminated},
+                                       {"tau_s", ic.tau},
+                                       {"step_s", time_step(cfg)}};
+  }
   outcome.complete = true;
   dir.complete(outcome.summary);
   return outcome;

@@ -160,8 +160,7 @@ double NodalSystem::source_value(const Element& e, ElementId id, const LoadConte
   return v * ctx.source_scale;
 }
 
-void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
-  std::fill(rhs_.begin(), rhs_.end(), 0.0);
+void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x, bool same_context) {
   bad_element_ = -1;
   const bool tran = ctx.mode == LoadContext::Mode::tran;
   auto conductance = [&](int32_t a, int32_t b, double g) {
@@ -235,7 +234,20 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
     std::copy(linear_values_.begin(), linear_values_.end(), values_.begin());
     cursor_ = behavioral_cursor_;
   }
-  // Right-hand side: independent sources, and the histories of capacitors and inductors.
+  // Right-hand side: independent sources, and the histories of capacitors and inductors; the same
+  // for every Newton iteration of one solve, so kept from the first.
+  if (same_context && !recording_ && linear_rhs_.size() == rhs_.size()) {
+    std::copy(linear_rhs_.begin(), linear_rhs_.end(), rhs_.begin());
+  } else {
+    std::fill(rhs_.begin(), rhs_.end(), 0.0);
+    linear_rhs(ctx);
+    if (!recording_) linear_rhs_ = rhs_;
+  }
+  behavioral_load(ctx, x);
+}
+
+void NodalSystem::linear_rhs(const LoadContext& ctx) {
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
   for (int32_t i : sources_) {
     const Element& e = c_.elements[i];
     const double v = source_value(e, i, ctx);
@@ -256,6 +268,15 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x) {
         rhs(branch_[t.id], t.value * (ctx.a1 * ind_i_[t.id] + ctx.a2 * ind_i2_[t.id]));
       }
     }
+}
+
+void NodalSystem::behavioral_load(const LoadContext& ctx, const std::vector<double>& x) {
+  auto branch_kcl = [&](int32_t a, int32_t b, int32_t k) {
+    add(a, k, 1);
+    add(b, k, -1);
+    add(k, a, 1);
+    add(k, b, -1);
+  };
   // Behavioral sources: the Newton companion at x.
   for (size_t nb = 0; nb < behavioral_.size(); ++nb) {
     const auto id = static_cast<ElementId>(behavioral_[nb]);
@@ -352,7 +373,7 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
   double last_worst = HUGE_VAL;
   for (int32_t it = 1; it <= opt_.max_newton; ++it) {
     rep.iterations = it;
-    load(ctx, x);
+    load(ctx, x, it > 1);
     if (bad_element_ >= 0 && have_prev && backtracks < 30) {
       // The last step left an expression's domain: go back halfway and try again.
       for (int32_t k = 0; k < n_; ++k) x[k] = 0.5 * (x[k] + x_prev[k]);

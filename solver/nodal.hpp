@@ -201,7 +201,12 @@ class NodalSystem {
   void rhs(int32_t row, double v) {
     if (row >= 0) rhs_[row] += v;
   }
-  void load(const LoadContext& ctx, const std::vector<double>& x);
+  /// Loads the system at x; `same_context`: ctx and the histories are those of the last load, so the
+  /// linear elements' right-hand side is copied, not computed.
+  void load(const LoadContext& ctx, const std::vector<double>& x, bool same_context = false);
+  void linear_rhs(const LoadContext& ctx);
+  void behavioral_load(const LoadContext& ctx, const std::vector<double>& x);
+  std::vector<double> linear_rhs_;
   double source_value(const netlist::Element& e, netlist::ElementId id, const LoadContext& ctx) const;
   std::string floating_detail() const;
   SolveReport newton(const LoadContext& ctx, std::vector<double>& x);

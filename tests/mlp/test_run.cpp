@@ -477,3 +477,26 @@ TEST_CASE("transient windows: the same images.csv on 1 and 2 threads") {
   CHECK(std::count(csv[0].begin(), csv[0].end(), '\n') >= 4);
   CHECK(csv[0] == csv[1]);
 }
+
+TEST_CASE("transient windows with the interconnect reduced onto its ports agree with the full circuit") {
+  fs::path base = fresh_dir("tran_reduced");
+  const std::vector<std::string> set = {"partition.tile=[16,16]", "interconnect.capacitance=true"};
+  std::string csv[2];
+  nlohmann::json summary[2];
+  for (int k = 0; k < 2; ++k) {
+    auto s = set;
+    s.push_back(k == 0 ? "run.interconnect=\"reduced\"" : "run.interconnect=\"full\"");
+    auto out = run(kSmallSot, base / fmt::format("r{}", k), mlp::Backend::native, -1, false, true, s);
+    REQUIRE(out.complete);
+    summary[k] = out.summary;
+  }
+  REQUIRE(summary[0].contains("interconnect"));
+  CHECK(summary[0]["interconnect"]["reduced_parts"].get<int>() > 0);
+  CHECK(!summary[1].contains("interconnect"));
+  auto g = mlp::compare_runs(base / "r0", base / "r1");
+  MESSAGE("reduced vs full: outputs within ", g.max_output_diff, " V, energy within ", g.max_energy_rel);
+  CHECK(g.images >= 3);
+  CHECK(g.same_prediction == g.images);
+  CHECK(g.max_output_diff < 1e-4);
+  CHECK(g.max_energy_rel < 1e-3);
+}
