@@ -1370,6 +1370,8 @@ std::vector<Case> cases() {
        small_append("[train]\nepoch = 3\n"), net},
       {"toml/run-analysis-unknown", 2, "spinxbar: small.toml:63: run.analysis: must be one of op, tran, got 'ac'",
        small_append("[run]\nanalysis = \"ac\"\n"), net},
+      {"toml/run-interconnect-unknown", 2, "spinxbar: small.toml:63: run.interconnect: must be one of reduced, full, got 'prima'",
+       small_append("[run]\ninterconnect = \"prima\"\n"), net},
       {"toml/run-tolerance-one", 2, "spinxbar: small.toml:63: run.tolerance: must be in (0, 1) of vdd, got 1",
        small_append("[run]\ntolerance = 1\n"), net},
       {"toml/run-step-zero", 2, "spinxbar: small.toml:63: run.step: must be > 0 s, got 0",
