@@ -30,7 +30,38 @@ struct Card {
   std::string text;  // lower-case, comments removed, continuations joined
   int32_t file = 0;
   int32_t line = 0;
+  bool placed = false;   // a "$ @layer,tile_row,tile_col,row,col" comment gave the cell's position
+  int32_t place[5] = {};
 };
+
+/// The cell position a writer put in a trailing comment, " $ @layer,tile_row,tile_col,row,col" (the
+/// comment must end the line, each number an integer that fits its field); false when there is none.
+bool parse_place(std::string_view s, int32_t (&place)[5]) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  const size_t at = s.rfind("$ @");
+  if (at == std::string_view::npos || at == 0 || !std::isspace(static_cast<unsigned char>(s[at - 1]))) return false;
+  std::string_view rest = s.substr(at + 3);
+  for (int k = 0; k < 5; ++k) {
+    size_t end = 0;
+    while (end < rest.size() && rest[end] != ',') ++end;
+    if ((end == rest.size()) != (k == 4)) return false;
+    std::string_view num = rest.substr(0, end);
+    int64_t v = 0;
+    bool neg = !num.empty() && num[0] == '-';
+    if (neg) num.remove_prefix(1);
+    if (num.empty() || num.size() > 10) return false;
+    for (char ch : num) {
+      if (ch < '0' || ch > '9') return false;
+      v = v * 10 + (ch - '0');
+    }
+    if (neg) v = -v;
+    const int64_t hi = k < 3 ? INT16_MAX : INT32_MAX;
+    if (v < -1 || v > hi) return false;
+    place[k] = static_cast<int32_t>(v);
+    rest = end < rest.size() ? rest.substr(end + 1) : std::string_view();
+  }
+  return true;
+}
 
 std::string lower(std::string_view s) { return devices::ascii_lower(s); }
 
@@ -159,9 +190,11 @@ class CardLoader {
         const std::string rest = strip_inline_comment(trim(std::string_view(text).substr(1)));
         const std::string_view more = trim(rest);
         if (!more.empty()) cards.back().text += " " + std::string(more);
+        if (parse_place(raw, cards.back().place)) cards.back().placed = true;
         continue;
       }
       cards.push_back(Card{std::string(trim(text)), file, static_cast<int32_t>(i + 1)});
+      if (parse_place(raw, cards.back().place)) cards.back().placed = true;
     }
     return cards;
   }
@@ -690,6 +723,13 @@ class Flattener {
     }
     e.origin.file = card.file;
     e.origin.line = card.line;
+    if (card.placed) {
+      e.origin.layer = static_cast<int16_t>(card.place[0]);
+      e.origin.tile_row = static_cast<int16_t>(card.place[1]);
+      e.origin.tile_col = static_cast<int16_t>(card.place[2]);
+      e.origin.row = card.place[3];
+      e.origin.col = card.place[4];
+    }
     return e;
   }
 

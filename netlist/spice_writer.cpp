@@ -107,8 +107,14 @@ SpiceText write_spice(const Circuit& c, Dialect dialect) {
   line(c.title.empty() ? std::string("*") : c.title);
   for (const auto& o : c.options) line(o);
   for (const auto& m : c.models) line(m);
-  for (size_t i = 0; i < c.elements.size(); ++i)
-    line(element_card(c, c.elements[i], dialect), static_cast<ElementId>(i));
+  for (size_t i = 0; i < c.elements.size(); ++i) {
+    std::string card = element_card(c, c.elements[i], dialect);
+    // A crossbar cell's position, as a comment both dialects skip and the reader takes back (the
+    // solver orders large crossbars by it).
+    const auto& o = c.elements[i].origin;
+    if (o.row >= 0 && o.col >= 0) card += fmt::format(" $ @{},{},{},{},{}", o.layer, o.tile_row, o.tile_col, o.row, o.col);
+    line(card, static_cast<ElementId>(i));
+  }
   for (const auto& a : c.analyses) {
     switch (a.kind) {
       case AnalysisKind::op: line(".op"); break;

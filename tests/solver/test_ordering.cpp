@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "benches/crossbar_circuit.hpp"
+#include "netlist/spice_reader.hpp"
+#include "netlist/spice_writer.hpp"
 #include "solver/native.hpp"
 #include "solver/ordering.hpp"
 
@@ -115,4 +118,58 @@ TEST_CASE("geometric dissection on a random placed resistor network equals minim
   CHECK(geometric);
   auto amd = solve(c, solver::Ordering::amd);
   CHECK(largest_difference(amd, nd) < 1e-11);
+}
+
+TEST_CASE("cell positions survive a written netlist, so a crossbar read from text is ordered by them") {
+  auto c = bench::crossbar(48, 2.5, 0);
+  c.analyses = {netlist::Analysis{}};
+  const std::string text = netlist::write_spice(c).text;
+  auto r = netlist::read_spice_text(text, "x.cir");
+  REQUIRE(r.elements.size() == c.elements.size());
+  for (size_t i = 0; i < c.elements.size(); ++i) {
+    const auto &a = c.elements[i].origin, &b = r.elements[i].origin;
+    REQUIRE(std::tie(a.layer, a.tile_row, a.tile_col, a.row, a.col) == std::tie(b.layer, b.tile_row, b.tile_col, b.row, b.col));
+  }
+  solver::NodalSystem from_text(r);
+  REQUIRE(from_text.method() == solver::Method::cholesky);
+  CHECK(!from_text.spd_permutation().empty());
+  // The same netlist without the position comments: minimum degree, the same operating point.
+  std::string bare;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    std::string line = text.substr(at, end - at);
+    if (auto p = line.find(" $ @"); p != std::string::npos) line.resize(p);
+    bare += line + "\n";
+    at = end + 1;
+  }
+  auto plain = netlist::read_spice_text(bare, "y.cir");
+  CHECK(solver::NodalSystem(plain).spd_permutation().empty());
+  auto a = solver::simulate_native(r), b = solver::simulate_native(plain);
+  REQUIRE(a[0].report.ok());
+  REQUIRE(b[0].report.ok());
+  double worst = 0, peak = 0;
+  for (const auto& [name, v] : b[0].vectors) {
+    worst = std::max(worst, std::fabs(a[0].vectors.at(name)[0] - v[0]));
+    peak = std::max(peak, std::fabs(v[0]));
+  }
+  CHECK(worst <= 1e-12 * peak);
+}
+
+TEST_CASE("position comments: only the exact form is taken, anything else is an ordinary comment") {
+  auto c = netlist::read_spice_text(
+      "t\nV1 a 0 1\nR1 a b 1k $ @0,1,2,3,4\nR2 b 0 1k $ @1,2,3\nR3 b c 1k $ @1,2,3,4,5 more\n"
+      "R4 c 0 1k $ @99999,0,0,1,1\nR5 c d 1k $@0,0,0,1,1\nR6 d 0 1k ; @0,0,0,2,2\n.op\n",
+      "p.cir");
+  auto origin = [&](const char* name) { return c.elements[*c.find_element(name)].origin; };
+  CHECK(origin("r1").layer == 0);
+  CHECK(origin("r1").tile_row == 1);
+  CHECK(origin("r1").tile_col == 2);
+  CHECK(origin("r1").row == 3);
+  CHECK(origin("r1").col == 4);
+  for (const char* n : {"r2", "r3", "r4", "r5", "r6"}) {
+    CAPTURE(n);
+    CHECK(origin(n).row == -1);
+    CHECK(origin(n).col == -1);
+  }
+  CHECK(c.elements[*c.find_element("r3")].value == 1000);
 }
