@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -345,26 +346,32 @@ class Simulator {
     // images are independent: the same bits for any number of threads).
     const int nt = std::min(full_threads(), k1 - k0);
     while (static_cast<int>(workers_.size()) < nt) workers_.push_back(std::make_unique<Worker>());
+    std::atomic<bool> failed{false};  // one thread's failure stops the others at their next image
     auto chunk = [&](int t) {
       const int a = k0 + (k1 - k0) * t / nt, b = k0 + (k1 - k0) * (t + 1) / nt;
-      for (int k = a; k < b; ++k) full(*workers_[t], k, rows[k - k0]);
+      for (int k = a; k < b && !failed; ++k) full(*workers_[t], k, rows[k - k0]);
+    };
+    std::vector<std::exception_ptr> errors(nt);
+    std::vector<char> interrupted(nt, 0);
+    auto guarded = [&](int t) {
+      try {
+        chunk(t);
+      } catch (const Interrupted&) {
+        interrupted[t] = 1;
+        errors[t] = std::current_exception();
+        failed = true;
+      } catch (...) {
+        errors[t] = std::current_exception();
+        failed = true;
+      }
     };
     std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(nt);
-    for (int t = 1; t < nt; ++t)
-      pool.emplace_back([&, t] {
-        try {
-          chunk(t);
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    try {
-      chunk(0);
-    } catch (...) {
-      errors[0] = std::current_exception();
-    }
+    for (int t = 1; t < nt; ++t) pool.emplace_back(guarded, t);
+    guarded(0);
     for (auto& th : pool) th.join();
+    // Ctrl-C wins (exit 130), then the first failing thread's error (its images come first).
+    for (int t = 0; t < nt; ++t)
+      if (interrupted[t]) std::rethrow_exception(errors[t]);
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
   }
@@ -1048,6 +1055,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
     manifest["edge"] = cfg.input.edge;
     manifest["step"] = time_step(cfg);
     manifest["tolerance"] = cfg.run.tolerance;
+    manifest["interconnect"] = opt.backend == Backend::native && cfg.run.reduce_interconnect ? "reduced" : "full";
   }
   RunDirectory dir(opt.out, manifest, opt.resume);
   std::vector<Row> rows;

@@ -45,11 +45,21 @@ struct Model {
   netlist::Origin origin;
 };
 
+/// `local`: per node, -1 on entry and on return (scratch shared by every component).
 Model reduce_component(const Circuit& c, const std::vector<ElementId>& members, const std::vector<NodeId>& internal,
-                       const std::vector<char>& is_port, double step, double bound) {
+                       const std::vector<char>& is_port, double step, double bound, std::vector<int32_t>& local) {
   Model m;
   // Local numbering: internal nodes, then ports.
-  std::vector<int32_t> local(static_cast<size_t>(c.node_count()), -1);
+  std::vector<NodeId> touched;  // ports numbered here (m may be moved from when `reset` runs)
+  struct Reset {
+    std::vector<int32_t>& local;
+    const std::vector<NodeId>& internal;
+    const std::vector<NodeId>& touched;
+    ~Reset() {
+      for (NodeId n : internal) local[n] = -1;
+      for (NodeId n : touched) local[n] = -1;
+    }
+  } reset{local, internal, touched};
   for (size_t k = 0; k < internal.size(); ++k) local[internal[k]] = static_cast<int32_t>(k);
   for (ElementId id : members) {
     const Element& e = c.elements[id];
@@ -57,16 +67,21 @@ Model reduce_component(const Circuit& c, const std::vector<ElementId>& members, 
       if (n != netlist::ground && is_port[n] && local[n] < 0) {
         local[n] = static_cast<int32_t>(m.ports.size());
         m.ports.push_back(n);
+        touched.push_back(n);
       }
   }
   const auto ni = static_cast<Eigen::Index>(internal.size()), np = static_cast<Eigen::Index>(m.ports.size());
   m.origin = c.elements[members.front()].origin;
   // The dense model may hold up to twice the component's elements (it has far fewer nodes, and its
-  // factor no fill), and must fit in memory comfortably.
+  // factor no fill), and its dense work (five internal x port blocks) must fit in memory comfortably.
+  // Capacitors with initial conditions (uic) keep their part whole.
   bool any_c = false;
-  for (ElementId id : members) any_c |= c.elements[id].kind == ElementKind::capacitor;
+  for (ElementId id : members) {
+    any_c |= c.elements[id].kind == ElementKind::capacitor;
+    if (c.elements[id].kind == ElementKind::capacitor && !std::isnan(c.elements[id].ic)) return m;
+  }
   const double model_size = static_cast<double>(np) * static_cast<double>(np + 1) / 2 * (any_c ? 2 : 1);
-  if (np == 0 || model_size > 2.0 * static_cast<double>(members.size()) || static_cast<double>(ni) * static_cast<double>(np) > 5e7)
+  if (np == 0 || model_size > 2.0 * static_cast<double>(members.size()) || static_cast<double>(ni) * static_cast<double>(np) > 5e6)
     return m;
   std::vector<Eigen::Triplet<double>> gt, ct;
   Eigen::MatrixXd gip = Eigen::MatrixXd::Zero(ni, np), cip = Eigen::MatrixXd::Zero(ni, np);
@@ -102,7 +117,9 @@ Model reduce_component(const Circuit& c, const std::vector<ElementId>& members, 
   gii.setFromTriplets(gt.begin(), gt.end());
   cii.setFromTriplets(ct.begin(), ct.end());
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt(gii);
-  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 0).all()) return m;  // no DC path
+  // No DC path from some internal node to a port: a zero pivot, or one lost in rounding.
+  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12 * ldlt.vectorD().cwiseAbs().maxCoeff()).all())
+    return m;
   const Eigen::MatrixXd x = ldlt.solve(gip);
   m.y0 = gpp - gip.transpose() * x;
   m.has_c = any_c;
@@ -178,9 +195,10 @@ InterconnectReduction reduce_interconnect(const Circuit& c, std::span<const Node
   // component has none and stays as it is.
   InterconnectReduction out;
   std::vector<Model> models(nodes_of.size());
+  std::vector<int32_t> local(static_cast<size_t>(nn), -1);
   for (size_t k = 0; k < nodes_of.size(); ++k) {
     check_interrupt();
-    if (!members[k].empty()) models[k] = reduce_component(c, members[k], nodes_of[k], is_port, step, bound);
+    if (!members[k].empty()) models[k] = reduce_component(c, members[k], nodes_of[k], is_port, step, bound, local);
     if (models[k].reduce) {
       ++out.reduced;
       out.nodes_eliminated += static_cast<int64_t>(nodes_of[k].size());

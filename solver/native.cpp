@@ -203,13 +203,18 @@ AnalysisResult run_analysis(const Circuit& c, NodalSystem& sys, const netlist::A
           step.a2 = 0;
         }
         std::vector<double> x_new = x;
-        if (sys.nonlinear() && !restart && past.size() >= 2) {
+        const bool predicted = sys.nonlinear() && !restart && past.size() >= 2;
+        if (predicted) {
           // Newton starts from the line through the last two points (fewer iterations than from the last).
           const std::vector<double>& x1 = past[past.size() - 2];
           const double w = h / h_prev;
           for (size_t k = 0; k < x_new.size(); ++k) x_new[k] += w * (x[k] - x1[k]);
         }
         r.report = sys.solve(step, x_new);
+        if (!r.report.ok() && predicted) {
+          x_new = x;  // the prediction overshot (a sharp switch): from the last point, as without it
+          r.report = sys.solve(step, x_new);
+        }
         if (!r.report.ok()) {
           if (adaptive && h > h_nom * 1e-9 && r.report.status == SolveReport::Status::no_convergence) {
             h_try = h / 8;

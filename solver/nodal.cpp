@@ -447,11 +447,13 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       x[k] += alpha * dx;
     }
     rep.residual = worst;
-    if (chord && (++chord_its >= 12 || worst > 0.25 * last_worst)) chord_off = true;
-    last_worst = worst;
     // A chord iteration converges linearly: it stops a decade inside the tolerance, so what is left
-    // is as small as plain Newton's (quadratic) last step leaves.
-    if (alpha == 1.0 && worst <= (chord ? 0.1 : 1.0) && it > 1) return rep;
+    // is as small as plain Newton's (quadratic) last step leaves, and only while it contracts (an
+    // update that did not shrink 4x says nothing about the error left).
+    const bool contracting = worst <= 0.25 * last_worst;
+    if (chord && (++chord_its >= 12 || !contracting)) chord_off = true;
+    last_worst = worst;
+    if (alpha == 1.0 && worst <= (chord ? 0.1 : 1.0) && it > 1 && (!chord || contracting)) return rep;
   }
   rep.status = SolveReport::Status::no_convergence;
   rep.detail = fmt::format("Newton did not converge in {} iterations", opt_.max_newton);

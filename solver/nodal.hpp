@@ -145,7 +145,7 @@ class NodalSystem {
   /// Solves A y = b the same way (forward), for `nrhs` right-hand sides.
   void solve_forward(std::span<double> rhs, int32_t nrhs) const { lu_.solve(rhs, nrhs); }
   /// Concurrent solves on the LU path (SparseLu::prepare_workers / solve_on), after a solve.
-  void prepare_workers(int32_t count) { lu_.prepare_workers(count, values_); }
+  void prepare_workers(int32_t count) { lu_.prepare_workers(count, last_values_); }  // the factored values
   void solve_on(int32_t worker, std::span<double> rhs, int32_t nrhs, bool transposed) const {
     lu_.solve_on(worker, rhs, nrhs, transposed);
   }
