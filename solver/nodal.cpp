@@ -228,10 +228,21 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x, boo
       linear_a0_ = a0;
       linear_gmin_ = ctx.gmin;
       linear_ok_ = true;
+      linear_changed_ = true;  // against the factored matrix
       behavioral_cursor_ = cursor_;
+      if (b_slots_.empty() && behavioral_cursor_ < slot_.size()) {
+        // The entries the behavioral sources stamp, and their columns.
+        b_slots_.assign(slot_.begin() + static_cast<ptrdiff_t>(behavioral_cursor_), slot_.end());
+        std::sort(b_slots_.begin(), b_slots_.end());
+        b_slots_.erase(std::unique(b_slots_.begin(), b_slots_.end()), b_slots_.end());
+        b_slot_col_.resize(b_slots_.size());
+        for (size_t q = 0; q < b_slots_.size(); ++q)
+          b_slot_col_[q] = static_cast<int32_t>(std::upper_bound(colptr_.begin(), colptr_.end(), b_slots_[q]) - colptr_.begin()) - 1;
+      }
     }
   } else {
-    std::copy(linear_values_.begin(), linear_values_.end(), values_.begin());
+    // Only the behavioral sources' entries differ from the linear matrix: put those back.
+    for (int32_t q : b_slots_) values_[q] = linear_values_[q];
     cursor_ = behavioral_cursor_;
   }
   // Right-hand side: independent sources, and the histories of capacitors and inductors; the same
@@ -391,7 +402,12 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
           rep.detail += fmt::format("{} {} = {:.6g}", j ? "," : " at", unknown_name(be->unknown[j]), x[be->unknown[j]]);
       return rep;
     }
-    const bool stale = !factored_ || values_ != last_values_;
+    // Since the last factorization either the linear matrix was stamped again (compare it all) or
+    // only the behavioral entries can differ.
+    bool stale = !factored_;
+    if (!stale && linear_changed_) stale = values_ != last_values_;
+    for (size_t q = 0; !stale && q < b_slots_.size(); ++q) stale = values_[b_slots_[q]] != last_values_[b_slots_[q]];
+    if (!stale) linear_changed_ = false;
     const bool chord = stale && factored_ && may_chord && !chord_off;
     if (stale && !chord) {
       FactorStatus st = lu_.factor(values_);
@@ -409,8 +425,19 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       }
       factored_ = true;
       last_values_ = values_;
+      linear_changed_ = false;
     }
-    if (chord) {
+    if (chord && !linear_changed_) {
+      // A_old^-1 (b - (A - A_old) x), where A - A_old lives in the behavioral entries only: the same
+      // as x + A_old^-1 (b - A x) without a product with the whole matrix.
+      std::copy(rhs_.begin(), rhs_.end(), xn.begin());
+      for (size_t q = 0; q < b_slots_.size(); ++q) {
+        const int32_t sl = b_slots_[q];
+        const double d = values_[sl] - last_values_[sl];
+        if (d != 0) xn[rowidx_[sl]] -= d * x[b_slot_col_[q]];
+      }
+      lu_.solve(xn);
+    } else if (chord) {
       // x + A_old^-1 (b - A x): the residual of the system loaded at x, solved with the old factors.
       residual(x, xn);
       lu_.solve(xn);
@@ -447,13 +474,16 @@ SolveReport NodalSystem::newton(const LoadContext& ctx, std::vector<double>& x) 
       x[k] += alpha * dx;
     }
     rep.residual = worst;
-    // A chord iteration converges linearly: it stops a decade inside the tolerance, so what is left
-    // is as small as plain Newton's (quadratic) last step leaves, and only while it contracts (an
-    // update that did not shrink 4x says nothing about the error left).
-    const bool contracting = worst <= 0.25 * last_worst;
+    // A chord iteration converges linearly with the ratio rho of successive updates, so the error
+    // left after it is about worst rho / (1 - rho): it stops when that is a decade inside the
+    // tolerance (as small as plain Newton's quadratic last step leaves), and only while it contracts
+    // (an update that did not shrink 4x says nothing about the error left).
+    const double rho = worst / last_worst;
+    const bool contracting = rho <= 0.25;
     if (chord && (++chord_its >= 12 || !contracting)) chord_off = true;
     last_worst = worst;
-    if (alpha == 1.0 && worst <= (chord ? 0.1 : 1.0) && it > 1 && (!chord || contracting)) return rep;
+    const bool done = chord ? contracting && worst <= 1.0 && worst * rho / (1 - rho) <= 0.1 : worst <= 1.0;
+    if (alpha == 1.0 && done && it > 1) return rep;
   }
   rep.status = SolveReport::Status::no_convergence;
   rep.detail = fmt::format("Newton did not converge in {} iterations", opt_.max_newton);

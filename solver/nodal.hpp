@@ -123,6 +123,7 @@ class NodalSystem {
     lu_.drop_numeric();
     factored_ = false;
     linear_ok_ = false;
+    linear_changed_ = true;
     spd_factored_ = false;
   }
   /// Number of numeric factorizations done.
@@ -194,6 +195,9 @@ class NodalSystem {
   double linear_a0_ = 0, linear_gmin_ = 0;
   bool linear_ok_ = false;
   size_t behavioral_cursor_ = 0;       // stamp calls before the behavioral sources'
+  bool linear_changed_ = true;         // the linear matrix was stamped since the last factorization
+  std::vector<int32_t> b_slots_;       // value slots the behavioral sources stamp (sorted, unique)
+  std::vector<int32_t> b_slot_col_;    // and their columns
   int32_t bad_element_ = -1;
   bool behavioral_off_ = false;      // load B sources as zero (linear pre-solve for a starting point)         // first B source whose value was not finite in the last load
 
