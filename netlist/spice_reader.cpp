@@ -103,11 +103,11 @@ class CardLoader {
   std::vector<Card> load_top(std::string_view text, std::string name, fs::path base_dir) {
     std::vector<Card> out;
     int32_t id = add_file(std::move(name));
-    std::vector<std::string> lines = split_lines(text);
+    std::vector<std::string_view> lines = split_lines(text);  // views into text
     if (!lines.empty()) {
       std::string title(trim(lines[0]));
       circuit_.title = title == "*" ? std::string() : title;  // "*" is how an empty title is written
-      lines[0].clear();
+      lines[0] = {};
     }
     process(lines, id, base_dir, "", out, 0);
     return out;
@@ -123,8 +123,8 @@ class CardLoader {
     return static_cast<int32_t>(circuit_.files.size() - 1);
   }
 
-  static std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
+  static std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
     lines.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     size_t start = 0;
     while (start <= text.size()) {
@@ -170,7 +170,7 @@ class CardLoader {
   }
 
   /// Joins continuation lines into cards with comments removed.
-  std::vector<Card> logical(const std::vector<std::string>& lines, int32_t file) {
+  std::vector<Card> logical(const std::vector<std::string_view>& lines, int32_t file) {
     std::vector<Card> cards;
     cards.reserve(lines.size());
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -200,7 +200,7 @@ class CardLoader {
   }
 
   /// Processes one file's lines; `section` non-empty keeps only that .lib section.
-  void process(const std::vector<std::string>& lines, int32_t file, const fs::path& base_dir,
+  void process(const std::vector<std::string_view>& lines, int32_t file, const fs::path& base_dir,
                const std::string& section, std::vector<Card>& out, int depth) {
     if (depth > 32) fail("{}: .include/.lib nested too deeply", circuit_.files[file]);
     std::vector<Card> cards = logical(lines, file);
