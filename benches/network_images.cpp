@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "benches/bench_util.hpp"
+#include "benches/random_network.hpp"
 #include "devices/periphery.hpp"
 #include "netlist/mlp.hpp"
 #include "solver/native.hpp"
@@ -28,30 +29,8 @@ using namespace spx;
 
 namespace {
 
-netlist::MlpSpec network(const std::vector<int>& sizes, uint32_t seed) {
-  netlist::MlpSpec s;
-  s.synapse.r_low = s.mtj.r_parallel();
-  s.synapse.r_high = s.mtj.r_antiparallel();
-  std::mt19937 rng(seed);
-  const double gains[] = {30, 30, 10};
-  for (size_t k = 0; k + 1 < sizes.size(); ++k) {
-    netlist::LayerSpec l;
-    l.inputs = sizes[k];
-    l.outputs = sizes[k + 1];
-    l.gain = gains[std::min<size_t>(k, 2)];
-    for (int i = 0; i < l.inputs * l.outputs; ++i) l.weights.push_back(rng() % 2 ? 1 : -1);
-    for (int i = 0; i < l.outputs; ++i) l.biases.push_back(rng() % 2 ? 1 : -1);
-    s.layers.push_back(l);
-  }
-  return s;
-}
-
-std::vector<double> images(int inputs, int count, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<double> x(static_cast<size_t>(inputs) * count);
-  for (auto& v : x) v = rng() % 2 ? 1.0 : -1.0;
-  return x;
-}
+using bench::network;
+using bench::images;
 
 /// Outputs of the full (un-reduced) native solve of one image.
 std::vector<double> full_solve(netlist::Circuit c, const netlist::MlpPorts& ports, const double* x) {

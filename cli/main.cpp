@@ -414,6 +414,10 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   for (const auto& l : s["latency_by_layer"])
     layers += fmt::format("{}layer {} {}", layers.empty() ? "" : ", ", l["layer"].get<int>(), si(l["settled_s"]["mean"].get<double>(), "s"));
   fmt::print("        settled through (mean): {}\n        ({})\n", layers, s["latency_basis"].get<std::string>());
+  if (s.value("unsettled_images", 0) > 0)
+    fmt::print("warning: {} of {} images were still settling in the last tenth of the {} window: their latency and energy "
+               "are cut by it (lengthen input.window)\n",
+               s["unsettled_images"].get<int>(), s["images"].get<int>(), si(s["run"].value("window", 0.0), "s"));
   const auto& area = s["area_m2"];
   const double conv_area = area["network"].value("converters", 0.0);
   fmt::print("area    {} ({:.0f} F^2 cells at {}; synapses {}, amplifiers {}, neurons {}, drivers {}{}; a tile {})\n",

@@ -860,6 +860,16 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
     per_layer.push_back(std::move(e));
   }
   j["latency_by_layer"] = std::move(per_layer);
+  if (!op) {
+    // A window too short for the network: the outputs still move in its last tenth, so the final
+    // values the settling band is measured against are not the settled ones, and latency and energy
+    // are cut by the window.
+    double conversion = 0;
+    for (const auto& d : design) conversion += d.conversion;
+    int unsettled = 0;
+    for (double t : latency) unsettled += t - conversion >= 0.9 * cfg.input.window ? 1 : 0;
+    j["unsettled_images"] = unsettled;
+  }
   j["area_m2"] = to_json(network_area(cfg));
   {
     nlohmann::json conv = nlohmann::json::array();

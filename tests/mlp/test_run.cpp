@@ -500,3 +500,21 @@ TEST_CASE("transient windows with the interconnect reduced onto its ports agree 
   CHECK(g.max_output_diff < 1e-4);
   CHECK(g.max_energy_rel < 1e-3);
 }
+
+TEST_CASE("transient windows too short for the network are counted as unsettled") {
+  fs::path base = fresh_dir("tran_unsettled");
+  int unsettled[2];
+  for (int k = 0; k < 2; ++k) {
+    auto cfg = mlp::load_config(kSmallSot, {k == 0 ? "input.window=0.5e-9" : "input.window=50e-9"});
+    mlp::load_network(cfg);
+    mlp::RunOptions o;
+    o.out = base / fmt::format("w{}", k);
+    o.transient = true;
+    o.images = 2;
+    auto out = mlp::run_network(cfg, o);
+    REQUIRE(out.complete);
+    unsettled[k] = out.summary["unsettled_images"].get<int>();
+  }
+  CHECK(unsettled[0] == 2);  // still settling when the window ends
+  CHECK(unsettled[1] == 0);
+}
