@@ -189,8 +189,8 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x, boo
       const Element& e = c_.elements[i];
       int32_t a = e.a - 1, b = e.b - 1, k = branch_[i];
       switch (e.kind) {
-        case ElementKind::resistor: conductance(a, b, 1 / e.value); break;
-        case ElementKind::capacitor: conductance(a, b, e.value * a0); break;
+        case ElementKind::resistor:
+        case ElementKind::capacitor: conductance(a, b, companion({e.kind, static_cast<int32_t>(i), e.a, e.b, e.value}, ctx).g); break;
         case ElementKind::inductor:
           branch_kcl(a, b, k);
           add(k, k, -e.value * a0);
@@ -261,20 +261,20 @@ void NodalSystem::linear_rhs(const LoadContext& ctx) {
   const bool tran = ctx.mode == LoadContext::Mode::tran;
   for (int32_t i : sources_) {
     const Element& e = c_.elements[i];
-    const double v = source_value(e, i, ctx);
     if (e.kind == ElementKind::vsource) {
-      rhs(branch_[i], v);
+      rhs(branch_[i], source_value(e, i, ctx));
     } else {
-      rhs(e.a - 1, -v);
-      rhs(e.b - 1, v);
+      const double j = companion({e.kind, i, e.a, e.b, e.value}, ctx).j;
+      rhs(e.a - 1, -j);
+      rhs(e.b - 1, j);
     }
   }
   if (tran)
     for (const Twig& t : stateful_) {
       if (t.kind == ElementKind::capacitor) {
-        const double hist = t.value * (ctx.a1 * cap_v_[t.id] + ctx.a2 * cap_v2_[t.id]);  // current a -> b
-        rhs(t.a - 1, -hist);
-        rhs(t.b - 1, hist);
+        const double j = companion(t, ctx).j;
+        rhs(t.a - 1, -j);
+        rhs(t.b - 1, j);
       } else {
         rhs(branch_[t.id], t.value * (ctx.a1 * ind_i_[t.id] + ctx.a2 * ind_i2_[t.id]));
       }
@@ -327,6 +327,19 @@ void NodalSystem::behavioral_load(const LoadContext& ctx, const std::vector<doub
       }
       rhs(k, f);
     }
+  }
+}
+
+NodalSystem::Companion NodalSystem::companion(const Twig& e, const LoadContext& ctx) const {
+  const bool tran = ctx.mode == LoadContext::Mode::tran;
+  switch (e.kind) {
+    case ElementKind::resistor: return {1 / e.value, 0};
+    case ElementKind::capacitor:
+      // g = C a0 and the history C (a1 v1 + a2 v2) (the file comment); open at DC.
+      if (!tran) return {};
+      return {e.value * ctx.a0, e.value * (ctx.a1 * cap_v_[e.id] + ctx.a2 * cap_v2_[e.id])};
+    case ElementKind::isource: return {0, source_value(c_.elements[e.id], e.id, ctx)};
+    default: return {};
   }
 }
 
@@ -623,24 +636,11 @@ void NodalSystem::load_spd(const LoadContext& ctx) {
   if (stamp)
     for (int32_t k = 0; k < nfree_; ++k) add_lower(k, k, 0);
   auto visit = [&](const Twig& e) {
-    switch (e.kind) {
-      case ElementKind::resistor: conductance(e.a, e.b, 1 / e.value); break;
-      case ElementKind::capacitor: {
-        double g = tran ? e.value * ctx.a0 : 0;
-        double hist = tran ? e.value * (ctx.a1 * cap_v_[e.id] + ctx.a2 * cap_v2_[e.id]) : 0;  // current a -> b
-        conductance(e.a, e.b, g);
-        rhs(e.a, -hist);
-        rhs(e.b, hist);
-        break;
-      }
-      case ElementKind::isource: {
-        double v = source_value(c_.elements[e.id], e.id, ctx);
-        rhs(e.a, -v);
-        rhs(e.b, v);
-        break;
-      }
-      default: break;
-    }
+    if (!two_terminal(e.kind)) return;
+    const Companion k = companion(e, ctx);
+    if (e.kind != ElementKind::isource) conductance(e.a, e.b, k.g);
+    rhs(e.a, -k.j);
+    rhs(e.b, k.j);
   };
   if (stamp) {
     for (size_t i = 0; i < c_.elements.size(); ++i) {
@@ -685,22 +685,14 @@ SolveReport NodalSystem::solve_spd(const LoadContext& ctx, std::vector<double>& 
   v = spd_rhs_;
   chol_.solve(v);
   // Full solution in MNA numbering: node voltages, then source currents by KCL at their nodes.
-  const bool tran = ctx.mode == LoadContext::Mode::tran;
   for (NodeId k = 1; k < c_.node_count(); ++k) node_v_[k] = free_[k] >= 0 ? v[free_[k]] : node_v_[k];
   for (NodeId k = 1; k < c_.node_count(); ++k) x[k - 1] = node_v_[k];
   std::vector<double>& leaving = spd_leaving_;  // current leaving each node through R, C, I
   leaving.assign(c_.node_count(), 0.0);
   for (const Twig& e : spd_touching_) {
-    double iab = 0;
-    switch (e.kind) {
-      case ElementKind::resistor: iab = (node_v_[e.a] - node_v_[e.b]) / e.value; break;
-      case ElementKind::capacitor:
-        if (tran)
-          iab = e.value * (ctx.a0 * (node_v_[e.a] - node_v_[e.b]) + ctx.a1 * cap_v_[e.id] + ctx.a2 * cap_v2_[e.id]);
-        break;
-      case ElementKind::isource: iab = source_value(c_.elements[e.id], e.id, ctx); break;
-      default: continue;
-    }
+    if (!two_terminal(e.kind)) continue;
+    const Companion k = companion(e, ctx);
+    const double iab = k.g * (node_v_[e.a] - node_v_[e.b]) + k.j;
     leaving[e.a] += iab;
     leaving[e.b] -= iab;
   }

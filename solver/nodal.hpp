@@ -175,6 +175,16 @@ class NodalSystem {
     double value;
   };
   std::vector<Twig> stateful_;         // capacitors and inductors (their history is kept by accept)
+  /// A resistor, capacitor or current source at the context: the current from a to b is
+  /// g (v_a - v_b) + j. The one place these laws live: both matrices' stamps and the source
+  /// currents recovered by KCL use it.
+  struct Companion {
+    double g = 0, j = 0;
+  };
+  static bool two_terminal(netlist::ElementKind k) {
+    return k == netlist::ElementKind::resistor || k == netlist::ElementKind::capacitor || k == netlist::ElementKind::isource;
+  }
+  Companion companion(const Twig& e, const LoadContext& ctx) const;
   std::vector<Behavioral> beval_;
   std::vector<double> cap_v_;          // per element: capacitor voltage at the previous point
   std::vector<double> ind_i_;          // per element: inductor current at the previous point
