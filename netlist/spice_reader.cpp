@@ -204,6 +204,7 @@ class CardLoader {
                const std::string& section, std::vector<Card>& out, int depth) {
     if (depth > 32) fail("{}: .include/.lib nested too deeply", circuit_.files[file]);
     std::vector<Card> cards = logical(lines, file);
+    out.reserve(out.size() + cards.size());
     bool in_wanted = section.empty();
     bool found = section.empty();
     std::string skipping;  // name of a .lib section being skipped
@@ -479,6 +480,7 @@ class Flattener {
   /// Extracts .subckt blocks into the scope; returns the remaining cards.
   std::vector<Card> collect_subckts(std::vector<Card> cards, Scope& scope) {
     std::vector<Card> rest;
+    rest.reserve(cards.size());
     for (size_t i = 0; i < cards.size(); ++i) {
       Card& card = cards[i];
       if (card.text.rfind(".subckt", 0) != 0) {
