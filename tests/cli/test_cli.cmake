@@ -229,6 +229,18 @@ if(EXISTS ${WORK}/runC)
   failed("a run that fails on its input writes nothing")
 endif()
 
+# The restart onto huge pages (cli/main.cpp use_huge_pages) keeps the arguments, the output and the
+# exit code; with it turned off the output is the same.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env SPINXBAR_NO_HUGEPAGES=1 ${SPINXBAR} simulate ${SRC}/examples/crossbar_32x32.cir
+                RESULT_VARIABLE rc_plain OUTPUT_VARIABLE out_plain)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=SPINXBAR_NO_HUGEPAGES ${SPINXBAR} simulate ${SRC}/examples/crossbar_32x32.cir
+                RESULT_VARIABLE rc_huge OUTPUT_VARIABLE out_huge)
+if(NOT rc_plain EQUAL 0 OR NOT rc_huge EQUAL 0 OR NOT "${out_plain}" STREQUAL "${out_huge}" OR "${out_huge}" STREQUAL "")
+  failed("simulate with and without huge pages: exit ${rc_plain}/${rc_huge}, outputs differ or are empty")
+endif()
+file(WRITE ${WORK}/noanalysis.cir "t\nv1 a 0 1\nr1 a 0 1k\n")
+expect_error(2 "no analysis" simulate ${WORK}/noanalysis.cir)
+
 if(failures GREATER 0)
   message(FATAL_ERROR "${failures} check(s) failed")
 endif()
