@@ -316,8 +316,7 @@ class Simulator {
       // The wires reduced onto their ports once; every node the run reads stays.
       std::vector<NodeId> keep;
       for (const auto& name : save_)
-        if (name.rfind("v(", 0) == 0)
-          if (auto n = bench_.circuit.find_node(std::string_view(name).substr(2, name.size() - 3))) keep.push_back(*n);
+        if (auto n = bench_.circuit.vector_node(name)) keep.push_back(*n);
       auto red = solver::reduce_interconnect(bench_.circuit, keep, step_);
       interconnect_ = {red.reduced, red.kept, red.nodes_eliminated, red.tau};
       work_circuit_ = std::make_unique<Circuit>(std::move(red.circuit));

@@ -119,6 +119,30 @@ std::optional<ElementId> Circuit::find_element(std::string_view name) const {
   return it->second;
 }
 
+namespace {
+/// What "k(...)" holds, or an empty view when `vector` has another form.
+std::string_view vector_inner(std::string_view vector, char k) {
+  if (vector.size() <= 3 || vector[0] != k || vector[1] != '(' || vector.back() != ')') return {};
+  return vector.substr(2, vector.size() - 3);
+}
+}  // namespace
+
+std::optional<NodeId> Circuit::vector_node(std::string_view vector) const {
+  const std::string_view inner = vector_inner(vector, 'v');
+  if (inner.empty()) return std::nullopt;
+  auto n = find_node(inner);
+  if (!n || *n == ground || node_name(*n) != inner) return std::nullopt;
+  return n;
+}
+
+std::optional<ElementId> Circuit::vector_element(std::string_view vector) const {
+  const std::string_view inner = vector_inner(vector, 'i');
+  if (inner.empty()) return std::nullopt;
+  auto e = find_element(inner);
+  if (!e || elements[*e].name != inner) return std::nullopt;
+  return e;
+}
+
 void Circuit::renumber_nodes() {
   std::vector<NodeId> map(node_names_.size(), -1);
   std::vector<std::string> names{node_names_[ground]};

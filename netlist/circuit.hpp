@@ -135,6 +135,10 @@ class Circuit {
   ElementId add(Element element);
   /// Element id by name (lower-case), or nullopt.
   std::optional<ElementId> find_element(std::string_view name) const;
+  /// The node of a result vector name "v(node)" exactly as results spell it (not ground), or nullopt.
+  std::optional<NodeId> vector_node(std::string_view vector) const;
+  /// The element of a result vector name "i(element)" exactly as results spell it, or nullopt.
+  std::optional<ElementId> vector_element(std::string_view vector) const;
   /// Room for this many elements and nodes in all (a builder that knows its size avoids regrowth).
   void reserve(size_t elements_total, size_t nodes_total);
 

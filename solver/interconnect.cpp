@@ -12,6 +12,7 @@
 #include <Eigen/SparseCore>
 
 #include "devices/interrupt.hpp"
+#include "solver/node_sets.hpp"
 
 namespace spx::solver {
 
@@ -24,16 +25,6 @@ using netlist::NodeId;
 namespace {
 
 bool rc(ElementKind k) { return k == ElementKind::resistor || k == ElementKind::capacitor; }
-
-struct Sets {
-  std::vector<int32_t> parent;
-  explicit Sets(int32_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
-  int32_t find(int32_t v) {
-    while (parent[v] != v) v = parent[v] = parent[parent[v]];
-    return v;
-  }
-  void unite(int32_t a, int32_t b) { parent[find(a)] = find(b); }
-};
 
 /// One component's port model, or nothing when it stays whole.
 struct Model {
@@ -161,13 +152,12 @@ InterconnectReduction reduce_interconnect(const Circuit& c, std::span<const Node
   }
   for (const auto& meas : c.measures) mark(meas.node);
   for (const auto& s : c.saves)
-    if (s.size() > 3 && s[0] == 'v' && s[1] == '(' && s.back() == ')')
-      if (auto n = c.find_node(std::string_view(s).substr(2, s.size() - 3))) mark(*n);
+    if (auto n = c.vector_node(s)) mark(*n);
   for (NodeId n : keep) mark(n);
   auto internal = [&](NodeId n) { return n != netlist::ground && !is_port[n]; };
 
   // Components: internal nodes joined by resistors and capacitors.
-  Sets sets(nn);
+  NodeSets sets(nn);
   for (const Element& e : c.elements)
     if (rc(e.kind) && internal(e.a) && internal(e.b)) sets.unite(e.a, e.b);
   std::vector<int32_t> comp_of_root(static_cast<size_t>(nn), -1);

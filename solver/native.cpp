@@ -37,14 +37,8 @@ std::vector<int32_t> recorded_unknowns(const NodalSystem& sys, const std::vector
   const Circuit& c = sys.circuit();
   for (const auto& name : save) {
     int32_t k = -1;
-    if (name.size() > 3 && (name[0] == 'v' || name[0] == 'i') && name[1] == '(' && name.back() == ')') {
-      const std::string_view inner = std::string_view(name).substr(2, name.size() - 3);
-      if (name[0] == 'v') {
-        if (auto n = c.find_node(inner); n && *n != netlist::ground && c.node_name(*n) == inner) k = sys.node_unknown(*n);
-      } else if (auto e = c.find_element(inner); e && c.elements[*e].name == inner) {
-        k = sys.branch_unknown(*e);
-      }
-    }
+    if (auto n = c.vector_node(name)) k = sys.node_unknown(*n);
+    else if (auto e = c.vector_element(name)) k = sys.branch_unknown(*e);
     if (k < 0) fail("save: no vector '{}' in the circuit", name);
     out.push_back(k);
   }

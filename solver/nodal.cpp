@@ -169,12 +169,6 @@ void NodalSystem::load(const LoadContext& ctx, const std::vector<double>& x, boo
     add(a, b, -g);
     add(b, a, -g);
   };
-  auto branch_kcl = [&](int32_t a, int32_t b, int32_t k) {
-    add(a, k, 1);
-    add(b, k, -1);
-    add(k, a, 1);
-    add(k, b, -1);
-  };
   // The matrix of the linear elements depends on nothing but the capacitor and inductor multiplier
   // (a0) and gmin: it is stamped when those change and copied otherwise. The behavioral sources'
   // linearizations are stamped after it, then the right-hand side.
@@ -281,13 +275,14 @@ void NodalSystem::linear_rhs(const LoadContext& ctx) {
     }
 }
 
+void NodalSystem::branch_kcl(int32_t a, int32_t b, int32_t k) {
+  add(a, k, 1);
+  add(b, k, -1);
+  add(k, a, 1);
+  add(k, b, -1);
+}
+
 void NodalSystem::behavioral_load(const LoadContext& ctx, const std::vector<double>& x) {
-  auto branch_kcl = [&](int32_t a, int32_t b, int32_t k) {
-    add(a, k, 1);
-    add(b, k, -1);
-    add(k, a, 1);
-    add(k, b, -1);
-  };
   // Behavioral sources: the Newton companion at x.
   for (size_t nb = 0; nb < behavioral_.size(); ++nb) {
     const auto id = static_cast<ElementId>(behavioral_[nb]);

@@ -212,6 +212,8 @@ class NodalSystem {
   bool behavioral_off_ = false;      // load B sources as zero (linear pre-solve for a starting point)         // first B source whose value was not finite in the last load
 
   void add(int32_t row, int32_t col, double v);
+  /// A branch current k between nodes a and b: its KCL entries and its row's voltage terms.
+  void branch_kcl(int32_t a, int32_t b, int32_t k);
   void rhs(int32_t row, double v) {
     if (row >= 0) rhs_[row] += v;
   }

@@ -16,6 +16,7 @@
 
 #include "devices/error.hpp"
 #include "devices/interrupt.hpp"
+#include "solver/node_sets.hpp"
 
 namespace spx::solver {
 
@@ -142,26 +143,6 @@ void PortReducedNetwork::Map::subtract_row(int32_t r, double g, Eigen::Ref<Eigen
 }
 
 namespace {
-
-/// Disjoint sets of nodes (union by size, path halving).
-struct NodeSets {
-  std::vector<int32_t> parent, size;
-  explicit NodeSets(int32_t n) : parent(n), size(n, 1) {
-    for (int32_t i = 0; i < n; ++i) parent[i] = i;
-  }
-  int32_t find(int32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  }
-  void unite(int32_t a, int32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a == b) return;
-    if (size[a] < size[b]) std::swap(a, b);
-    parent[b] = a;
-    size[a] += size[b];
-  }
-};
 
 /// Calls f on every node an element's equations involve (a current-controlled source's control too).
 template <class F>

@@ -460,20 +460,28 @@ TEST_CASE("partial-sum conversion: the same seed gives the same run on 1 and 2 t
   CHECK(csv[0] != csv[2]);
 }
 
+/// Transient windows of the first `images` images of the small SOT example with `set`, on `threads`.
+mlp::RunOutcome small_transient(const fs::path& out, const std::vector<std::string>& set, int images, int threads = -1) {
+  auto cfg = mlp::load_config(kSmallSot, set);
+  mlp::load_network(cfg);
+  mlp::RunOptions o;
+  o.out = out;
+  o.transient = true;
+  o.images = images;
+  o.threads = threads;
+  auto outcome = mlp::run_network(cfg, o);
+  REQUIRE(outcome.complete);
+  return outcome;
+}
+
 TEST_CASE("transient windows: the same images.csv on 1 and 2 threads") {
   // Full solves run consecutive images on each thread, each with its own circuit and system.
   fs::path base = fresh_dir("tran_threads");
-  auto cfg = mlp::load_config(kSmallSot, {"input.window=5e-9"});  // settled; short for sanitizer builds
-  mlp::load_network(cfg);
   std::string csv[2];
   for (int t = 0; t < 2; ++t) {
-    mlp::RunOptions o;
-    o.out = base / fmt::format("t{}", t + 1);
-    o.threads = t + 1;
-    o.images = 4;
-    o.transient = true;
-    REQUIRE(mlp::run_network(cfg, o).complete);
-    csv[t] = slurp(o.out / "images.csv");
+    const fs::path out = base / fmt::format("t{}", t + 1);
+    small_transient(out, {"input.window=5e-9"}, 4, t + 1);  // settled; short for sanitizer builds
+    csv[t] = slurp(out / "images.csv");
   }
   CHECK(std::count(csv[0].begin(), csv[0].end(), '\n') >= 4);
   CHECK(csv[0] == csv[1]);
@@ -486,15 +494,7 @@ TEST_CASE("transient windows with the interconnect reduced onto its ports agree 
   for (int k = 0; k < 2; ++k) {
     auto s = set;
     s.push_back(k == 0 ? "run.interconnect=\"reduced\"" : "run.interconnect=\"full\"");
-    auto cfg = mlp::load_config(kSmallSot, s);
-    mlp::load_network(cfg);
-    mlp::RunOptions o;
-    o.out = base / fmt::format("r{}", k);
-    o.transient = true;
-    o.images = 3;
-    auto out = mlp::run_network(cfg, o);
-    REQUIRE(out.complete);
-    summary[k] = out.summary;
+    summary[k] = small_transient(base / fmt::format("r{}", k), s, 3).summary;
   }
   REQUIRE(summary[0].contains("interconnect"));
   CHECK(summary[0]["interconnect"]["reduced_parts"].get<int>() > 0);
@@ -511,14 +511,7 @@ TEST_CASE("transient windows too short for the network are counted as unsettled"
   fs::path base = fresh_dir("tran_unsettled");
   int unsettled[2];
   for (int k = 0; k < 2; ++k) {
-    auto cfg = mlp::load_config(kSmallSot, {k == 0 ? "input.window=0.5e-9" : "input.window=8e-9"});
-    mlp::load_network(cfg);
-    mlp::RunOptions o;
-    o.out = base / fmt::format("w{}", k);
-    o.transient = true;
-    o.images = 2;
-    auto out = mlp::run_network(cfg, o);
-    REQUIRE(out.complete);
+    const auto out = small_transient(base / fmt::format("w{}", k), {k == 0 ? "input.window=0.5e-9" : "input.window=8e-9"}, 2);
     unsettled[k] = out.summary["unsettled_images"].get<int>();
   }
   CHECK(unsettled[0] == 2);  // still settling when the window ends
