@@ -42,7 +42,8 @@
 #include "sc/pbit_curve.hpp"
 #include "study/conversion_table.hpp"
 #include "sc/plot.hpp"
-#include "study/conversion_table.hpp"
+#include "study/figures.hpp"
+#include "study/sweep.hpp"
 #include "sc/table.hpp"
 #include "mlp/train.hpp"
 #include "netlist/spice_reader.hpp"
@@ -297,18 +298,12 @@ std::string si(double v, const char* unit) {
   return fmt::format("{:.4g} {}", v, unit);
 }
 
-/// A bar chart on a log scale: DIR/STEM.dat, STEM.gp (PNG and SVG terminals) and, through gnuplot,
-/// STEM.png and STEM.svg; true when gnuplot drew them.
-bool bar_figure(const std::filesystem::path& dir, const std::string& stem, const std::string& data, const std::string& title,
-                const std::string& settings, const std::string& plot) {
-  spx::mlp::write_file_atomic(dir / (stem + ".dat"), data);
-  std::string gp;
-  for (const char* ext : {"png", "svg"})
-    gp += fmt::format("set terminal {} size 720,420\nset output '{}.{}'\nset title '{}'\nset style data histograms\n"
-                      "set style fill solid 0.8 border -1\nset logscale y\nset ylabel 'J'\nset grid ytics\n{}plot '{}.dat' {}\n",
-                      std::string(ext) == "png" ? "pngcairo" : "svg", stem, ext, title, settings, stem, plot);
-  spx::mlp::write_file_atomic(dir / (stem + ".gp"), gp);
-  return spx::sc::run_gnuplot(dir, (stem + ".gp").c_str());
+/// The figures drawn, as "a, b, c .png/.svg".
+std::string figure_list(const spx::study::Figures& f) {
+  std::string stems;
+  for (const auto& file : f.files)
+    if (file.ends_with(".png")) stems += (stems.empty() ? "" : ", ") + file.substr(0, file.size() - 4);
+  return stems + " (.png/.svg)";
 }
 
 /// A fraction as "12.3 %", or "n/a" (null).
@@ -434,22 +429,11 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
         fmt::print("        layer {} conversion {}: {} conversions, {} and {} each ({} per inference)\n", c["layer"].get<int>(),
                    c["setting"].get<std::string>(), c["conversions"].get<int>(), si(c["energy_per_conversion_j"].get<double>(), "J"),
                    si(c["latency_s"].get<double>(), "s"), si(c["energy_j"].get<double>(), "J"));
-  // Figures beside their gnuplot scripts: energy by part, and for CNNs the CPU-IMAC comparison.
-  std::string dat = "# part energy_j (mean per inference)\n";
-  for (const auto& [k, v] : s["energy_by_part_j"].items()) dat += fmt::format("{} {:.6e}\n", k, v.get<double>());
-  bool drawn = bar_figure(opt.out, "energy", dat,
-                          fmt::format("energy per inference by part ({:.4g} nJ in all; latency {:.4g} ns)",
-                                      1e9 * s["energy_j"]["mean"].get<double>(), 1e9 * s["latency_s"]["mean"].get<double>()),
-                          "set boxwidth 0.6\nunset key\n", "using 2:xtic(1) lc rgb '#3b6ea8'");
+  // Figures beside their gnuplot scripts (study/figures.hpp): energy by part, output histogram, confusion
+  // matrix, and for CNNs the CPU-IMAC comparison.
+  const spx::study::Figures figs = spx::study::draw_run(opt.out);
+  const bool drawn = figs.drawn;
   if (s.contains("cpu_imac")) {
-    std::string rows = "# network cpu_only_j cpu_imac_j\n";
-    int k = 0;
-    for (const auto& r : s["cpu_imac"]["rows"])
-      rows += fmt::format("\"{}\" {:.6e} {:.6e}\n", k++ == 0 ? "this CNN" : r["fc_sizes"].dump() == "[512,512,512,10]" ? "VGG-16, FC 512" : "VGG-16, FC 4096",
-                          r["cpu_only"]["energy_j"].get<double>(), r["cpu_imac"]["energy_j"].get<double>());
-    drawn = bar_figure(opt.out, "cpu_imac", rows, "energy per inference: CPU only vs CPU-IMAC (VGG-16: CIFAR-10 shapes only)",
-                       "set style histogram clustered gap 1\nset format y '%.0e'\nset key top left\n",
-                       "using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'") && drawn;
     fmt::print("CPU-IMAC (conv on the CPU, FC on IMAC) against CPU only, per inference:\n");
     for (const auto& r : s["cpu_imac"]["rows"])
       fmt::print("  {:<48} CPU only {} / {}, CPU-IMAC {} / {}: energy saved {}, latency saved {}\n",
@@ -467,8 +451,7 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   }
   fmt::print("wall time {:.1f} s (setup {:.2f} s, {} images simulated now); wrote {}/images.csv, summary.json, {}\n",
              s["wall_seconds"].get<double>(), s["setup_seconds"].get<double>(), o.simulated, opt.out.string(),
-             drawn ? (s.contains("cpu_imac") ? "energy.png/svg, cpu_imac.png/svg" : "energy.png/svg")
-                   : "figure scripts (gnuplot missing or failed: no figures)");
+             drawn ? figure_list(figs) : "figure scripts (gnuplot missing or failed: no figures)");
   return 0;
 }
 
@@ -640,6 +623,39 @@ int cmd_conversion_table(const std::string& config, const std::vector<std::strin
   fmt::print("(accuracy counts a tie as an error; split: ties broken at random. Ratios: the 8-bit ADC row / this row, per "
              "inference; conversion-only ratios in conversion.csv)\n");
   fmt::print("wrote {0}/conversion.csv, conversion.json, conversion.png/svg (gnuplot script conversion.gp); runs and weights in {0}/<row>/\n", out);
+  return 0;
+}
+
+int cmd_sweep(const std::string& file, spx::study::SweepOptions opt) {
+  const spx::study::Study study = spx::study::load_study(file);
+  opt.version = SPX_VERSION;
+  opt.interrupt = &spx::interrupt_flag();
+  opt.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
+  const auto t0 = std::chrono::steady_clock::now();
+  const spx::study::SweepOutcome o = spx::study::run_sweep(study, opt);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!o.complete) {
+    fmt::print(stderr, "stopped with {} of {} runs done; {} holds them. Run the same command again to continue.\n", o.done,
+               o.runs, o.out.string());
+    return spx::interrupt_flag().load() ? 130 : 3;
+  }
+  fmt::print("study {}: {} runs ({} now, {} failed) in {:.1f} s; wrote {}/results.csv, seeds.csv, study.json{}\n", study.name,
+             o.runs, o.now, o.failed, wall, o.out.string(), o.figures ? ", figures" : " (gnuplot missing or failed: no figures)");
+  return 0;
+}
+
+int cmd_plot(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) spx::fail("{}: not a directory", dir);
+  const bool study = std::filesystem::exists(std::filesystem::path(dir) / "study.json", ec);
+  if (!study && !std::filesystem::exists(std::filesystem::path(dir) / "summary.json", ec))
+    spx::fail("{}: holds neither a study (study.json) nor a complete run (summary.json)", dir);
+  const spx::study::Figures f = study ? spx::study::draw_study(dir) : spx::study::draw_run(dir);
+  if (!f.drawn) {
+    fmt::print(stderr, "spinxbar: gnuplot is missing or failed; the scripts are in {}\n", dir);
+    return 1;
+  }
+  fmt::print("drew {} in {}\n", figure_list(f), dir);
   return 0;
 }
 
@@ -836,6 +852,19 @@ int main(int argc, char** argv) {
                  spx::devices::describe(spx::devices::pbit_table(), spx::devices::PbitParams{}, "smtj"));
   }
 
+  std::string swfile;
+  spx::study::SweepOptions swopt;
+  auto* sweep = app.add_subcommand("sweep", "Run a study: config keys swept over axes, Monte Carlo seeds, one tidy table and figures");
+  sweep->add_option("study", swfile, "Study file (.toml) with [study] and [[axis]] tables")->required();
+  sweep->add_option("--out", swopt.out, "Results directory (default: out/<study name>)")->check(non_empty("directory"));
+  sweep->add_flag("--force", swopt.force, "Start again, replacing an earlier study in --out");
+  sweep->add_option("--images", swopt.images, "Test images per run (overrides study.images)")->check(int_in(1));
+  sweep->add_option("--threads", swopt.threads, "Threads per run (overrides run.threads)")->check(int_in(1, 1024));
+
+  std::string plot_dir;
+  auto* plot = app.add_subcommand("plot", "Redraw the figures of a study or run directory from its results");
+  plot->add_option("dir", plot_dir, "Study (spinxbar sweep) or run (spinxbar run) directory")->required();
+
   std::string agree_a, agree_b;
   auto* agree = app.add_subcommand("agree", "Compare the images.csv of two runs (e.g. native and ngspice)");
   agree->add_option("a", agree_a, "Results directory")->required();
@@ -889,6 +918,8 @@ int main(int argc, char** argv) {
     if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages);
     if (tr->parsed()) return cmd_train(tcfg, tset, tout, tepochs, tthreads, tlimit);
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
+    if (sweep->parsed()) return cmd_sweep(swfile, swopt);
+    if (plot->parsed()) return cmd_plot(plot_dir);
     if (pbit->parsed()) return cmd_pbit(ppreset, pset, pout, popt);
     if (table->parsed()) return cmd_sc_table(scfg, sset, sout, sshapes, sstates, slengths, sopt);
     if (ctable->parsed()) return cmd_conversion_table(ccfg, cset, cout, copt, cseeds, crows);

@@ -18,16 +18,16 @@ double WireTech::resistivity() const {
   return rho_bulk * (surface + grain);
 }
 
-double WireTech::resistance(double length) const { return resistivity() * length / (width() * thickness); }
+double WireTech::resistance(double length) const { return resistance_scale * resistivity() * length / (width() * thickness); }
 
 double WireTech::ground_c_per_m() const {
   double eps = eps_r * kEps0, h = dielectric_height;
-  return eps * (1.15 * (width() / h) + 2.80 * std::pow(thickness / h, 0.222));
+  return capacitance_scale * eps * (1.15 * (width() / h) + 2.80 * std::pow(thickness / h, 0.222));
 }
 
 double WireTech::coupling_c_per_m(double spacing) const {
   double eps = eps_r * kEps0, h = dielectric_height, th = thickness / h;
-  return eps * (0.03 * (width() / h) + 0.83 * th - 0.07 * std::pow(th, 0.222)) * std::pow(spacing / h, -1.34);
+  return capacitance_scale * eps * (0.03 * (width() / h) + 0.83 * th - 0.07 * std::pow(th, 0.222)) * std::pow(spacing / h, -1.34);
 }
 
 double WireTech::input_ground_c() const { return cell_width() * ground_c_per_m(); }
@@ -59,6 +59,8 @@ const std::vector<ParamSpec<WireTech>>& wire_table() {
       {"mean_free_path", &WireTech::mean_free_path, "m", "electron mean free path", 0, 1e-6, true},
       {"specularity", &WireTech::specularity, "", "specular fraction of surface scattering", 0, 1},
       {"grain_reflection", &WireTech::grain_reflection, "", "grain-boundary reflection coefficient", 0, 0.99, true},
+      {"resistance_scale", &WireTech::resistance_scale, "", "factor on every segment's resistance", 0, 1e6, true},
+      {"capacitance_scale", &WireTech::capacitance_scale, "", "factor on every segment's capacitance", 0, 1e6, true},
   };
   return t;
 }

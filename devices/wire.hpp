@@ -5,7 +5,8 @@
 //   alpha = (lambda / d) R / (1 - R), grain size d = wire width w.
 // (K. Fuchs, Proc. Camb. Phil. Soc. 34, 100 (1938); E. H. Sondheimer, Adv. Phys. 1, 1 (1952);
 //  A. F. Mayadas and M. Shatzkes, Phys. Rev. B 1, 1382 (1970).)
-// Segment resistance R = rho * length / (w * t). Input (vertical) lines run one cell width per
+// Segment resistance R = resistance_scale * rho * length / (w * t); capacitances are scaled by
+// capacitance_scale (1 by default: the physical values; other values serve parasitic studies). Input (vertical) lines run one cell width per
 // segment, the I+/I- (horizontal) lines one cell length. For the 9 nm node (w = 27 nm, t = 22 nm,
 // cells 108 nm x 135 nm): rho = 2.675 rho0, R = 9.24 ohm and 11.55 ohm.
 // Capacitance per unit length (T. Sakurai and K. Tamaru, IEEE Trans. Electron Devices 30, 183 (1983)),
@@ -38,6 +39,8 @@ struct WireTech {
   double mean_free_path = 39e-9;   ///< m, electron mean free path (Cu)
   double specularity = 0.25;       ///< fraction of specular surface scattering p
   double grain_reflection = 0.3;   ///< grain-boundary reflection coefficient R
+  double resistance_scale = 1;     ///< every segment's R times this (parasitic studies: x2, x5, ...)
+  double capacitance_scale = 1;    ///< every segment's C times this
 
   double width() const { return width_factor * node; }             ///< m
   double cell_width() const { return cell_width_factor * node; }   ///< m

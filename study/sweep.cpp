@@ -1,0 +1,656 @@
+// Studies: sweeps and Monte Carlo over config keys (sweep.hpp).
+#include "study/sweep.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "devices/error.hpp"
+#include "devices/files.hpp"
+#include "devices/interrupt.hpp"
+#include "mlp/weights.hpp"
+#include "sc/run.hpp"
+#include "study/figures.hpp"
+
+namespace spx::study {
+namespace fs = std::filesystem;
+
+namespace {
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+/// A TOML value as the text of a --set override, and as a label for tables and figures.
+struct ValueText {
+  std::string toml, label;
+  std::optional<double> number;
+};
+
+ValueText value_text(const toml::node& n, const std::string& where) {
+  if (auto v = n.value_exact<int64_t>()) return {fmt::format("{}", *v), fmt::format("{}", *v), static_cast<double>(*v)};
+  if (auto v = n.value_exact<double>()) {
+    if (!std::isfinite(*v)) fail("{}: must be a finite number, got {}", where, *v);
+    return {fmt::format("{}", *v), fmt::format("{}", *v), *v};
+  }
+  if (auto v = n.value_exact<bool>()) return {*v ? "true" : "false", *v ? "true" : "false", std::nullopt};
+  if (auto v = n.value_exact<std::string>()) {
+    std::string q = "\"";
+    for (char c : *v) {
+      if (c == '"' || c == '\\') q += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) fail("{}: control characters in a string value", where);
+      q += c;
+    }
+    return {q + "\"", *v, std::nullopt};
+  }
+  if (const toml::array* a = n.as_array()) {
+    if (a->empty()) fail("{}: an empty array is not a value", where);
+    ValueText t{"[", "", std::nullopt};
+    for (size_t k = 0; k < a->size(); ++k) {
+      const ValueText e = value_text(*a->get(k), where);
+      t.toml += (k ? ", " : "") + e.toml;
+      t.label += (k ? "x" : "") + e.label;
+    }
+    t.toml += "]";
+    return t;
+  }
+  fail("{}: expected a number, string, boolean or array", where);
+}
+
+/// Checks that a key names "section.key" (the config decides whether it exists).
+void check_key(const std::string& key, const std::string& where) {
+  const size_t dot = key.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == key.size() || key.find('.', dot + 1) != std::string::npos ||
+      key.find_first_of("= \t") != std::string::npos)
+    fail("{}: key: expected section.key (a config key such as interconnect.resistance_scale), got '{}'", where, clip(key));
+}
+
+Axis read_axis(const toml::table& t, const std::string& file, int index) {
+  Axis a;
+  a.line = line_of(t);
+  const std::string at = fmt::format("{}:{}: axis {}", file, a.line, index + 1);
+  for (const auto& [k, v] : t) {
+    const std::string key(k.str());
+    if (key != "key" && key != "name" && key != "values" && key != "from" && key != "to" && key != "steps" && key != "scale")
+      fail("{}:{}: axis.{}: unknown key (known: key, name, values, from, to, steps, scale)", file, line_of(v), clip(key));
+  }
+  const toml::node* key = t.get("key");
+  if (!key || !key->is_string()) fail("{}: key: missing (the config key this axis varies, e.g. \"partition.tile\")", at);
+  a.key = *key->value<std::string>();
+  check_key(a.key, fmt::format("{}:{}: axis {}", file, line_of(*key), index + 1));
+  a.name = a.key;
+  if (const toml::node* n = t.get("name")) {
+    if (!n->is_string() || n->value<std::string>()->empty())
+      fail("{}:{}: axis.name: must be a non-empty string", file, line_of(*n));
+    a.name = *n->value<std::string>();
+    if (a.name.find_first_of(",\"\n\r") != std::string::npos)
+      fail("{}:{}: axis.name: must not hold commas, quotes or line breaks", file, line_of(*n));
+  }
+  const toml::node* values = t.get("values");
+  const bool ranged = t.contains("from") || t.contains("to") || t.contains("steps") || t.contains("scale");
+  if (values && ranged) fail("{}: give values or a range (from, to, steps, scale), not both", at);
+  std::vector<ValueText> texts;
+  if (values) {
+    const toml::array* arr = values->as_array();
+    if (!arr) fail("{}:{}: axis.values: must be an array of values", file, line_of(*values));
+    if (arr->empty()) fail("{}:{}: axis.values: empty (an axis needs at least one value)", file, line_of(*values));
+    for (const auto& e : *arr) {
+      const int ln = line_of(e) > 0 ? line_of(e) : line_of(*values);
+      texts.push_back(value_text(e, fmt::format("{}:{}: axis.values", file, ln)));
+      a.lines.push_back(ln);
+    }
+  } else if (ranged) {
+    auto num = [&](const char* k) {
+      const toml::node* n = t.get(k);
+      if (!n) fail("{}: {}: missing (a range needs from, to and steps)", at, k);
+      auto v = n->value<double>();
+      if (!v || !std::isfinite(*v)) fail("{}:{}: axis.{}: must be a finite number", file, line_of(*n), k);
+      return *v;
+    };
+    const double from = num("from"), to = num("to");
+    const toml::node* sn = t.get("steps");
+    if (!sn) fail("{}: steps: missing (a range needs from, to and steps)", at);
+    auto steps = sn->value_exact<int64_t>();
+    if (!steps || *steps < 1 || *steps > 10000) fail("{}:{}: axis.steps: must be an integer in [1, 10000]", file, line_of(*sn));
+    std::string scale = "linear";
+    if (const toml::node* n = t.get("scale")) {
+      auto s = n->value<std::string>();
+      if (!s || (*s != "linear" && *s != "log")) fail("{}:{}: axis.scale: must be linear or log", file, line_of(*n));
+      scale = *s;
+    }
+    a.log = scale == "log";
+    if (a.log && !(from > 0 && to > 0)) fail("{}: a log range needs from > 0 and to > 0, got {} and {}", at, from, to);
+    if (*steps > 1 && from == to) fail("{}: from = to = {} with {} steps: every value is the same", at, from, *steps);
+    for (int64_t k = 0; k < *steps; ++k) {
+      const double f = *steps == 1 ? 0 : static_cast<double>(k) / static_cast<double>(*steps - 1);
+      double v = a.log ? from * std::pow(to / from, f) : from + (to - from) * f;
+      if (k + 1 == *steps) v = to;
+      texts.push_back({fmt::format("{}", v), fmt::format("{:.6g}", v), v});
+      a.lines.push_back(a.line);
+    }
+  } else {
+    fail("{}: no values: give values = [...] or a range (from, to, steps)", at);
+  }
+  std::set<std::string> seen;
+  for (size_t k = 0; k < texts.size(); ++k) {
+    if (!seen.insert(texts[k].toml).second)
+      fail("{}:{}: axis {}: the value {} is listed twice", file, a.lines[k], a.key, clip(texts[k].toml));
+    a.values.push_back(texts[k].toml);
+    a.labels.push_back(texts[k].label);
+  }
+  if (std::all_of(texts.begin(), texts.end(), [](const ValueText& v) { return v.number.has_value(); })) {
+    for (const auto& v : texts) a.numeric.push_back(*v.number);
+    const auto [lo, hi] = std::minmax_element(a.numeric.begin(), a.numeric.end());
+    if (!a.log && *lo > 0 && *hi >= 100 * *lo) a.log = true;
+  }
+  return a;
+}
+
+}  // namespace
+
+Study load_study(const fs::path& file) {
+  Study s;
+  s.file = file;
+  const std::string name = file.string();
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail("{}: {}", name, fs::exists(file, ec) ? "not a study file (a directory?)" : "cannot open");
+  s.text = read_input_file(file);
+  toml::table root;
+  try {
+    root = toml::parse(s.text, name);
+  } catch (const toml::parse_error& e) {
+    fail("{}:{}: {}", name, e.source().begin.line, e.description());
+  }
+  for (const auto& [k, v] : root) {
+    const std::string key(k.str());
+    if (key != "study" && key != "axis")
+      fail("{}:{}: unknown section [{}] (a study has [study] and [[axis]] tables)", name, line_of(v), clip(key));
+  }
+  const toml::table* st = root["study"].as_table();
+  if (!st) fail("{}: [study]: missing (it names the base config: config = \"...\")", name);
+  s.name = file.stem().string();
+  std::string seeds_at;
+  for (const auto& [k, v] : *st) {
+    const std::string key(k.str());
+    const std::string at = fmt::format("{}:{}: study.{}", name, line_of(v), key);
+    if (key == "config") {
+      auto p = v.value<std::string>();
+      if (!p || p->empty()) fail("{}: must be a file name", at);
+      s.config = file.parent_path() / *p;
+    } else if (key == "name") {
+      auto p = v.value<std::string>();
+      if (!p || p->empty() || p->find_first_of("/\\") != std::string::npos || *p == "." || *p == "..")
+        fail("{}: must be a non-empty name without slashes", at);
+      s.name = *p;
+    } else if (key == "set") {
+      const toml::array* a = v.as_array();
+      if (!a) fail("{}: must be an array of \"section.key=value\" strings", at);
+      for (const auto& e : *a) {
+        auto o = e.value<std::string>();
+        if (!o || o->find('=') == std::string::npos) fail("{}: must be an array of \"section.key=value\" strings", at);
+        check_key(o->substr(0, o->find('=')), at);
+        s.set.push_back(*o);
+      }
+      s.set_line = line_of(v);
+    } else if (key == "combine") {
+      auto c = v.value<std::string>();
+      if (!c || (*c != "cross" && *c != "zip")) fail("{}: must be cross or zip", at);
+      s.zip = *c == "zip";
+    } else if (key == "seeds") {
+      seeds_at = at;
+      s.seeds.clear();
+      if (auto n = v.value_exact<int64_t>()) {
+        if (*n < 1 || *n > 100000) fail("{}: must be a count in [1, 100000] or a list of seeds >= 1, got {}", at, *n);
+        for (int64_t i = 1; i <= *n; ++i) s.seeds.push_back(static_cast<uint64_t>(i));
+      } else if (const toml::array* a = v.as_array()) {
+        if (a->empty()) fail("{}: empty (give a count, or a list of seeds >= 1)", at);
+        for (const auto& e : *a) {
+          auto x = e.value_exact<int64_t>();
+          if (!x || *x < 1) fail("{}: every seed must be an integer >= 1", at);
+          if (std::find(s.seeds.begin(), s.seeds.end(), static_cast<uint64_t>(*x)) != s.seeds.end())
+            fail("{}: seed {} is listed twice", at, *x);
+          s.seeds.push_back(static_cast<uint64_t>(*x));
+        }
+      } else {
+        fail("{}: must be a count or a list of seeds", at);
+      }
+    } else if (key == "seed_keys") {
+      const toml::array* a = v.as_array();
+      if (!a || a->empty()) fail("{}: must be a non-empty array of config keys", at);
+      for (const auto& e : *a) {
+        auto o = e.value<std::string>();
+        if (!o) fail("{}: must be an array of config keys", at);
+        check_key(*o, at);
+        s.seed_keys.push_back(*o);
+      }
+    } else if (key == "images" || key == "first") {
+      auto n = v.value_exact<int64_t>();
+      const int64_t lo = key == "images" ? 1 : 0;
+      if (!n || *n < lo || *n > 100'000'000) fail("{}: must be an integer >= {}", at, lo);
+      (key == "images" ? s.images : s.first) = static_cast<int>(*n);
+    } else if (key == "backend") {
+      auto b = v.value<std::string>();
+      if (!b || (*b != "native" && *b != "ngspice")) fail("{}: must be native or ngspice", at);
+      s.backend = *b == "native" ? mlp::Backend::native : mlp::Backend::ngspice;
+    } else {
+      fail("{}: unknown key (known: config, name, set, combine, seeds, seed_keys, images, first, backend)", at);
+    }
+  }
+  if (s.config.empty()) fail("{}:{}: study.config: missing (the base configuration file)", name, line_of(*st));
+  if (const toml::node* axes = root.get("axis")) {
+    const toml::array* a = axes->as_array();
+    if (!a || !a->is_array_of_tables()) fail("{}:{}: axis: write each axis as an [[axis]] table", name, line_of(*axes));
+    for (size_t k = 0; k < a->size(); ++k) s.axes.push_back(read_axis(*a->get(k)->as_table(), name, static_cast<int>(k)));
+  }
+  if (s.axes.empty() && s.seeds.size() < 2)
+    fail("{}: no [[axis]] and one seed: a study varies something (add an axis, or seeds = N for Monte Carlo)", name);
+  std::set<std::string> keys;
+  for (const auto& a : s.axes)
+    if (!keys.insert(a.key).second) fail("{}:{}: axis {}: this key has an axis already", name, a.line, a.key);
+  std::set<std::string> names;
+  for (const auto& a : s.axes)
+    if (!names.insert(a.name).second) fail("{}:{}: axis name '{}' is used twice", name, a.line, a.name);
+  if (s.zip)
+    for (const auto& a : s.axes)
+      if (a.values.size() != s.axes.front().values.size())
+        fail("{}:{}: axis {}: {} values, but combine = \"zip\" needs as many as the first axis ({})", name, a.line, a.key,
+             a.values.size(), s.axes.front().values.size());
+  for (const auto& sk : s.seed_keys)
+    if (keys.count(sk)) fail("{}: study.seed_keys: {} is also an axis", name, sk);
+  (void)seeds_at;
+  return s;
+}
+
+std::vector<Point> study_points(const Study& s) {
+  std::vector<Point> pts;
+  const size_t na = s.axes.size();
+  size_t count = 1;
+  if (s.zip) count = na ? s.axes.front().values.size() : 1;
+  else
+    for (const auto& a : s.axes) count *= a.values.size();
+  for (size_t p = 0; p < count; ++p) {
+    Point pt;
+    pt.index = static_cast<int>(p);
+    pt.at.assign(na, 0);
+    size_t rest = p;
+    for (size_t k = na; k-- > 0;) {
+      if (s.zip) pt.at[k] = static_cast<int>(p);
+      else {
+        pt.at[k] = static_cast<int>(rest % s.axes[k].values.size());
+        rest /= s.axes[k].values.size();
+      }
+    }
+    pt.overrides = s.set;
+    for (size_t k = 0; k < na; ++k) pt.overrides.push_back(s.axes[k].key + "=" + s.axes[k].values[pt.at[k]]);
+    pts.push_back(std::move(pt));
+  }
+  return pts;
+}
+
+std::vector<std::string> run_overrides(const Study& s, const Point& p, uint64_t seed) {
+  std::vector<std::string> o = p.overrides;
+  for (const auto& k : s.seed_keys) o.push_back(fmt::format("{}={}", k, seed));
+  return o;
+}
+
+double t975(int df) {
+  // Student t 0.975 quantiles (standard tables, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2); beyond 30
+  // degrees of freedom the Cornish-Fisher expansion around the normal quantile (Abramowitz and Stegun
+  // 26.7.5), within 1e-4 there.
+  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                 2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df < 1) return std::nan("");
+  if (df <= 30) return table[df - 1];
+  const double z = 1.959963984540054, n = df;
+  const double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+  return z + (z3 + z) / (4 * n) + (5 * z5 + 16 * z3 + 3 * z) / (96 * n * n) +
+         (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * n * n * n);
+}
+
+Stats stats_of(const std::vector<double>& v) {
+  Stats s;
+  s.n = static_cast<int>(v.size());
+  if (v.empty()) return s;
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / s.n;
+  s.low = s.high = s.mean;
+  if (s.n < 2) return s;
+  double ss = 0;
+  for (double x : v) ss += (x - s.mean) * (x - s.mean);
+  s.std = std::sqrt(ss / (s.n - 1));
+  const double half = t975(s.n - 1) * s.std / std::sqrt(static_cast<double>(s.n));
+  s.low = s.mean - half;
+  s.high = s.mean + half;
+  return s;
+}
+
+namespace {
+
+/// The quantities of one run, from its summary.json (circuit or stochastic-computing runs).
+struct Metrics {
+  std::map<std::string, double> values;  ///< accuracy, reference_accuracy, energy_j, latency_s, area_m2, energy_<part>_j
+};
+
+std::optional<double> number_at(const nlohmann::json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_object() && j.contains("mean") && j["mean"].is_number()) return j["mean"].get<double>();
+  return std::nullopt;
+}
+
+Metrics metrics_of(const nlohmann::json& s) {
+  Metrics m;
+  auto put = [&](const std::string& k, const nlohmann::json& j) {
+    if (auto v = number_at(j)) m.values[k] = *v;
+  };
+  if (s.contains("accuracy")) put("accuracy", s["accuracy"]);
+  if (s.contains("reference") && s["reference"].is_object() && s["reference"].contains("accuracy"))
+    put("reference_accuracy", s["reference"]["accuracy"]);
+  if (s.contains("energy_j")) put("energy_j", s["energy_j"]);
+  if (s.contains("latency_s")) put("latency_s", s["latency_s"]);
+  if (s.contains("area_m2") && s["area_m2"].contains("network")) put("area_m2", s["area_m2"]["network"]["total"]);
+  if (s.contains("energy_by_part_j"))
+    for (const auto& [k, v] : s["energy_by_part_j"].items()) put("energy_" + k + "_j", v);
+  if (s.contains("ties")) put("ties", s["ties"]);
+  return m;
+}
+
+/// What one (point, seed) run gave.
+struct RunResult {
+  bool done = false, failed = false;
+  std::string reason;
+  Metrics metrics;
+};
+
+std::string run_name(const Point& p, uint64_t seed) { return fmt::format("p{:03}-s{}", p.index, seed); }
+
+std::string fingerprint(const Study& s) {
+  uint64_t h = 1469598103934665603ull;
+  auto add = [&](const std::string& bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+  };
+  add(s.text);
+  add(mlp::read_file(s.config));
+  return fmt::format("{:016x}", h);
+}
+
+/// A CSV field: quoted when it holds a comma or a quote.
+std::string field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c == '\n' ? ' ' : c;
+  }
+  return q + "\"";
+}
+
+std::string num(double v) { return fmt::format("{}", v); }
+
+/// Rethrows a config error of one point as an error at the study file line that caused it.
+[[noreturn]] void point_error(const Study& s, const Point& p, uint64_t seed, const std::string& what) {
+  const std::string file = s.file.string();
+  for (size_t k = 0; k < s.axes.size(); ++k) {
+    const std::string o = "--set " + s.axes[k].key + "=" + s.axes[k].values[p.at[k]] + ": ";
+    if (what.rfind(o, 0) == 0)
+      fail("{}:{}: axis {} = {}: {}", file, s.axes[k].lines[p.at[k]], s.axes[k].key, clip(s.axes[k].values[p.at[k]]),
+           what.substr(o.size()));
+  }
+  for (const auto& o : s.set)
+    if (what.rfind("--set " + o + ": ", 0) == 0) fail("{}:{}: study.set {}: {}", file, s.set_line, clip(o), what.substr(o.size() + 8));
+  for (const auto& k : s.seed_keys) {
+    const std::string o = fmt::format("--set {}={}: ", k, seed);
+    if (what.rfind(o, 0) == 0) fail("{}: study.seed_keys: {} = {}: {}", file, k, seed, what.substr(o.size()));
+  }
+  std::string values;
+  for (size_t k = 0; k < s.axes.size(); ++k) values += fmt::format("{}{} = {}", k ? ", " : "", s.axes[k].key, s.axes[k].labels[p.at[k]]);
+  fail("{}: point {}{}: {}", file, p.index, values.empty() ? "" : " (" + values + ")", what);
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
+  SweepOutcome outcome;
+  auto say = [&](const std::string& line) {
+    if (opt.log) opt.log(line);
+  };
+  Study s = study;
+  const std::vector<Point> points = study_points(s);
+  // The base config decides the default seed keys.
+  mlp::Config base = mlp::load_config(s.config, s.set);
+  if (s.seed_keys.empty()) {
+    s.seed_keys.push_back("network.seed");
+    if (!base.conversion_at.empty()) s.seed_keys.push_back("conversion.seed");
+    if (base.sc.enabled) s.seed_keys.push_back("sc.seed");
+  }
+  // Every run's config is checked (and its weights read) before anything runs: bad input costs nothing.
+  for (const auto& p : points)
+    for (uint64_t seed : s.seeds) {
+      try {
+        mlp::Config c = mlp::load_config(s.config, run_overrides(s, p, seed));
+        if (!c.sc.enabled) mlp::load_network(c);
+      } catch (const InputError& e) {
+        point_error(s, p, seed, e.what());
+      }
+      if (s.seeds.size() > 8) break;  // the seed changes no key's type or range: the first few stand for all
+    }
+
+  const fs::path out = opt.out.empty() ? fs::path("out") / s.name : opt.out;
+  outcome.out = out;
+  const fs::path manifest_file = out / "study.json";
+  std::error_code ec;
+  if (fs::exists(out, ec) && !fs::is_directory(out, ec)) fail("{}: --out: exists and is not a directory", out.string());
+  const bool had_study = fs::exists(manifest_file, ec);
+  if (!had_study && fs::is_directory(out, ec) && !fs::is_empty(out, ec))
+    fail("{}: --out: holds other files and no study (study.json); choose another directory", out.string());
+  OutputDir dir(out, "--out");
+  RunLock lock(out);
+  if (lock.created()) dir.made(lock.file());
+  const std::string fp = fingerprint(s);
+  nlohmann::json manifest;
+  if (had_study) {
+    nlohmann::json old;
+    try {
+      old = nlohmann::json::parse(mlp::read_file(manifest_file));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: not a study description ({}); use --force to start again", manifest_file.string(), e.what());
+    }
+    if (!old.is_object()) fail("{}: not a study description; use --force to start again", manifest_file.string());
+    if (opt.force) {
+      fs::remove_all(out / "runs", ec);
+      if (old.contains("outputs") && old["outputs"].is_array())
+        for (const auto& f : old["outputs"])
+          if (f.is_string() && f.get<std::string>().find('/') == std::string::npos) fs::remove(out / f.get<std::string>(), ec);
+      fs::remove(manifest_file, ec);
+    } else if (old.value("fingerprint", "") != fp) {
+      fail("{}: the study file or its base config changed since this study started; use --force to start again, or "
+           "another --out", manifest_file.string());
+    }
+  }
+  manifest = {{"study", s.name},
+              {"file", fs::absolute(s.file).lexically_normal().string()},
+              {"config", fs::absolute(s.config).lexically_normal().string()},
+              {"fingerprint", fp},
+              {"text", s.text},
+              {"seeds", s.seeds},
+              {"seed_keys", s.seed_keys},
+              {"combine", s.zip ? "zip" : "cross"},
+              {"complete", false}};
+  for (const auto& a : s.axes)
+    manifest["axes"].push_back({{"key", a.key}, {"name", a.name}, {"labels", a.labels}, {"values", a.values},
+                                {"numeric", a.numeric}, {"log", a.log}});
+  if (s.axes.empty()) manifest["axes"] = nlohmann::json::array();
+  for (const auto& p : points) manifest["points"].push_back({{"point", p.index}, {"at", p.at}, {"set", p.overrides}});
+  if (!fs::exists(manifest_file, ec)) {
+    dir.made(manifest_file);
+    mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
+  }
+  fs::create_directories(out / "runs", ec);
+  dir.keep();
+
+  // The runs, point by point, seed by seed.
+  const int images = opt.images > 0 ? opt.images : s.images;
+  std::vector<std::vector<RunResult>> results(points.size(), std::vector<RunResult>(s.seeds.size()));
+  outcome.runs = static_cast<int>(points.size() * s.seeds.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& p : points)
+    for (size_t si = 0; si < s.seeds.size(); ++si) {
+      RunResult& r = results[p.index][si];
+      const uint64_t seed = s.seeds[si];
+      const fs::path rd = out / "runs" / run_name(p, seed);
+      if (fs::exists(rd / "failed.json", ec)) {
+        r.done = r.failed = true;
+        try {
+          r.reason = nlohmann::json::parse(mlp::read_file(rd / "failed.json")).value("reason", "");
+        } catch (const std::exception&) {
+          r.reason = "failed (failed.json unreadable)";
+        }
+      } else if (fs::exists(rd / "summary.json", ec)) {
+        try {
+          r.metrics = metrics_of(nlohmann::json::parse(mlp::read_file(rd / "summary.json")));
+          r.done = true;
+        } catch (const nlohmann::json::exception&) {
+          fs::remove(rd / "summary.json", ec);  // torn: the run is redone below
+        }
+      }
+      if (!r.done) {
+        if (opt.interrupt && opt.interrupt->load()) continue;
+        mlp::RunOptions ro;
+        ro.backend = s.backend;
+        ro.first = s.first;
+        ro.images = images;
+        ro.threads = opt.threads;
+        ro.out = rd;
+        ro.resume = true;
+        ro.interrupt = opt.interrupt;
+        ro.version = opt.version;
+        const auto t1 = std::chrono::steady_clock::now();
+        try {
+          mlp::Config c = mlp::load_config(s.config, run_overrides(s, p, seed));
+          mlp::RunOutcome o;
+          if (c.sc.enabled) o = sc::run_sc_network(c, ro);
+          else {
+            mlp::load_network(c);
+            o = mlp::run_network(c, ro);
+          }
+          if (!o.complete) continue;  // interrupted: resumable
+          r.metrics = metrics_of(o.summary);
+          r.done = true;
+        } catch (const Interrupted&) {
+          continue;
+        } catch (const InputError&) {
+          throw;
+        } catch (const std::exception& e) {
+          r.done = r.failed = true;
+          r.reason = one_line(e.what());
+          fs::create_directories(rd, ec);
+          mlp::write_file_atomic(rd / "failed.json", nlohmann::json{{"reason", r.reason}}.dump(1) + "\n");
+        }
+        ++outcome.now;
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+        std::string what;
+        for (size_t k = 0; k < s.axes.size(); ++k) what += fmt::format("{}{} = {}", k ? ", " : "", s.axes[k].name, s.axes[k].labels[p.at[k]]);
+        if (s.seeds.size() > 1) what += fmt::format("{}seed {}", what.empty() ? "" : ", ", seed);
+        std::string got;
+        if (r.failed) got = "failed: " + r.reason;
+        else {
+          const auto& v = r.metrics.values;
+          if (v.count("accuracy")) got += fmt::format("accuracy {:.2f} %", 100 * v.at("accuracy"));
+          if (v.count("energy_j")) got += fmt::format(", {:.4g} nJ", 1e9 * v.at("energy_j"));
+          if (v.count("latency_s")) got += fmt::format(", {:.4g} ns", 1e9 * v.at("latency_s"));
+        }
+        say(fmt::format("[{}/{}] {}: {} ({:.1f} s)", p.index * s.seeds.size() + si + 1, outcome.runs, what, got, secs));
+      }
+    }
+  for (const auto& row : results)
+    for (const auto& r : row) {
+      outcome.done += r.done;
+      outcome.failed += r.failed;
+    }
+  if (outcome.done < outcome.runs) return outcome;
+
+  // The tables: the quantities every complete run has, in a fixed order (parts alphabetically).
+  std::vector<std::string> quantities = {"accuracy", "reference_accuracy", "energy_j", "latency_s", "area_m2"};
+  std::set<std::string> parts;
+  for (const auto& row : results)
+    for (const auto& r : row)
+      for (const auto& [k, v] : r.metrics.values)
+        if (k.rfind("energy_", 0) == 0 && k != "energy_j") parts.insert(k);
+  quantities.insert(quantities.end(), parts.begin(), parts.end());
+  quantities.push_back("ties");
+  std::erase_if(quantities, [&](const std::string& q) {
+    for (const auto& row : results)
+      for (const auto& r : row)
+        if (!r.failed && r.metrics.values.count(q)) return false;
+    return true;
+  });
+
+  std::string axes_header;
+  for (const auto& a : s.axes) axes_header += field(a.name) + ",";
+  std::string seeds_csv = "point," + axes_header + "seed,status";
+  for (const auto& q : quantities) seeds_csv += "," + q;
+  seeds_csv += ",reason\n";
+  std::string results_csv = "point," + axes_header + "seeds,completed,failed";
+  for (const auto& q : quantities) results_csv += fmt::format(",{0}_mean,{0}_std,{0}_ci95_low,{0}_ci95_high", q);
+  results_csv += ",reason\n";
+  nlohmann::json jresults = nlohmann::json::array();
+  for (const auto& p : points) {
+    std::string axes_fields;
+    nlohmann::json values = nlohmann::json::object();
+    for (size_t k = 0; k < s.axes.size(); ++k) {
+      axes_fields += field(s.axes[k].labels[p.at[k]]) + ",";
+      values[s.axes[k].name] = s.axes[k].labels[p.at[k]];
+    }
+    std::string reason;
+    int completed = 0;
+    for (size_t si = 0; si < s.seeds.size(); ++si) {
+      const RunResult& r = results[p.index][si];
+      seeds_csv += fmt::format("{},{}{},{}", p.index, axes_fields, s.seeds[si], r.failed ? "failed" : "ok");
+      for (const auto& q : quantities) {
+        auto it = r.metrics.values.find(q);
+        seeds_csv += "," + (r.failed || it == r.metrics.values.end() ? std::string() : num(it->second));
+      }
+      seeds_csv += "," + field(r.reason) + "\n";
+      if (r.failed && reason.empty()) reason = fmt::format("seed {}: {}", s.seeds[si], r.reason);
+      completed += !r.failed;
+    }
+    results_csv += fmt::format("{},{}{},{},{}", p.index, axes_fields, s.seeds.size(), completed, s.seeds.size() - completed);
+    nlohmann::json jp = {{"point", p.index}, {"values", values}, {"at", p.at}, {"completed", completed},
+                         {"failed", static_cast<int>(s.seeds.size()) - completed}, {"reason", reason}};
+    for (const auto& q : quantities) {
+      std::vector<double> v;
+      for (const auto& r : results[p.index])
+        if (!r.failed && r.metrics.values.count(q)) v.push_back(r.metrics.values.at(q));
+      const Stats st = stats_of(v);
+      if (st.n == 0) results_csv += ",,,,";
+      else if (st.n == 1) results_csv += fmt::format(",{},,,", num(st.mean));
+      else results_csv += fmt::format(",{},{},{},{}", num(st.mean), num(st.std), num(st.low), num(st.high));
+      if (st.n > 0)
+        jp["stats"][q] = {{"n", st.n}, {"mean", st.mean}, {"std", st.std}, {"low", st.low}, {"high", st.high}};
+    }
+    results_csv += "," + field(reason) + "\n";
+    jresults.push_back(jp);
+  }
+  mlp::write_file_atomic(out / "seeds.csv", seeds_csv);
+  mlp::write_file_atomic(out / "results.csv", results_csv);
+  manifest["results"] = jresults;
+  manifest["quantities"] = quantities;
+  manifest["complete"] = true;
+  manifest["outputs"] = {"results.csv", "seeds.csv", "run.lock"};
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  (void)wall;
+  mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
+  const Figures figs = draw_study(out);
+  for (const auto& f : figs.files) manifest["outputs"].push_back(f);
+  mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
+  outcome.figures = figs.drawn;
+  outcome.complete = true;
+  return outcome;
+}
+
+}  // namespace spx::study
