@@ -180,6 +180,7 @@ Study load_study(const fs::path& file) {
       auto p = v.value<std::string>();
       if (!p || p->empty()) fail("{}: must be a file name", at);
       s.config = file.parent_path() / *p;
+      if (const std::string why = unreadable(s.config); !why.empty()) fail("{}: {}: cannot open ({})", at, clip(*p), why);
     } else if (key == "name") {
       auto p = v.value<std::string>();
       if (!p || p->empty() || p->find_first_of("/\\") != std::string::npos || *p == "." || *p == "..")

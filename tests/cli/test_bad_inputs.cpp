@@ -702,9 +702,9 @@ std::vector<Case> cases() {
 
   return {
       // Command line
-      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, agree; --help describes them)",
+      {"cli/no-arguments", 2, "spinxbar: a command is required (simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, sweep, plot, agree; --help describes them)",
        {}, {}},
-      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, agree)",
+      {"cli/unknown-subcommand", 2, "spinxbar: unknown command 'frobnicate' (commands: simulate, compare, netlist, train, run, sc-table, conversion-table, pbit, sweep, plot, agree)",
        {}, {"frobnicate"}},
     {"cli/unknown-option", 2, "spinxbar: unknown option '--frobnicate' (options before the command: --help, --version, --max-elements, --max-points, --max-bytes)",
        {}, {"--frobnicate"}},
@@ -1691,6 +1691,18 @@ std::vector<Case> cases() {
       {"pbit/ngspice-bits-above-bits", 2, "spinxbar: pbit: --ngspice-bits: must be in [0, --bits = 100], got 200", {}, {"pbit", "--bits", "100", "--ngspice-bits", "200", "--out", "p"}},
       {"pbit/span-zero", 2, "spinxbar: pbit: --span: must be in (0, 30], got 0", {}, {"pbit", "--span", "0", "--out", "p"}},
 
+      {"sweep/unknown-key", 2, "spinxbar: s.toml:3: study.bogus: unknown key (known: config, name, set, combine, seeds, seed_keys, images, first, backend)",
+       with(small(), Entry{"s.toml", "[study]\nconfig = \"small.toml\"\nbogus = 1\n[[axis]]\nkey = \"a.b\"\nvalues = [1]\n"}), {"sweep", "s.toml", "--out", "o"}},
+      {"sweep/empty-axis", 2, "spinxbar: s.toml:5: axis.values: empty (an axis needs at least one value)",
+       with(small(), Entry{"s.toml", "[study]\nconfig = \"small.toml\"\n[[axis]]\nkey = \"synapse.variation_percent\"\nvalues = []\n"}), {"sweep", "s.toml", "--out", "o"}},
+      {"sweep/seeds-zero", 2, "spinxbar: s.toml:3: study.seeds: must be a count in [1, 100000] or a list of seeds >= 1, got 0",
+       with(small(), Entry{"s.toml", "[study]\nconfig = \"small.toml\"\nseeds = 0\n"}), {"sweep", "s.toml", "--out", "o"}},
+      {"sweep/bad-value", 2, "spinxbar: s.toml:5: axis interconnect.resistance_scale = -1: interconnect.resistance_scale: must be in (0, 1000000], got -1",
+       with(small(), Entry{"s.toml", "[study]\nconfig = \"small.toml\"\n[[axis]]\nkey = \"interconnect.resistance_scale\"\nvalues = [1, -1]\n"}), {"sweep", "s.toml", "--out", "o"}},
+      {"sweep/missing-config", 2, "spinxbar: s.toml:2: study.config: nope.toml: cannot open (no such file)",
+       with(small(), Entry{"s.toml", "[study]\nconfig = \"nope.toml\"\nseeds = 2\n"}), {"sweep", "s.toml", "--out", "o"}},
+      {"plot/not-a-result", 2, "spinxbar: r: holds neither a study (study.json) nor a complete run (summary.json)",
+       {dir("r")}, {"plot", "r"}},
       // A few rows that start embedded ngspice
       {"ngspice/simulate-voltage-source-loop", 1, "spinxbar: simulation failed: ngspice: singular matrix:  check node v1#branch; Error: Transient op failed, timestep too small [element v1 (net.cir:2)]",
        divider("V2 in 0 2\n.op\n"), sim + Args{"--backend", "ngspice"}},

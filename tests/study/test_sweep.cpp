@@ -87,6 +87,7 @@ int column(const std::vector<std::string>& header, const std::string& name) {
 
 TEST_CASE("study files: values, ranges, crossed and zipped points, overrides") {
   const fs::path d = fresh_dir("parse");
+  write(d / "x.toml", "");
   const auto s = study::load_study(write(d / "a.toml", R"([study]
 config = "x.toml"
 seeds = [4, 9]
@@ -144,6 +145,7 @@ values = [5, 6, 7]
 
 TEST_CASE("study files: bad input names the file and line") {
   const fs::path d = fresh_dir("bad");
+  write(d / "x.toml", "");
   auto err = [&](const std::string& text) {
     write(d / "s.toml", text);
     return error_of([&] { study::load_study(d / "s.toml"); });
