@@ -52,6 +52,7 @@ const char* const part_names[parts] = {"drivers", "arrays", "amplifiers", "neuro
 struct Row {
   int index = 0, label = -1, prediction = -1, reference = -1;
   std::vector<double> outputs;
+  std::vector<double> z;               // V, the last layer's neuron inputs (they decide exact output ties)
   double power = 0;                    // W, static power of the whole network at this image
   double energy = 0, energy_static = 0, energy_dynamic = 0;
   double energy_by[parts] = {};
@@ -116,16 +117,39 @@ Bench make_bench(const Config& cfg, const std::vector<double>& x0, bool transien
   return b;
 }
 
-/// Largest output, -1 on an exact tie.
-int argmax(const std::vector<double>& v) {
+/// +1 when the neuron's output rises with its input, -1 when it falls (the inverting sigmoid).
+double neuron_orientation(const netlist::NeuronSpec& n) {
+  switch (n.kind) {
+    case netlist::NeuronKind::ideal: return n.slope > 0 ? -1.0 : 1.0;
+    case netlist::NeuronKind::curve: return n.curve_out.empty() || n.curve_out.back() >= n.curve_out.front() ? 1.0 : -1.0;
+    case netlist::NeuronKind::transistor: return -1.0;
+  }
+  return -1.0;
+}
+
+/// The predicted class: the largest output. Outputs that tie exactly (neurons saturated to the same
+/// voltage in double precision, e.g. at vdd) are told apart by their neuron inputs, ranked as the
+/// neuron's law ranks them (`orient`): the order the outputs have before rounding, and the order the
+/// software reference ranks classes by. -1 when the inputs tie exactly too.
+int decide(const std::vector<double>& out, const std::vector<double>& z, double orient) {
   int best = 0;
   bool tie = false;
-  for (int j = 1; j < static_cast<int>(v.size()); ++j) {
-    if (v[j] > v[best]) {
+  for (int j = 1; j < static_cast<int>(out.size()); ++j) {
+    if (out[j] > out[best]) {
       best = j;
       tie = false;
-    } else if (v[j] == v[best]) {
-      tie = true;
+    } else if (out[j] == out[best]) {
+      if (z.size() != out.size()) {
+        tie = true;
+        continue;
+      }
+      const double a = orient * z[j], b = orient * z[best];
+      if (a > b) {
+        best = j;
+        tie = false;
+      } else if (a == b) {
+        tie = true;
+      }
     }
   }
   return tie ? -1 : best;
@@ -425,6 +449,7 @@ class Simulator {
       State now = state_of(o, in.data() + static_cast<size_t>(k) * ni);
       Row& r = rows[k - 1];
       r.outputs.assign(o, o + m);
+      r.z.assign(now.z.end() - m, now.z.end());
       model_.operating_point(prev, now, r);
       prev = std::move(now);
     }
@@ -543,6 +568,7 @@ class Simulator {
       State now = state_at(columns(res), image(k), 0);
       r.outputs.clear();
       for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n))[0]);
+      r.z.assign(now.z.end() - static_cast<ptrdiff_t>(r.outputs.size()), now.z.end());
       model_.operating_point(w.prev, now, r);
       w.prev = std::move(now);
       w.prev_index = k;
@@ -553,6 +579,9 @@ class Simulator {
     const auto& t = res.scale;
     r.outputs.clear();
     for (NodeId n : bench_.ports.outputs) r.outputs.push_back(res.vectors.at(vname(bench_.circuit, n)).back());
+    r.z.clear();
+    for (size_t j = bench_.neuron_z.size() - r.outputs.size(); j < bench_.neuron_z.size(); ++j)
+      r.z.push_back(res.vectors.at(vname(bench_.circuit, bench_.neuron_z[j])).back());
     // Latency: every layer's outputs settled; the network's is the last layer's.
     const double band = cfg_.run.tolerance * cfg_.spec.vdd;
     r.layer_latency.clear();
@@ -1113,6 +1142,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const std::vector<int> reference = reference_job.get();
   if (sim || done >= total) {
     std::vector<Row> batch;
+    const double orient = neuron_orientation(cfg.spec.neuron);
     done = dir.run_batches(done, total, sim ? sim->batch() : 1, csv_header(classes, layers), opt, t0, outcome.simulated, [&](int from, int n) {
       batch.assign(n, Row{});
       sim->simulate(from, from + n, batch);
@@ -1121,7 +1151,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
         Row& r = batch[k];
         r.index = first + from + k;
         r.label = im.labels[from + k];
-        r.prediction = argmax(r.outputs);
+        r.prediction = decide(r.outputs, r.z, orient);
         r.reference = reference[from + k];
         text += csv_row(r, layers);
         rows.push_back(std::move(r));

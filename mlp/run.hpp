@@ -7,8 +7,11 @@
 // - Backends: native operating points go through the port reduction (one reduction, then a small
 //   dense solve per image, on several threads); native transients and every ngspice run solve the
 //   whole circuit per image.
-// - Prediction: the output with the largest voltage; an exact tie is no prediction (-1) and counts as
-//   an error.
+// - Prediction: the output with the largest voltage. Outputs that tie exactly (neurons saturated to the
+//   same voltage, e.g. vdd, in double precision) are told apart by their neuron inputs as the neuron's
+//   law orders them (the lower input for the inverting sigmoid): the order the outputs have before
+//   rounding, and the one the software reference ranks classes by. Only when the inputs tie exactly as
+//   well is there no prediction (-1), counted as an error.
 // - Energy comes from the currents of the circuit's drivers only: the input sources, the VDD supply
 //   and the neurons' output sources (which drive the next layer's lines). The power a driver delivers
 //   is -(v(a) - v(b)) i, with i its branch current. Elements' dissipation is never summed: the

@@ -125,9 +125,17 @@ std::vector<LayerLatency> design_latency(const Config& cfg) {
     const double elmore = cfg.spec.driver.r_out * line_capacitance(cfg, static_cast<int>(k) + 1) +
                           rs * cs * nv * (nv + 1) / 2 + ro * w.output_segment_c() * nh * (nh + 1.0) / 2;
     t.lines = lne * elmore;
-    const bool op_amp = cfg.spec.readout == netlist::Readout::loaded && !cfg.spec.ideal_amplifier;
-    if (op_amp && a.gbw > 0) {
-      const double omega = 2 * std::numbers::pi * a.gbw / (1 + s.layers[k].gain);
+    // The op-amp of either readout (unless amplifier.ideal): the difference amplifier's noise gain is
+    // 1 + gain; the virtual-ground readout's transimpedance stage (feedback gain * r_in, drawn as an
+    // ideal CCVS in the circuit) has 1 + R_f / R_line, R_line the h-partition's cells in parallel at
+    // the mean of R_low and R_high (its source resistance).
+    if (!cfg.spec.ideal_amplifier && a.gbw > 0) {
+      double noise_gain = 1 + s.layers[k].gain;
+      if (cfg.spec.readout == netlist::Readout::virtual_ground) {
+        const double r_line = 0.5 * (cfg.spec.synapse.r_low + cfg.spec.synapse.r_high) / nh;
+        noise_gain = 1 + s.layers[k].gain * a.r_in / r_line;
+      }
+      const double omega = 2 * std::numbers::pi * a.gbw / noise_gain;
       const double step = a.supply;
       if (a.slew_rate > 0 && step * omega > a.slew_rate) {
         const double linear = a.slew_rate / omega;  // the swing left when slewing ends

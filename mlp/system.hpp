@@ -12,13 +12,17 @@
 // Latency of a layer from its peripheral dynamics (operating-point runs; transients measure it):
 //   lines      ln(1/e) x Elmore delay of the longest input line: driver.r_out and the line's n
 //              segments of R_s, C_s (plus the MTJ capacitances on it): r_out C_line + R_s C_s n (n+1)/2
-//   amplifier  a step of supply volts through one pole at w = 2 pi GBW / (1 + g) (noise gain of the
-//              four-resistor stage, g its closed-loop gain), slewing at SR first when supply w > SR:
+//   amplifier  a step of supply volts through one pole at w = 2 pi GBW / G, slewing at SR first when
+//              supply w > SR, with G the noise gain: 1 + g for the four-resistor stage (g its
+//              closed-loop gain); 1 + g r_in / R_line for the virtual-ground transimpedance stage
+//              (R_line: the h-partition's cells in parallel at the mean of R_low and R_high):
 //              t = ln(supply / e_v) / w, or (supply - SR/w) / SR + ln(SR / (w e_v)) / w
 //   conversion the layer's converters (ConversionCost below)
 //   neuron     ln(1/e) r_out (c_out + c_load)
 // with e = run.tolerance and e_v = e vdd; the layers add up (an upper bound on the cascade's
-// settling). Ideal and virtual-ground amplifiers are instantaneous in the circuit and here.
+// settling). Ideal amplifiers (amplifier.ideal) are instantaneous in the circuit and here; the
+// virtual-ground readout's stage is an ideal CCVS in the circuit (its transients do not show the
+// op-amp) but its op-amp's settling is counted here.
 // Energy of one inference, E = P_static T + E_dynamic, with T the latency:
 //   arrays      P = the power the drivers deliver into the crossbars (input DACs, the bias supply,
 //               buffers or neurons driving lines), from the circuit's currents

@@ -517,3 +517,37 @@ TEST_CASE("transient windows too short for the network are counted as unsettled"
   CHECK(unsettled[0] == 2);  // still settling when the window ends
   CHECK(unsettled[1] == 0);
 }
+
+TEST_CASE("saturated outputs: exact ties are decided by the neuron inputs, as the reference decides") {
+  // Gains of 1000 drive the ideal sigmoid's outputs to exactly vdd (and 0) in double precision; without
+  // wire resistance the circuit computes the reference's closed form, so both must pick the same class.
+  const fs::path base = fresh_dir("saturated");
+  for (const char* merge : {"average", "sum"}) {
+    CAPTURE(merge);
+    const fs::path out = base / merge;
+    auto o = run(kSmall, out, mlp::Backend::native, -1, false, false,
+                 {"network.gains=[1000, 1000]", "interconnect.resistance=false", fmt::format("partition.merge={}", merge)});
+    REQUIRE(o.complete);
+    // The outputs do tie exactly at the top on some images: the test exercises the rule.
+    std::istringstream rows(slurp(out / "images.csv"));
+    std::string line;
+    std::getline(rows, line);
+    int exact_ties = 0, images = 0;
+    while (std::getline(rows, line)) {
+      std::vector<double> f;
+      std::stringstream ls(line);
+      std::string cell;
+      while (std::getline(ls, cell, ',')) f.push_back(std::stod(cell));
+      std::vector<double> outs(f.begin() + 4, f.begin() + 8);
+      std::sort(outs.begin(), outs.end());
+      exact_ties += outs[3] == outs[2];
+      CHECK(f[2] == f[3]);  // prediction == reference
+      CHECK(f[2] >= 0);
+      ++images;
+    }
+    CHECK(images == 6);
+    CHECK(exact_ties > 0);
+    CHECK(o.summary["ties"] == 0);
+    CHECK(o.summary["reference"]["agreement"].get<double>() == 1.0);
+  }
+}
