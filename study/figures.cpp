@@ -135,10 +135,11 @@ Figures draw_study(const fs::path& dir) {
     }
     const std::string stem = "accuracy_" + slug(ax["name"].get<std::string>());
     if (series.size() == 1)
-      plot += fmt::format(", \\\n     '{}.dat' index 0 using 1:6 with lines dt 2 lw 2 lc rgb '#555555' title 'reference (no parasitics)'", stem);
-    std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel 'accuracy (%)'\nset grid\nset key outside right\n",
+      plot += fmt::format(", \\\n     '{}.dat' index 0 using 1:6 with lines dt 2 lw 2 lc rgb '#555555' title 'software reference (no parasitics, nominal devices)'", stem);
+    std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel 'accuracy (%)'\nset grid\n{}",
                                    quoted(fmt::format("{}: accuracy against {}", name, ax["name"].get<std::string>())),
-                                   quoted(ax["key"].get<std::string>()));
+                                   quoted(ax["key"].get<std::string>()),
+                                   series.size() == 1 ? "set key bottom left\n" : "set key outside right\n");
     if (numeric && ax.value("log", false)) body += "set logscale x\n";
     if (!numeric) body += fmt::format("set xrange [-0.5:{}]\n", ax["labels"].size() - 0.5);
     else body += "set offsets graph 0.03, graph 0.03, 0, 0\n";

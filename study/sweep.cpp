@@ -319,6 +319,7 @@ Stats stats_of(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
   s.mean = sum / s.n;
+  if (std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); })) s.mean = v.front();  // exact, not rounded
   s.low = s.high = s.mean;
   if (s.n < 2) return s;
   double ss = 0;

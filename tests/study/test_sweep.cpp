@@ -172,6 +172,10 @@ TEST_CASE("statistics over seeds: mean, sample std, Student t interval") {
   CHECK(s.std == doctest::Approx(1));
   CHECK(s.high - s.mean == doctest::Approx(4.303 / std::sqrt(3.0)));
   CHECK(study::stats_of({5}).std == 0);
+  const auto same = study::stats_of({0.9457, 0.9457, 0.9457, 0.9457, 0.9457});  // the rounded sum / n would not be
+  CHECK(same.mean == 0.9457);
+  CHECK(same.std == 0);
+  CHECK(same.high == same.low);
   CHECK(study::t975(1) == doctest::Approx(12.706));
   CHECK(study::t975(40) == doctest::Approx(2.0211).epsilon(1e-4));
   CHECK(study::t975(120) == doctest::Approx(1.9799).epsilon(1e-4));
