@@ -36,6 +36,7 @@
 #include "devices/converter.hpp"
 #include "devices/units.hpp"
 #include "mlp/generate.hpp"
+#include "mlp/parasitic.hpp"
 #include "mlp/run.hpp"
 #include "sc/model.hpp"
 #include "sc/run.hpp"
@@ -193,6 +194,18 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   } else {
     net = mlp::from_json(mlp::read_file(init), spec, init.string());
   }
+  std::vector<mlp::WireFit> fits;
+  if (cfg.train.circuit_wires) {
+    // Parasitic-aware: the crossbar model fitted to the circuit with its wires (mlp/parasitic.hpp).
+    opt.refit_every = cfg.train.refit_every;
+    opt.refit = [&](mlp::Network& n) {
+      const mlp::WireFit f = mlp::fit_wires(cfg, n, threads);
+      fits.push_back(f);
+      fmt::print("  wires fitted to the circuit: cell factors {:.3f} .. {:.3f} (mean {:.3f}), coupling left out {:.1e}, {:.1f} s\n",
+                 f.rho_min, f.rho_max, f.rho_mean, f.coupling, f.seconds);
+      std::fflush(stdout);
+    };
+  }
   std::string sizes = fmt::format("{}", fmt::join(cfg.sizes, "-"));
   fmt::print("training {} {} {} on {} ({} images, {:.0f} % held out for validation), {} threads\n", sizes,
              spec.model == mlp::LayerModel::crossbar ? "crossbar" : "software", mlp::weights_name(spec.levels),
@@ -226,6 +239,13 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   j["test_accuracy"] = test;
   if (sc_test >= 0) j["sc_test_accuracy"] = sc_test;
   j["seed"] = opt.seed;
+  j["interconnect"] = cfg.train.circuit_wires ? "circuit" : "ideal";
+  if (!fits.empty()) {
+    j["refit_every"] = opt.refit_every;
+    for (const auto& f : fits)
+      j["wire_fits"].push_back({{"rho_min", f.rho_min}, {"rho_max", f.rho_max}, {"rho_mean", f.rho_mean},
+                                {"coupling", f.coupling}, {"seconds", f.seconds}});
+  }
   j["threads"] = threads;
   j["seconds"] = seconds;
   j["epochs"] = nlohmann::json::array();

@@ -292,7 +292,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   bool neuron_model_given = false, train_model_given = false, activation_given = false;
   std::optional<bool> mtj_c;
   std::vector<std::pair<double devices::NeuronDynamics::*, double>> dyn_given;
-  std::string sizes_at, smtj_preset_at, cnn_input_at, cnn_layers_at;
+  std::string sizes_at, smtj_preset_at, cnn_input_at, cnn_layers_at, interconnect_at;
   // [conversion]: each key's values (one for all layers or one per layer) and where they were given.
   struct PerLayer {
     std::vector<double> v;
@@ -586,6 +586,11 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       };
       h["threads"] = [&](const toml::node& n, std::string_view k) { t.threads = x.count(n, k, 1, max_threads); };
       h["init"] = [&](const toml::node& n, std::string_view k) { t.init = relative_to(base, x.string(n, k)); };
+      h["interconnect"] = [&](const toml::node& n, std::string_view k) {
+        t.circuit_wires = x.choice(n, k, {"ideal", "circuit"}) == "circuit";
+        interconnect_at = x.where(n);
+      };
+      h["refit"] = [&](const toml::node& n, std::string_view k) { t.refit_every = x.count(n, k, 1, 1000000); };
     } else if (sec == "run") {
       auto& r = cfg.run;
       h["analysis"] = [&](const toml::node& n, std::string_view k) { r.transient = x.choice(n, k, {"op", "tran"}) == "tran"; };
@@ -774,6 +779,16 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     if (cfg.sc.enabled) fail("{}: [cnn]: the CPU features feed crossbar FC layers; stochastic computing takes plain images (remove [cnn] or [sc])", name);
   }
   if (cfg.sc.enabled) sc_finish(cfg, name, smtj_preset_at, smtj_given, neuron_model_given, train_model_given, activation_given);
+  if (cfg.train.circuit_wires) {
+    if (cfg.train.model != LayerModel::crossbar)
+      fail("{}: train.interconnect: \"circuit\" trains the crossbar model through its circuit; set train.model = \"crossbar\"",
+           interconnect_at);
+    if (neuron_model == "sot-transistor")
+      fail("{}: train.interconnect: \"circuit\" needs a neuron law (ideal, curve or sot), not transistor-level neurons",
+           interconnect_at);
+    if (cfg.cnn.enabled || cfg.sc.enabled || !cfg.conversion_at.empty())
+      fail("{}: train.interconnect: \"circuit\" trains analog crossbar MLPs (no [cnn], [sc] or [conversion])", interconnect_at);
+  }
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
@@ -829,9 +844,8 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   return cfg;
 }
 
-void load_network(Config& cfg) {
-  if (cfg.weights_dir.empty()) fail("{}: network.weights: missing (directory of W1/B1 ... files)", cfg.file.string());
-  cfg.weights = read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format);
+void use_weights(Config& cfg, NetworkWeights weights) {
+  cfg.weights = std::move(weights);
   const NetworkWeights& nw = cfg.weights;
   auto& s = cfg.spec;
   s.layers.clear();
@@ -844,6 +858,12 @@ void load_network(Config& cfg) {
     l.gain = cfg.gains[k];
     s.layers.push_back(std::move(l));
   }
+}
+
+void load_network(Config& cfg) {
+  if (cfg.weights_dir.empty()) fail("{}: network.weights: missing (directory of W1/B1 ... files)", cfg.file.string());
+  use_weights(cfg, read_weights(cfg.weights_dir, cfg.sizes, cfg.weights_format));
+  auto& s = cfg.spec;
   // Converting layers without conversion.range take the range their weights were trained with.
   if (!cfg.conversion_range_given && netlist::converts_any(s)) {
     const fs::path model = cfg.weights_dir / "model.json";

@@ -36,7 +36,8 @@
 //   [driver]       r_out, p_static, e_transition, area (devices/periphery.hpp)
 //   [train]        model = crossbar|software, weights = float|binary|ternary|5-level|11-level,
 //                  activation, learn_scale, optimizer = adam|sgd, learning_rate, lr_decay, momentum,
-//                  batch, epochs, patience, validation, noise, seed, threads, init (mlp/train.hpp)
+//                  batch, epochs, patience, validation, noise, seed, threads, init, interconnect = ideal|circuit,
+//                  refit (mlp/train.hpp, mlp/parasitic.hpp)
 #pragma once
 
 #include <filesystem>
@@ -76,6 +77,11 @@ struct TrainConfig {
   TrainOptions options;
   int threads = 2;
   std::filesystem::path init;          ///< model.json to start from (fine-tuning)
+  /// interconnect = circuit: the crossbar model trains through the circuit with its wires (per-cell
+  /// factors fitted from the circuit's exact layer maps, mlp/parasitic.hpp), refitted every `refit`
+  /// epochs; ideal: the closed form without wire resistance.
+  bool circuit_wires = false;
+  int refit_every = 1;
 };
 
 /// Circuit-level inference settings ([run], spinxbar run).
@@ -161,6 +167,8 @@ Config load_config(const std::filesystem::path& file, const std::vector<std::str
 
 /// Reads the weights named by the config into config.spec.layers.
 void load_network(Config& config);
+/// Puts given weights (e.g. a network being trained, quantized) into config.spec.layers.
+void use_weights(Config& config, NetworkWeights weights);
 
 /// The model the [train] section describes (sizes, levels, hardware of the crossbar model).
 ModelSpec model_spec(const Config& config);

@@ -258,6 +258,33 @@ class Model {
 
   const Neuron& neuron() const { return neuron_; }
 
+  /// dz/dxa of crossbar layer k at the network's weights, without wire factors: for input row i
+  /// (bias last) of h-partition p and output j, merge g_low (d0 G+_ij + d2 G-_ij) with d0, d2 the
+  /// readout law's partials in the lines' numerators at p's conductance sums (they do not depend on
+  /// the inputs: the layer is affine in them).
+  MatrixF sensitivity(const Network& net, size_t k) const {
+    const MatrixF q = net.w[k].unaryExpr([&](float w) { return quantize(w, s_.levels); });
+    const float dg = static_cast<float>(dg_);
+    const MatrixF gp = q.unaryExpr([dg](float v) { return 1.0f - dg * std::max(0.0f, -v); });
+    const MatrixF gn = q.unaryExpr([dg](float v) { return 1.0f - dg * std::max(0.0f, v); });
+    const auto& sizes = h_sizes_[k];
+    const double merge = s_.hardware.merge == netlist::MergeMode::average ? 1.0 / static_cast<double>(sizes.size()) : 1.0;
+    MatrixF a(q.rows(), q.cols());
+    Eigen::Index c0 = 0;
+    for (int size : sizes) {
+      const RowF dp = gp.middleRows(c0, size).colwise().sum(), dn = gn.middleRows(c0, size).colwise().sum();
+      for (Eigen::Index j = 0; j < q.cols(); ++j) {
+        double part[4] = {0, 0, 0, 0};
+        laws_[k].eval(0, dp(j) * g_low_, 0, dn(j) * g_low_, part);
+        for (Eigen::Index i = c0; i < c0 + size; ++i)
+          a(i, j) = static_cast<float>(merge * g_low_ * (part[0] * gp(i, j) + part[2] * gn(i, j)));
+      }
+      c0 += size;
+    }
+    return a;
+  }
+
+
   /// Whether layer k's activation follows the quantized / stochastic-computing model.
   bool sc_layer(size_t k, size_t layers) const {
     return s_.model == LayerModel::software && s_.activation == Activation::sigmoid && k + 1 < layers &&
@@ -359,7 +386,9 @@ class Model {
         dq = c.xa[k].transpose() * dp;
         if (k > 0 || feat) dxa = dp * c.q[k].transpose();
       } else {
-        crossbar_backward(k, c, dz, dq, dxa, k > 0 || feat);
+        crossbar_backward(k, c, dz, dq, dxa, k > 0 || feat, k < net.wire.size() && net.wire[k].size() > 0 ? &net.wire[k] : nullptr);
+        if ((k > 0 || feat) && k < net.wire_offset.size() && net.wire_offset[k].size() > 0)
+          dxa += dz * net.wire_offset[k].transpose();
       }
       if (s_.levels != 0) {  // straight-through inside [-1, 1]
         const MatrixF& w = net.w[k];
@@ -512,9 +541,16 @@ class Model {
     const double merge = s_.hardware.merge == netlist::MergeMode::average ? 1.0 / static_cast<double>(sizes.size()) : 1.0;
     Eigen::Index c0 = 0;
     int h = 0;
+    const MatrixF* rho = k < net.wire.size() && net.wire[k].size() > 0 ? &net.wire[k] : nullptr;
     for (int size : sizes) {
-      MatrixF np = c.xa[k].middleCols(c0, size) * c.gp[k].middleRows(c0, size);
-      MatrixF nn = c.xa[k].middleCols(c0, size) * c.gn[k].middleRows(c0, size);
+      MatrixF np, nn;
+      if (rho) {  // the wires: every cell's current into the amplifier scaled by its factor
+        np = c.xa[k].middleCols(c0, size) * c.gp[k].middleRows(c0, size).cwiseProduct(rho->middleRows(c0, size));
+        nn = c.xa[k].middleCols(c0, size) * c.gn[k].middleRows(c0, size).cwiseProduct(rho->middleRows(c0, size));
+      } else {
+        np = c.xa[k].middleCols(c0, size) * c.gp[k].middleRows(c0, size);
+        nn = c.xa[k].middleCols(c0, size) * c.gn[k].middleRows(c0, size);
+      }
       RowF dp = c.gp[k].middleRows(c0, size).colwise().sum();
       RowF dn = c.gn[k].middleRows(c0, size).colwise().sum();
       std::vector<MatrixF> d(4, MatrixF(b, m));
@@ -546,10 +582,12 @@ class Model {
       c0 += size;
       ++h;
     }
+    if (k < net.wire_offset.size() && net.wire_offset[k].size() > 0) z += c.xa[k] * net.wire_offset[k];
     return z;
   }
 
-  void crossbar_backward(size_t k, const Cache& c, const MatrixF& dz, MatrixF& dq, MatrixF& dxa, bool need_dx) const {
+  void crossbar_backward(size_t k, const Cache& c, const MatrixF& dz, MatrixF& dq, MatrixF& dxa, bool need_dx,
+                         const MatrixF* rho) const {
     const MatrixF& xa = c.xa[k];
     const Eigen::Index rows = c.q[k].rows(), m = c.q[k].cols();
     MatrixF dgp = MatrixF::Zero(rows, m), dgn = MatrixF::Zero(rows, m);
@@ -561,10 +599,17 @@ class Model {
       MatrixF dnp = dz.cwiseProduct(d[0]), dnn = dz.cwiseProduct(d[2]);
       RowF ddp = dz.cwiseProduct(d[1]).colwise().sum(), ddn = dz.cwiseProduct(d[3]).colwise().sum();
       dgp.middleRows(c0, size) = xa.middleCols(c0, size).transpose() * dnp;
-      dgp.middleRows(c0, size).rowwise() += ddp;
       dgn.middleRows(c0, size) = xa.middleCols(c0, size).transpose() * dnn;
+      if (rho) {
+        dgp.middleRows(c0, size).array() *= rho->middleRows(c0, size).array();
+        dgn.middleRows(c0, size).array() *= rho->middleRows(c0, size).array();
+      }
+      dgp.middleRows(c0, size).rowwise() += ddp;
       dgn.middleRows(c0, size).rowwise() += ddn;
-      if (need_dx)
+      if (need_dx && rho)
+        dxa.middleCols(c0, size) = dnp * c.gp[k].middleRows(c0, size).cwiseProduct(rho->middleRows(c0, size)).transpose() +
+                                   dnn * c.gn[k].middleRows(c0, size).cwiseProduct(rho->middleRows(c0, size)).transpose();
+      else if (need_dx)
         dxa.middleCols(c0, size) = dnp * c.gp[k].middleRows(c0, size).transpose() +
                                    dnn * c.gn[k].middleRows(c0, size).transpose();
       c0 += size;
@@ -802,6 +847,11 @@ int64_t count_correct(const Model& model, const Network& net, const MatrixF& x, 
 
 }  // namespace
 
+MatrixF crossbar_sensitivity(const Network& net, size_t layer) {
+  if (net.spec.model != LayerModel::crossbar) fail("crossbar_sensitivity: the network is not a crossbar model");
+  return Model(net.spec).sensitivity(net, layer);
+}
+
 std::vector<int> classify(const Network& net, const MatrixF& x, int64_t first_image) {
   std::vector<int> rows(static_cast<size_t>(x.rows()));
   for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<int>(k);
@@ -868,6 +918,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   int64_t step = 0;
   double lr = opt.learning_rate;
   std::vector<EpochLog> logs;
+  if (opt.refit) opt.refit(net);
   Network best = net;
   double best_acc = -1;
   int since_best = 0;
@@ -907,6 +958,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
         optimizer_step(opt, step, lr, bias, gbias, st.conv_m[2 * ci + 1], st.conv_v[2 * ci + 1]);
       }
     }
+    if (opt.refit && epoch % std::max(1, opt.refit_every) == 0) opt.refit(net);
     EpochLog log;
     log.epoch = epoch;
     log.loss = loss_sum / static_cast<double>(batches);
@@ -1064,6 +1116,22 @@ NetworkWeights to_weights(const Network& net) {
   return out;
 }
 
+namespace {
+
+/// The latent weight in the middle of the quantization bin of level value v: binary bins are [0, 1]
+/// and [-1, 0) (so +-0.5); k = 2m+1 levels have bins of width 1/m around j/m, the outer two cut at
+/// +-1 (so +-(1 - 1/(4m))). A latent at the edge of its bin (+-1) would need the most steps of any to
+/// change level, and fine-tuning would barely move the weights.
+double mid_bin(double v, int levels) {
+  if (levels == 2) return v >= 0 ? 0.5 : -0.5;
+  const int m = half_levels(levels);
+  const double j = std::round(v * m);
+  if (std::fabs(j) >= m) return (j > 0 ? 1 : -1) * (1 - 0.25 / m);
+  return j / m;
+}
+
+}  // namespace
+
 Network from_weights(const NetworkWeights& nw, const ModelSpec& spec) {
   Network net = init_network(spec, 0);
   for (size_t k = 0; k < net.w.size(); ++k) {
@@ -1072,7 +1140,7 @@ Network from_weights(const NetworkWeights& nw, const ModelSpec& spec) {
       for (int c = 0; c < m; ++c) {
         double v = r < n ? nw.w[k].at(r, c) : nw.b[k].at(c, 0);
         if (!std::isfinite(v)) fail("{}: value is not finite", r < n ? nw.w[k].where(r, c) : nw.b[k].where(c, 0));
-        net.w[k](r, c) = static_cast<float>(spec.levels != 0 ? std::clamp(v, -1.0, 1.0) : v);
+        net.w[k](r, c) = static_cast<float>(spec.levels != 0 ? mid_bin(std::clamp(v, -1.0, 1.0), spec.levels) : v);
       }
     }
   }

@@ -105,6 +105,13 @@ struct Network {
   std::vector<float> scale;
   std::vector<double> range;  ///< V per layer: the partial-sum conversion's clipping range (0: analog layer)
   std::vector<nn::Conv> conv;  ///< the feature extractor's conv layers, in order (geometry and parameters)
+  /// Crossbar model: per layer, (inputs+1) x outputs factors on every cell's current into its
+  /// amplifier, which make the closed form the circuit's with its wires (mlp/parasitic.hpp); empty:
+  /// ideal wires.
+  std::vector<MatrixF> wire;
+  /// With the factors: per layer, (inputs+1) x outputs added to dz/d[x; vdd] where no factor can make
+  /// an entry the circuit's (a cell whose two currents cancel in the closed form); empty: none.
+  std::vector<MatrixF> wire_offset;
 };
 
 /// Training settings.
@@ -119,6 +126,11 @@ struct TrainOptions {
   double validation = 0.1;     ///< fraction of the training set held out
   double noise = 0;            ///< std of Gaussian noise added to every pre-activation while training
   uint64_t seed = 1;
+  /// Called before the first epoch and after every `refit_every`-th epoch's updates (before its
+  /// validation): e.g. fit_wires (mlp/parasitic.hpp), so training and validation see the circuit of
+  /// the current weights.
+  std::function<void(Network&)> refit;
+  int refit_every = 1;
 };
 
 /// One epoch's record.
@@ -151,6 +163,9 @@ MatrixF features(const Network& net, const MatrixF& x);
 /// Outputs of the last layer (activation values: volts for the crossbar model), count x classes.
 /// Row r is dataset image first_image + r: the image a partial-sum converter's draws belong to.
 MatrixF predict(const Network& net, const MatrixF& x, int64_t first_image = 0);
+/// d z / d [x; vdd] of crossbar layer `layer` (0-based) at the network's weights, without wire factors:
+/// (inputs+1) x outputs. The crossbar model is affine in a layer's inputs, so this is its whole map.
+MatrixF crossbar_sensitivity(const Network& net, size_t layer);
 /// Class of every row of x: the largest output, -1 on a tie.
 std::vector<int> classify(const Network& net, const MatrixF& x, int64_t first_image = 0);
 /// Sets every converting layer's range left at 0 to spec.range_quantile of its |partial sums| over the
@@ -182,8 +197,11 @@ Network from_json(const std::string& text, const ModelSpec& spec, const std::str
 /// Weight files of the quantized (or float) network in IMAC-Sim layout: W<k> inputs x outputs, B<k>
 /// outputs x 1 (the software model's scale is not part of them).
 NetworkWeights to_weights(const Network& net);
-/// A network whose latent weights are the given weight files' values (clipped to [-1, 1] when
-/// quantized), for fine-tuning; scales start as in init_network.
+/// A network whose latent weights are the given weight files' values, for fine-tuning: float weights
+/// as they are; quantized weights in the middle of their level's bin (binary +-0.5; k levels j/m,
+/// the outer levels +-(1 - 1/(4m))), so they quantize to the file's levels and every weight is as
+/// free to change level as training from scratch allows (a latent of +-1 would barely move). Scales
+/// start as in init_network.
 Network from_weights(const NetworkWeights& w, const ModelSpec& spec);
 /// The same, for a network with CPU conv layers: those come from conv_model (the model.json written
 /// beside the weight files), which must exist.

@@ -517,6 +517,32 @@ PortReducedNetwork::PortReducedNetwork(const Circuit& circuit, std::vector<Eleme
   setup_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+PortReducedNetwork::AffineMap PortReducedNetwork::affine_map() const {
+  const int32_t np = ports(), nr = static_cast<int32_t>(regular_.size()), nq = quantities();
+  const Eigen::Index no = static_cast<Eigen::Index>(out_row_.size());
+  // [P M] by products with identities: the maps' own arithmetic, one column per input or port.
+  Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nq, nr), m = Eigen::MatrixXd::Zero(nq, np);
+  p_.add_products(nq, Eigen::MatrixXd::Identity(nr, nr), p);
+  m_.add_products(nq, Eigen::MatrixXd::Identity(np, np), m);
+  AffineMap a;
+  a.c = Eigen::VectorXd::Zero(no);
+  a.inputs = Eigen::MatrixXd::Zero(no, n_inputs_);
+  a.ports = Eigen::MatrixXd::Zero(no, np);
+  for (Eigen::Index k = 0; k < no; ++k) {
+    const int32_t r = out_row_[static_cast<size_t>(k)];
+    if (r == -1) continue;  // ground
+    if (r <= -2) {          // a direct input, read as it is
+      a.inputs(k, -2 - r) = 1;
+      continue;
+    }
+    a.c(k) = wc_(r);
+    for (int32_t j = 0; j < nr; ++j) a.inputs(k, regular_[j]) = p(r, j);
+    a.ports.row(k) = m.row(r);
+  }
+  for (const auto& port : ports_) a.port_elements.push_back(port.element);
+  return a;
+}
+
 PortReport PortReducedNetwork::solve(std::span<const double> inputs, std::span<double> outputs) const {
   PortReport rep;
   solve_batch(ports_, inputs, outputs, 1, std::span<PortReport>(&rep, 1));

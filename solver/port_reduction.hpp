@@ -73,6 +73,17 @@ class PortReducedNetwork {
   std::vector<PortReport> solve_many(std::span<const double> inputs, std::span<double> outputs, int count,
                                      int threads = 2) const;
 
+  /// The outputs as the affine function of the inputs and the port values that the reduction is:
+  /// out = c + inputs * x + ports * u, with u the behavioral sources' values (voltage or current) in
+  /// port_elements' order. Exact for the linear part (node voltages and branch currents alike).
+  struct AffineMap {
+    Eigen::VectorXd c;                              ///< the outputs with every input and port at zero
+    Eigen::MatrixXd inputs;                         ///< outputs x inputs
+    Eigen::MatrixXd ports;                          ///< outputs x ports
+    std::vector<netlist::ElementId> port_elements;  ///< the behavioral source of each port
+  };
+  AffineMap affine_map() const;
+
   int32_t ports() const { return static_cast<int32_t>(ports_.size()); }       ///< behavioral sources
   int32_t direct_inputs() const { return n_inputs_ - static_cast<int32_t>(regular_.size()); }  ///< see above
   bool sparse() const { return p_.is_sparse; }                                  ///< maps stored sparse

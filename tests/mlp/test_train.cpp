@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "devices/error.hpp"
+#include "mlp/config.hpp"
+#include "mlp/parasitic.hpp"
 #include "mlp/train.hpp"
 #include "solver/native.hpp"
 
@@ -406,4 +408,124 @@ TEST_CASE("partial-sum conversion: straight-through gradients, range calibration
     Network back = from_json(to_json(n), m, "model.json");
     CHECK(back.range == n.range);
   }
+}
+
+TEST_CASE("parasitic-aware crossbar model: fitted to the circuit with its wires, it computes what the circuit computes") {
+  using R = netlist::Readout;
+  for (auto setup : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
+    const R readout = setup.first;
+    const bool ideal = setup.second;
+    for (int levels : {2, 3}) {
+      for (auto merge : {netlist::MergeMode::average, netlist::MergeMode::sum}) {
+        CAPTURE(static_cast<int>(readout));
+        CAPTURE(ideal);
+        CAPTURE(levels);
+        CAPTURE(static_cast<int>(merge));
+        ModelSpec s;
+        s.sizes = {9, 6, 4};
+        s.model = LayerModel::crossbar;
+        s.levels = levels;
+        s.hardware = hardware(2, readout, ideal, merge);
+        s.hardware.synapse.levels = levels;
+        s.hardware.wire_r = true;
+        s.hardware.wire.resistance_scale = 40;  // 4x4 tiles: strong wires, so that they matter here
+        if (readout == R::virtual_ground) s.hardware.layers[0].gain = s.hardware.layers[1].gain = 2e-2;
+        Network net = init_network(s, 11);
+        auto x = random_inputs(5, 9, 4, true);
+        // The circuit of the quantized weights, solved in full.
+        Config cfg;
+        cfg.sizes = s.sizes;
+        cfg.spec = s.hardware;
+        for (const auto& l : s.hardware.layers) cfg.gains.push_back(l.gain);
+        use_weights(cfg, to_weights(net));
+        std::vector<std::vector<double>> circuit;
+        for (Eigen::Index r = 0; r < x.rows(); ++r) {
+          std::vector<double> in(x.cols());
+          for (Eigen::Index c = 0; c < x.cols(); ++c) in[c] = x(r, c);
+          netlist::Circuit c;
+          auto ports = netlist::build_mlp(cfg.spec, in, c);
+          c.analyses = {netlist::Analysis{}};
+          auto res = solver::simulate_native(c);
+          REQUIRE(res[0].report.ok());
+          circuit.emplace_back();
+          for (auto n : ports.outputs) circuit.back().push_back(res[0].vectors.at("v(" + c.node_name(n) + ")")[0]);
+        }
+        auto worst = [&](const MatrixF& p) {
+          double d = 0;
+          for (Eigen::Index r = 0; r < p.rows(); ++r)
+            for (Eigen::Index j = 0; j < p.cols(); ++j) d = std::max(d, std::fabs(p(r, j) - circuit[r][j]));
+          return d;
+        };
+        const double before = worst(predict(net, x));
+        const WireFit fit = fit_wires(cfg, net, 1);
+        const double after = worst(predict(net, x));
+        CHECK(before > 1e-3);          // the wires change the outputs
+        CHECK(after < 2e-5);           // the fitted model is the circuit (float rounding)
+        CHECK(after < before / 50);
+        CHECK(fit.rho_min < 0.99);
+        CHECK(fit.coupling < 1e-9);
+      }
+    }
+  }
+}
+
+TEST_CASE("parasitic-aware crossbar model: gradients through the wire factors match finite differences") {
+  ModelSpec s;
+  s.sizes = {7, 5, 3};
+  s.model = LayerModel::crossbar;
+  s.levels = 0;
+  s.hardware = hardware(2, netlist::Readout::loaded, false, netlist::MergeMode::average);
+  Network net = init_network(s, 5);
+  for (auto& w : net.w) w *= 1.6f;
+  devices::CellRng rng(3, 0, 0, 0, devices::Purpose::other);
+  for (const auto& w : net.w) {
+    MatrixF rho(w.rows(), w.cols());
+    for (Eigen::Index i = 0; i < rho.size(); ++i) rho.data()[i] = static_cast<float>(0.3 + 0.9 * rng.uniform());
+    net.wire.push_back(rho);
+  }
+  auto x = random_inputs(6, 7, 2, true);
+  std::vector<int> y{0, 1, 2, 2, 1, 0};
+  CHECK(gradient_error(net, x, y) < 1e-2);
+  // The factors act: the loss differs from the model without them.
+  Network plain = net;
+  plain.wire.clear();
+  CHECK(std::fabs(loss_of(net, x, y) - loss_of(plain, x, y)) > 1e-3);
+}
+
+TEST_CASE("fine-tuning from quantized weight files moves the weights") {
+  // Latents start in the middle of their level's bin, not at its edge.
+  ModelSpec s;
+  s.sizes = {7, 2};
+  s.model = LayerModel::crossbar;
+  s.levels = 2;
+  s.hardware = hardware(1, netlist::Readout::loaded, false, netlist::MergeMode::average);
+  s.hardware.layers[0].gain = 1;
+  NetworkWeights wrong;  // every weight of the wrong sign for the majority problem
+  wrong.w.push_back(Matrix{7, 2, {}});
+  wrong.b.push_back(Matrix{2, 1, {0, 0}});
+  for (int i = 0; i < 7; ++i) wrong.w[0].data.insert(wrong.w[0].data.end(), {-1.0, 1.0});
+  Network net = from_weights(wrong, s);
+  CHECK(net.w[0](0, 0) == -0.5f);
+  CHECK(net.w[0](0, 1) == 0.5f);
+  ModelSpec five = s;
+  five.levels = 5;
+  five.hardware.synapse.levels = 5;
+  NetworkWeights w5 = wrong;
+  w5.w[0].data[0] = 0.5;
+  const Network n5 = from_weights(w5, five);
+  CHECK(n5.w[0](0, 0) == 0.5f);                      // an inner level: its bin's middle
+  CHECK(n5.w[0](0, 1) == doctest::Approx(0.875f));  // the outer level: the middle of [0.75, 1]
+  const Samples data = majority_samples();
+  CHECK(accuracy(net, data) == 0.0);
+  TrainOptions opt;
+  opt.epochs = 6;  // 42 steps of 2e-2: enough from +-0.5, not from +-1
+  opt.patience = 0;
+  opt.validation = 0;
+  opt.learning_rate = 2e-2;
+  train(net, data, opt);
+  const NetworkWeights after = to_weights(net);
+  int flipped = 0;
+  for (size_t i = 0; i < after.w[0].data.size(); ++i) flipped += after.w[0].data[i] != wrong.w[0].data[i];
+  CHECK(flipped >= 10);
+  CHECK(accuracy(net, data) > 0.9);
 }
