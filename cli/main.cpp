@@ -29,6 +29,10 @@
 
 #include <unistd.h>
 
+#ifdef SPX_WITH_MPI
+#include <mpi.h>
+#endif
+
 #include "devices/error.hpp"
 #include "devices/files.hpp"
 #include "devices/interrupt.hpp"
@@ -197,7 +201,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   std::vector<mlp::WireFit> fits;
   if (cfg.train.circuit_wires) {
     // Parasitic-aware: the crossbar model fitted to the circuit with its wires (mlp/parasitic.hpp).
-    opt.refit_every = cfg.train.refit_every;
+    opt.refit_epochs = cfg.train.refit_epochs;
     opt.refit = [&](mlp::Network& n) {
       const mlp::WireFit f = mlp::fit_wires(cfg, n, threads);
       fits.push_back(f);
@@ -241,7 +245,7 @@ int cmd_train(const std::string& config, const std::vector<std::string>& set, st
   j["seed"] = opt.seed;
   j["interconnect"] = cfg.train.circuit_wires ? "circuit" : "ideal";
   if (!fits.empty()) {
-    j["refit_every"] = opt.refit_every;
+    j["refit_epochs"] = opt.refit_epochs;
     for (const auto& f : fits)
       j["wire_fits"].push_back({{"rho_min", f.rho_min}, {"rho_max", f.rho_max}, {"rho_mean", f.rho_mean},
                                 {"coupling", f.coupling}, {"seconds", f.seconds}});
@@ -646,22 +650,88 @@ int cmd_conversion_table(const std::string& config, const std::vector<std::strin
   return 0;
 }
 
-int cmd_sweep(const std::string& file, spx::study::SweepOptions opt) {
-  const spx::study::Study study = spx::study::load_study(file);
+/// Whether mpirun (or another MPI launcher) started this process.
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+int sweep_here(const spx::study::Study& study, spx::study::SweepOptions opt) {
   opt.version = SPX_VERSION;
   opt.interrupt = &spx::interrupt_flag();
   opt.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
   const auto t0 = std::chrono::steady_clock::now();
   const spx::study::SweepOutcome o = spx::study::run_sweep(study, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (opt.rank != 0) return 0;
   if (!o.complete) {
     fmt::print(stderr, "stopped with {} of {} runs done; {} holds them. Run the same command again to continue.\n", o.done,
                o.runs, o.out.string());
     return spx::interrupt_flag().load() ? 130 : 3;
   }
-  fmt::print("study {}: {} runs ({} now, {} failed) in {:.1f} s; wrote {}/results.csv, seeds.csv, study.json{}\n", study.name,
-             o.runs, o.now, o.failed, wall, o.out.string(), o.figures ? ", figures" : " (gnuplot missing or failed: no figures)");
+  fmt::print("study {}: {} runs ({} now, {} failed{}) in {:.1f} s; wrote {}/results.csv, seeds.csv, study.json{}\n", study.name,
+             o.runs, o.now, o.failed, opt.ranks > 1 ? fmt::format(", {} processes", opt.ranks) : "", wall, o.out.string(),
+             o.figures ? ", figures" : " (gnuplot missing or failed: no figures)");
   return 0;
+}
+
+/// This process's rank as the MPI launcher gives it (before MPI_Init), 0 when not launched by one.
+int launcher_rank() {
+  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char* r = std::getenv(v)) return std::atoi(r);
+  return 0;
+}
+
+int cmd_sweep(const std::string& file, spx::study::SweepOptions opt) {
+  spx::study::Study study;
+  try {
+    study = spx::study::load_study(file);
+  } catch (const spx::InputError&) {
+    if (launcher_rank() > 0) return 2;  // every rank finds the same error: rank 0 says it
+    throw;
+  }
+  if (!launched_by_mpi()) return sweep_here(study, opt);
+#ifdef SPX_WITH_MPI
+  // Scale-out: every rank runs its share of the study; rank 0 owns the directory and the tables.
+  MPI_Init(nullptr, nullptr);
+  MPI_Comm_rank(MPI_COMM_WORLD, &opt.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &opt.ranks);
+  bool started = false;  // past the checks every rank makes alike: a failure now is this rank's own
+  opt.barrier = [&started] {
+    MPI_Barrier(MPI_COMM_WORLD);
+    started = true;
+  };
+  int code = 0;
+  std::string error;
+  try {
+    code = sweep_here(study, opt);
+  } catch (const spx::InputError& e) {
+    code = 2;
+    error = e.what();
+  } catch (const spx::Interrupted&) {
+    code = 130;
+    error = "interrupted";
+  } catch (const std::exception& e) {
+    code = 1;
+    error = spx::one_line(e.what());
+  }
+  if (!error.empty()) {
+    // The same checks fail on every rank: rank 0 says so once. Later failures are the rank's own.
+    if (opt.rank == 0 || started)
+      fmt::print(stderr, "spinxbar: {}{}\n", opt.rank == 0 ? "" : fmt::format("rank {}: ", opt.rank), error);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+  MPI_Finalize();
+  return code;
+#else
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (size && std::atoi(size) > 1)
+    spx::fail("sweep: started by mpirun with {} processes, but this spinxbar was built without MPI (install libopenmpi-dev, "
+              "then scripts/setup)", size);
+  return sweep_here(study, opt);
+#endif
 }
 
 int cmd_plot(const std::string& dir) {

@@ -590,7 +590,10 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         t.circuit_wires = x.choice(n, k, {"ideal", "circuit"}) == "circuit";
         interconnect_at = x.where(n);
       };
-      h["refit"] = [&](const toml::node& n, std::string_view k) { t.refit_every = x.count(n, k, 1, 1000000); };
+      h["refit"] = [&](const toml::node& n, std::string_view k) {
+        t.refit_epochs = x.number(n, k);
+        if (!(t.refit_epochs >= 0.001 && t.refit_epochs <= 1)) x.bad(n, k, fmt::format("must be in [0.001, 1] epochs, got {}", t.refit_epochs));
+      };
     } else if (sec == "run") {
       auto& r = cfg.run;
       h["analysis"] = [&](const toml::node& n, std::string_view k) { r.transient = x.choice(n, k, {"op", "tran"}) == "tran"; };

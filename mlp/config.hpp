@@ -79,9 +79,10 @@ struct TrainConfig {
   std::filesystem::path init;          ///< model.json to start from (fine-tuning)
   /// interconnect = circuit: the crossbar model trains through the circuit with its wires (per-cell
   /// factors fitted from the circuit's exact layer maps, mlp/parasitic.hpp), refitted every `refit`
-  /// epochs; ideal: the closed form without wire resistance.
+  /// epochs (a fraction such as 0.25: four times per epoch) and before every validation; ideal: the
+  /// closed form without wire resistance.
   bool circuit_wires = false;
-  int refit_every = 1;
+  double refit_epochs = 1;
 };
 
 /// Circuit-level inference settings ([run], spinxbar run).

@@ -919,6 +919,9 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
   double lr = opt.learning_rate;
   std::vector<EpochLog> logs;
   if (opt.refit) opt.refit(net);
+  // Refits within epochs: every refit_epochs' share of the batches (an epoch's end refits anyway).
+  const int64_t per_epoch = static_cast<int64_t>((tr.size() + static_cast<size_t>(opt.batch) - 1) / static_cast<size_t>(opt.batch));
+  const int64_t refit_batches = opt.refit_epochs < 1 ? std::max<int64_t>(1, std::llround(opt.refit_epochs * per_epoch)) : 0;
   Network best = net;
   double best_acc = -1;
   int since_best = 0;
@@ -944,6 +947,8 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
       model.backward(net, c, dz, g);
       ++step;
       ++batches;
+      if (opt.refit && refit_batches > 0 && step % refit_batches == 0 && s + static_cast<size_t>(opt.batch) < tr.size())
+        opt.refit(net);
       check_interrupt();
       for (size_t k = 0; k < net.w.size(); ++k) {
         optimizer_step(opt, step, lr, net.w[k], g.w[k], st.m[k], st.v[k]);
@@ -958,7 +963,7 @@ std::vector<EpochLog> train(Network& net, const Samples& data, const TrainOption
         optimizer_step(opt, step, lr, bias, gbias, st.conv_m[2 * ci + 1], st.conv_v[2 * ci + 1]);
       }
     }
-    if (opt.refit && epoch % std::max(1, opt.refit_every) == 0) opt.refit(net);
+    if (opt.refit) opt.refit(net);
     EpochLog log;
     log.epoch = epoch;
     log.loss = loss_sum / static_cast<double>(batches);

@@ -126,11 +126,11 @@ struct TrainOptions {
   double validation = 0.1;     ///< fraction of the training set held out
   double noise = 0;            ///< std of Gaussian noise added to every pre-activation while training
   uint64_t seed = 1;
-  /// Called before the first epoch and after every `refit_every`-th epoch's updates (before its
-  /// validation): e.g. fit_wires (mlp/parasitic.hpp), so training and validation see the circuit of
-  /// the current weights.
+  /// Called before the first epoch, every `refit_epochs` epochs of updates (a fraction: that share of
+  /// an epoch's batches) and after every epoch's updates, before its validation: e.g. fit_wires
+  /// (mlp/parasitic.hpp), so training and validation see the circuit of the current weights.
   std::function<void(Network&)> refit;
-  int refit_every = 1;
+  double refit_epochs = 1;
 };
 
 /// One epoch's record.

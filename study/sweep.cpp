@@ -446,16 +446,21 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
   outcome.out = out;
   const fs::path manifest_file = out / "study.json";
   std::error_code ec;
-  if (fs::exists(out, ec) && !fs::is_directory(out, ec)) fail("{}: --out: exists and is not a directory", out.string());
+  const bool lead = opt.rank == 0;  // the process that owns the study directory and writes the tables
   const bool had_study = fs::exists(manifest_file, ec);
-  if (!had_study && fs::is_directory(out, ec) && !fs::is_empty(out, ec))
-    fail("{}: --out: holds other files and no study (study.json); choose another directory", out.string());
-  OutputDir dir(out, "--out");
-  RunLock lock(out);
-  if (lock.created()) dir.made(lock.file());
+  std::optional<OutputDir> dir;
+  std::optional<RunLock> lock;
+  if (lead) {
+    if (fs::exists(out, ec) && !fs::is_directory(out, ec)) fail("{}: --out: exists and is not a directory", out.string());
+    if (!had_study && fs::is_directory(out, ec) && !fs::is_empty(out, ec))
+      fail("{}: --out: holds other files and no study (study.json); choose another directory", out.string());
+    dir.emplace(out, "--out");
+    lock.emplace(out);
+    if (lock->created()) dir->made(lock->file());
+  }
   const std::string fp = fingerprint(s);
   nlohmann::json manifest;
-  if (had_study) {
+  if (lead && had_study) {
     nlohmann::json old;
     try {
       old = nlohmann::json::parse(mlp::read_file(manifest_file));
@@ -488,12 +493,42 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
                                 {"numeric", a.numeric}, {"log", a.log}});
   if (s.axes.empty()) manifest["axes"] = nlohmann::json::array();
   for (const auto& p : points) manifest["points"].push_back({{"point", p.index}, {"at", p.at}, {"set", p.overrides}});
-  if (!fs::exists(manifest_file, ec)) {
-    dir.made(manifest_file);
-    mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
+  if (lead) {
+    if (!fs::exists(manifest_file, ec)) {
+      dir->made(manifest_file);
+      mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
+    }
+    fs::create_directories(out / "runs", ec);
+    dir->keep();
   }
-  fs::create_directories(out / "runs", ec);
-  dir.keep();
+  // What a run directory holds: a failure, a complete run, or nothing yet (a summary torn by a kill
+  // is removed: the run continues).
+  auto load_result = [&](const fs::path& rd, RunResult& r) {
+    if (fs::exists(rd / "failed.json", ec)) {
+      r.done = r.failed = true;
+      try {
+        r.reason = nlohmann::json::parse(mlp::read_file(rd / "failed.json")).value("reason", "");
+      } catch (const std::exception&) {
+        r.reason = "failed (failed.json unreadable)";
+      }
+    } else if (fs::exists(rd / "summary.json", ec)) {
+      try {
+        r.metrics = metrics_of(nlohmann::json::parse(mlp::read_file(rd / "summary.json")));
+        r.done = true;
+      } catch (const nlohmann::json::exception&) {
+        fs::remove(rd / "summary.json", ec);
+      }
+    }
+  };
+  int done_before = 0;  // runs complete before this invocation (the lead counts them for everyone)
+  if (lead && opt.ranks > 1)
+    for (const auto& p : points)
+      for (uint64_t seed : s.seeds) {
+        RunResult r;
+        load_result(out / "runs" / run_name(p, seed), r);
+        done_before += r.done;
+      }
+  if (opt.barrier) opt.barrier();  // the directory is ready for every process
 
   // The runs, point by point, seed by seed.
   const int images = opt.images > 0 ? opt.images : s.images;
@@ -502,24 +537,12 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& p : points)
     for (size_t si = 0; si < s.seeds.size(); ++si) {
+      // Processes share the runs in turn (the same run directories, whoever runs them).
+      if ((p.index * s.seeds.size() + si) % static_cast<size_t>(std::max(1, opt.ranks)) != static_cast<size_t>(opt.rank)) continue;
       RunResult& r = results[p.index][si];
       const uint64_t seed = s.seeds[si];
       const fs::path rd = out / "runs" / run_name(p, seed);
-      if (fs::exists(rd / "failed.json", ec)) {
-        r.done = r.failed = true;
-        try {
-          r.reason = nlohmann::json::parse(mlp::read_file(rd / "failed.json")).value("reason", "");
-        } catch (const std::exception&) {
-          r.reason = "failed (failed.json unreadable)";
-        }
-      } else if (fs::exists(rd / "summary.json", ec)) {
-        try {
-          r.metrics = metrics_of(nlohmann::json::parse(mlp::read_file(rd / "summary.json")));
-          r.done = true;
-        } catch (const nlohmann::json::exception&) {
-          fs::remove(rd / "summary.json", ec);  // torn: the run is redone below
-        }
-      }
+      load_result(rd, r);
       if (!r.done) {
         if (opt.interrupt && opt.interrupt->load()) continue;
         mlp::RunOptions ro;
@@ -569,11 +592,18 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
         say(fmt::format("[{}/{}] {}: {} ({:.1f} s)", p.index * s.seeds.size() + si + 1, outcome.runs, what, got, secs));
       }
     }
+  if (opt.barrier) opt.barrier();  // every process's runs are on disk
+  if (!lead) return outcome;      // the lead collects them and writes the tables
+  if (opt.ranks > 1)
+    for (const auto& p : points)
+      for (size_t si = 0; si < s.seeds.size(); ++si)
+        if (!results[p.index][si].done) load_result(out / "runs" / run_name(p, s.seeds[si]), results[p.index][si]);
   for (const auto& row : results)
     for (const auto& r : row) {
       outcome.done += r.done;
       outcome.failed += r.failed;
     }
+  if (opt.ranks > 1) outcome.now = outcome.done - done_before;
   if (outcome.done < outcome.runs) return outcome;
 
   // The tables: the quantities every complete run has, in a fixed order (parts alphabetically).

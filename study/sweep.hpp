@@ -104,10 +104,16 @@ struct SweepOptions {
   const std::atomic<bool>* interrupt = nullptr;
   std::string version;
   std::function<void(const std::string&)> log;  ///< progress lines
+  /// Scale-out (MPI): this process is `rank` of `ranks`; it runs runs rank, rank + ranks, ... of the
+  /// study (point-major, seed-minor), on a directory all processes see. Rank 0 owns the directory (makes
+  /// it, checks and locks it, writes study.json) and, once every rank is done, collects the runs from
+  /// disk and writes the tables and figures: the same bytes as one process.
+  int rank = 0, ranks = 1;
+  std::function<void()> barrier;    ///< waits for every process (empty: one process)
 };
 
 struct SweepOutcome {
-  bool complete = false;             ///< every run is done (or failed) and the tables are written
+  bool complete = false;             ///< every run is done (or failed) and the tables are written (rank 0)
   int runs = 0, done = 0, failed = 0, now = 0;  ///< runs in all, done (incl. failed), failed, run now
   bool figures = false;              ///< gnuplot drew the figures
   std::filesystem::path out;
