@@ -792,6 +792,19 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
     if (cfg.cnn.enabled || cfg.sc.enabled || !cfg.conversion_at.empty())
       fail("{}: train.interconnect: \"circuit\" trains analog crossbar MLPs (no [cnn], [sc] or [conversion])", interconnect_at);
   }
+  // Keys that would change nothing (a study sweeping one would run the same circuit at every value).
+  auto where_of = [&](const char* sec, const char* key) {
+    const toml::node* n = root[sec][key].node();
+    if (!n) return name;
+    if (auto it = set_where.find(n); it != set_where.end()) return it->second;
+    return fmt::format("{}:{}", name, n->source().begin.line);
+  };
+  if (variation == "none" && variation_percent > 0)
+    fail("{}: synapse.variation_percent: {} % has no effect with synapse.variation = \"none\" (choose \"gaussian\" or "
+         "\"uniform\")", where_of("synapse", "variation_percent"), variation_percent);
+  if (!s.wire_r && s.wire.resistance_scale != 1)
+    fail("{}: interconnect.resistance_scale: has no effect with interconnect.resistance = false",
+         where_of("interconnect", "resistance_scale"));
   s.synapse.variation = variation == "uniform" ? devices::Variation::uniform
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;

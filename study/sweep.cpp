@@ -81,6 +81,9 @@ Axis read_axis(const toml::table& t, const std::string& file, int index) {
   if (!key || !key->is_string()) fail("{}: key: missing (the config key this axis varies, e.g. \"partition.tile\")", at);
   a.key = *key->value<std::string>();
   check_key(a.key, fmt::format("{}:{}: axis {}", file, line_of(*key), index + 1));
+  if (a.key.rfind("train.", 0) == 0)
+    fail("{}:{}: axis {}: a sweep runs the config's weights, so train.* keys change nothing (train each setting with "
+         "spinxbar train, then sweep network.weights over the results)", file, line_of(*key), a.key);
   a.name = a.key;
   if (const toml::node* n = t.get("name")) {
     if (!n->is_string() || n->value<std::string>()->empty())
@@ -202,6 +205,7 @@ Study load_study(const fs::path& file) {
       s.zip = *c == "zip";
     } else if (key == "seeds") {
       seeds_at = at;
+      s.seeds_line = line_of(v);
       s.seeds.clear();
       if (auto n = v.value_exact<int64_t>()) {
         if (*n < 1 || *n > 100000) fail("{}: must be a count in [1, 100000] or a list of seeds >= 1, got {}", at, *n);
@@ -431,16 +435,24 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
     if (base.sc.enabled) s.seed_keys.push_back("sc.seed");
   }
   // Every run's config is checked (and its weights read) before anything runs: bad input costs nothing.
+  bool random = false;  // some point draws from its seed
   for (const auto& p : points)
     for (uint64_t seed : s.seeds) {
       try {
         mlp::Config c = mlp::load_config(s.config, run_overrides(s, p, seed));
         if (!c.sc.enabled) mlp::load_network(c);
+        random = random || c.sc.enabled ||
+                 (c.spec.synapse.variation != devices::Variation::none && c.spec.synapse.variation_fraction > 0);
+        for (const auto& cv : c.spec.conversion)
+          random = random || cv.mode == devices::ConversionMode::stochastic || (cv.converts() && cv.noise > 0);
       } catch (const InputError& e) {
         point_error(s, p, seed, e.what());
       }
       if (s.seeds.size() > 8) break;  // the seed changes no key's type or range: the first few stand for all
     }
+  if (s.seeds.size() > 1 && !random)
+    fail("{}:{}: study.seeds: {} seeds, but no point draws from them (synapse.variation is none, and no stochastic or "
+         "noisy conversion, no [sc]): every seed would give the same run", s.file.string(), s.seeds_line, s.seeds.size());
 
   const fs::path out = opt.out.empty() ? fs::path("out") / s.name : opt.out;
   outcome.out = out;
@@ -668,6 +680,32 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
     results_csv += "," + field(reason) + "\n";
     jresults.push_back(jp);
   }
+  // An axis along which no result changed, for any values of the others and any seed: said, and kept.
+  nlohmann::json warnings = nlohmann::json::array();
+  for (size_t a = 0; a < s.axes.size() && !s.zip; ++a) {
+    if (s.axes[a].values.size() < 2) continue;
+    bool same = true;
+    for (const auto& p : points) {
+      if (p.at[a] == 0) continue;
+      Point q = p;
+      q.at[a] = 0;
+      size_t index = 0;  // the point with this axis at its first value (the last axis varies fastest)
+      for (size_t k = 0; k < s.axes.size(); ++k) index = index * s.axes[k].values.size() + static_cast<size_t>(q.at[k]);
+      for (size_t si = 0; si < s.seeds.size() && same; ++si) {
+        const auto& x = results[p.index][si];
+        const auto& y = results[index][si];
+        same = !x.failed && !y.failed && x.metrics.values == y.metrics.values;
+      }
+      if (!same) break;
+    }
+    if (same) {
+      const std::string w = fmt::format("axis {} changed no result: every value gave the same accuracy, energy, latency "
+                                        "and area", s.axes[a].key);
+      warnings.push_back(w);
+      say("warning: " + w);
+    }
+  }
+  manifest["warnings"] = warnings;
   mlp::write_file_atomic(out / "seeds.csv", seeds_csv);
   mlp::write_file_atomic(out / "results.csv", results_csv);
   manifest["results"] = jresults;

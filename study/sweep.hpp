@@ -74,6 +74,7 @@ struct Study {
   std::vector<Axis> axes;
   bool zip = false;                     ///< combine = zip: point k takes value k of every axis
   std::vector<uint64_t> seeds = {1};    ///< Monte Carlo seeds
+  int seeds_line = 0;                   ///< line of study.seeds
   std::vector<std::string> seed_keys;   ///< config keys each seed is written to
   int first = -1, images = -1;          ///< test images (-1: the config's)
   mlp::Backend backend = mlp::Backend::native;

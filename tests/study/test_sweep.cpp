@@ -276,3 +276,33 @@ values = [[4, 4],
   CHECK(error_of([&] { study::run_sweep(study::load_study(file), opt); }).find("s.toml:5: axis bogus.key = 1: unknown section [bogus]") !=
         std::string::npos);
 }
+
+TEST_CASE("studies that would change nothing are refused, or flagged once run") {
+  const fs::path d = fresh_dir("inert");
+  study::SweepOptions opt;
+  opt.out = d / "out";
+  // Seeds with nothing that draws from them.
+  auto file = write(d / "s.toml", fmt::format("[study]\nconfig = \"{}\"\nimages = 2\nseeds = 3\n", kSmall));
+  CHECK(error_of([&] { study::run_sweep(study::load_study(file), opt); }).find("s.toml:4: study.seeds: 3 seeds, but no point draws") !=
+        std::string::npos);
+  // A variation percent while variation is none: the config says so, at the axis value's line.
+  write(file, fmt::format("[study]\nconfig = \"{}\"\n[[axis]]\nkey = \"synapse.variation_percent\"\nvalues = [0, 5]\n", kSmall));
+  CHECK(error_of([&] { study::run_sweep(study::load_study(file), opt); })
+            .find("s.toml:5: axis synapse.variation_percent = 5: synapse.variation_percent: 5 % has no effect") != std::string::npos);
+  // Training keys: a sweep does not train.
+  write(file, fmt::format("[study]\nconfig = \"{}\"\n[[axis]]\nkey = \"train.learning_rate\"\nvalues = [1e-3, 1e-2]\n", kSmall));
+  CHECK(error_of([&] { study::load_study(file); }).find("s.toml:4: axis train.learning_rate: a sweep runs the config's weights") !=
+        std::string::npos);
+  CHECK(!fs::exists(opt.out));
+  // An axis whose values all give the same results (the input edge of operating points) is flagged.
+  write(file, fmt::format("[study]\nconfig = \"{}\"\nimages = 3\n[[axis]]\nkey = \"input.edge\"\nvalues = [1e-10, 2e-10]\n", kSmall));
+  REQUIRE(study::run_sweep(study::load_study(file), opt).complete);
+  const auto j = nlohmann::json::parse(slurp(opt.out / "study.json"));
+  REQUIRE(j["warnings"].size() == 1);
+  CHECK(j["warnings"][0].get<std::string>().find("axis input.edge changed no result") != std::string::npos);
+  // The wire scale does change results: no warning.
+  opt.out = d / "out2";
+  write(file, fmt::format("[study]\nconfig = \"{}\"\nimages = 3\n[[axis]]\nkey = \"interconnect.resistance_scale\"\nvalues = [1, 300]\n", kSmall));
+  REQUIRE(study::run_sweep(study::load_study(file), opt).complete);
+  CHECK(nlohmann::json::parse(slurp(opt.out / "study.json"))["warnings"].empty());
+}
