@@ -418,309 +418,352 @@ std::string num(double v) { return fmt::format("{}", v); }
   fail("{}: point {}{}: {}", file, p.index, values.empty() ? "" : " (" + values + ")", what);
 }
 
-}  // namespace
-
-SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) {
-  SweepOutcome outcome;
-  auto say = [&](const std::string& line) {
-    if (opt.log) opt.log(line);
-  };
-  Study s = study;
-  const std::vector<Point> points = study_points(s);
-  // The base config decides the default seed keys.
-  mlp::Config base = mlp::load_config(s.config, s.set);
-  if (s.seed_keys.empty()) {
-    s.seed_keys.push_back("network.seed");
-    if (!base.conversion_at.empty()) s.seed_keys.push_back("conversion.seed");
-    if (base.sc.enabled) s.seed_keys.push_back("sc.seed");
-  }
-  // Every run's config is checked (and its weights read) before anything runs: bad input costs nothing.
-  bool random = false;  // some point draws from its seed
-  for (const auto& p : points)
-    for (uint64_t seed : s.seeds) {
-      try {
-        mlp::Config c = mlp::load_config(s.config, run_overrides(s, p, seed));
-        if (!c.sc.enabled) mlp::load_network(c);
-        random = random || c.sc.enabled ||
-                 (c.spec.synapse.variation != devices::Variation::none && c.spec.synapse.variation_fraction > 0);
-        for (const auto& cv : c.spec.conversion)
-          random = random || cv.mode == devices::ConversionMode::stochastic || (cv.converts() && cv.noise > 0);
-      } catch (const InputError& e) {
-        point_error(s, p, seed, e.what());
-      }
-      if (s.seeds.size() > 8) break;  // the seed changes no key's type or range: the first few stand for all
-    }
-  if (s.seeds.size() > 1 && !random)
-    fail("{}:{}: study.seeds: {} seeds, but no point draws from them (synapse.variation is none, and no stochastic or "
-         "noisy conversion, no [sc]): every seed would give the same run", s.file.string(), s.seeds_line, s.seeds.size());
-
-  const fs::path out = opt.out.empty() ? fs::path("out") / s.name : opt.out;
-  outcome.out = out;
-  const fs::path manifest_file = out / "study.json";
+/// What a run directory holds: a failure, a complete run, or nothing yet (a summary torn by a kill is
+/// removed: the run continues).
+void load_result(const fs::path& rd, RunResult& r) {
   std::error_code ec;
-  const bool lead = opt.rank == 0;  // the process that owns the study directory and writes the tables
-  const bool had_study = fs::exists(manifest_file, ec);
-  std::optional<OutputDir> dir;
-  std::optional<RunLock> lock;
-  if (lead) {
-    if (fs::exists(out, ec) && !fs::is_directory(out, ec)) fail("{}: --out: exists and is not a directory", out.string());
-    if (!had_study && fs::is_directory(out, ec) && !fs::is_empty(out, ec))
-      fail("{}: --out: holds other files and no study (study.json); choose another directory", out.string());
-    dir.emplace(out, "--out");
-    lock.emplace(out);
-    if (lock->created()) dir->made(lock->file());
-  }
-  const std::string fp = fingerprint(s);
-  nlohmann::json manifest;
-  if (lead && had_study) {
-    nlohmann::json old;
+  if (fs::exists(rd / "failed.json", ec)) {
+    r.done = r.failed = true;
     try {
-      old = nlohmann::json::parse(mlp::read_file(manifest_file));
-    } catch (const nlohmann::json::exception& e) {
-      fail("{}: not a study description ({}); use --force to start again", manifest_file.string(), e.what());
+      r.reason = nlohmann::json::parse(mlp::read_file(rd / "failed.json")).value("reason", "");
+    } catch (const std::exception&) {
+      r.reason = "failed (failed.json unreadable)";
     }
-    if (!old.is_object()) fail("{}: not a study description; use --force to start again", manifest_file.string());
-    if (opt.force) {
-      fs::remove_all(out / "runs", ec);
-      if (old.contains("outputs") && old["outputs"].is_array())
-        for (const auto& f : old["outputs"])
-          if (f.is_string() && f.get<std::string>().find('/') == std::string::npos) fs::remove(out / f.get<std::string>(), ec);
-      fs::remove(manifest_file, ec);
-    } else if (old.value("fingerprint", "") != fp) {
-      fail("{}: the study file or its base config changed since this study started; use --force to start again, or "
-           "another --out", manifest_file.string());
+  } else if (fs::exists(rd / "summary.json", ec)) {
+    try {
+      r.metrics = metrics_of(nlohmann::json::parse(mlp::read_file(rd / "summary.json")));
+      r.done = true;
+    } catch (const nlohmann::json::exception&) {
+      fs::remove(rd / "summary.json", ec);
     }
   }
-  manifest = {{"study", s.name},
-              {"file", fs::absolute(s.file).lexically_normal().string()},
-              {"config", fs::absolute(s.config).lexically_normal().string()},
-              {"fingerprint", fp},
-              {"text", s.text},
-              {"seeds", s.seeds},
-              {"seed_keys", s.seed_keys},
-              {"combine", s.zip ? "zip" : "cross"},
-              {"complete", false}};
-  for (const auto& a : s.axes)
-    manifest["axes"].push_back({{"key", a.key}, {"name", a.name}, {"labels", a.labels}, {"values", a.values},
-                                {"numeric", a.numeric}, {"log", a.log}});
-  if (s.axes.empty()) manifest["axes"] = nlohmann::json::array();
-  for (const auto& p : points) manifest["points"].push_back({{"point", p.index}, {"at", p.at}, {"set", p.overrides}});
-  if (lead) {
-    if (!fs::exists(manifest_file, ec)) {
-      dir->made(manifest_file);
-      mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
-    }
-    fs::create_directories(out / "runs", ec);
-    dir->keep();
-  }
-  // What a run directory holds: a failure, a complete run, or nothing yet (a summary torn by a kill
-  // is removed: the run continues).
-  auto load_result = [&](const fs::path& rd, RunResult& r) {
-    if (fs::exists(rd / "failed.json", ec)) {
-      r.done = r.failed = true;
-      try {
-        r.reason = nlohmann::json::parse(mlp::read_file(rd / "failed.json")).value("reason", "");
-      } catch (const std::exception&) {
-        r.reason = "failed (failed.json unreadable)";
-      }
-    } else if (fs::exists(rd / "summary.json", ec)) {
-      try {
-        r.metrics = metrics_of(nlohmann::json::parse(mlp::read_file(rd / "summary.json")));
-        r.done = true;
-      } catch (const nlohmann::json::exception&) {
-        fs::remove(rd / "summary.json", ec);
-      }
-    }
-  };
-  int done_before = 0;  // runs complete before this invocation (the lead counts them for everyone)
-  if (lead && opt.ranks > 1)
-    for (const auto& p : points)
-      for (uint64_t seed : s.seeds) {
-        RunResult r;
-        load_result(out / "runs" / run_name(p, seed), r);
-        done_before += r.done;
-      }
-  if (opt.barrier) opt.barrier();  // the directory is ready for every process
+}
 
-  // The runs, point by point, seed by seed.
-  const int images = opt.images > 0 ? opt.images : s.images;
-  std::vector<std::vector<RunResult>> results(points.size(), std::vector<RunResult>(s.seeds.size()));
-  outcome.runs = static_cast<int>(points.size() * s.seeds.size());
-  const auto t0 = std::chrono::steady_clock::now();
-  for (const auto& p : points)
-    for (size_t si = 0; si < s.seeds.size(); ++si) {
-      // Processes share the runs in turn (the same run directories, whoever runs them).
-      if ((p.index * s.seeds.size() + si) % static_cast<size_t>(std::max(1, opt.ranks)) != static_cast<size_t>(opt.rank)) continue;
-      RunResult& r = results[p.index][si];
-      const uint64_t seed = s.seeds[si];
-      const fs::path rd = out / "runs" / run_name(p, seed);
-      load_result(rd, r);
-      if (!r.done) {
-        if (opt.interrupt && opt.interrupt->load()) continue;
-        mlp::RunOptions ro;
-        ro.backend = s.backend;
-        ro.first = s.first;
-        ro.images = images;
-        ro.threads = opt.threads;
-        ro.out = rd;
-        ro.resume = true;
-        ro.interrupt = opt.interrupt;
-        ro.version = opt.version;
-        const auto t1 = std::chrono::steady_clock::now();
+/// One invocation of a study, step by step.
+class Sweep {
+ public:
+  Sweep(const Study& study, const SweepOptions& opt)
+      : s_(study), opt_(opt), points_(study_points(study)), lead_(opt.rank == 0),
+        out_(opt.out.empty() ? fs::path("out") / study.name : opt.out), manifest_file_(out_ / "study.json"),
+        results_(points_.size(), std::vector<RunResult>(study.seeds.size())) {
+    outcome_.out = out_;
+    outcome_.runs = static_cast<int>(points_.size() * s_.seeds.size());
+  }
+
+  SweepOutcome run() {
+    check();
+    prepare();
+    if (opt_.barrier) opt_.barrier();  // the directory is ready for every process
+    run_mine();
+    if (opt_.barrier) opt_.barrier();  // every process's runs are on disk
+    if (!lead_) return outcome_;       // the lead collects them and writes the tables
+    collect();
+    if (outcome_.done < outcome_.runs) return outcome_;
+    write_tables();
+    outcome_.complete = true;
+    return outcome_;
+  }
+
+ private:
+  void say(const std::string& line) const {
+    if (opt_.log) opt_.log(line);
+  }
+  fs::path run_dir(const Point& p, uint64_t seed) const { return out_ / "runs" / run_name(p, seed); }
+
+  /// Every run's config is loaded (and its weights read) before anything runs: bad input costs nothing.
+  void check() {
+    // The base config decides the default seed keys.
+    const mlp::Config base = mlp::load_config(s_.config, s_.set);
+    if (s_.seed_keys.empty()) {
+      s_.seed_keys.push_back("network.seed");
+      if (!base.conversion_at.empty()) s_.seed_keys.push_back("conversion.seed");
+      if (base.sc.enabled) s_.seed_keys.push_back("sc.seed");
+    }
+    bool random = false;  // some point draws from its seed
+    for (const auto& p : points_)
+      for (uint64_t seed : s_.seeds) {
         try {
-          mlp::Config c = mlp::load_config(s.config, run_overrides(s, p, seed));
-          mlp::RunOutcome o;
-          if (c.sc.enabled) o = sc::run_sc_network(c, ro);
-          else {
-            mlp::load_network(c);
-            o = mlp::run_network(c, ro);
-          }
-          if (!o.complete) continue;  // interrupted: resumable
-          r.metrics = metrics_of(o.summary);
-          r.done = true;
-        } catch (const Interrupted&) {
-          continue;
-        } catch (const InputError&) {
-          throw;
-        } catch (const std::exception& e) {
-          r.done = r.failed = true;
-          r.reason = one_line(e.what());
-          fs::create_directories(rd, ec);
-          mlp::write_file_atomic(rd / "failed.json", nlohmann::json{{"reason", r.reason}}.dump(1) + "\n");
+          mlp::Config c = mlp::load_config(s_.config, run_overrides(s_, p, seed));
+          if (!c.sc.enabled) mlp::load_network(c);
+          random = random || c.sc.enabled ||
+                   (c.spec.synapse.variation != devices::Variation::none && c.spec.synapse.variation_fraction > 0);
+          for (const auto& cv : c.spec.conversion)
+            random = random || cv.mode == devices::ConversionMode::stochastic || (cv.converts() && cv.noise > 0);
+        } catch (const InputError& e) {
+          point_error(s_, p, seed, e.what());
         }
-        ++outcome.now;
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-        std::string what;
-        for (size_t k = 0; k < s.axes.size(); ++k) what += fmt::format("{}{} = {}", k ? ", " : "", s.axes[k].name, s.axes[k].labels[p.at[k]]);
-        if (s.seeds.size() > 1) what += fmt::format("{}seed {}", what.empty() ? "" : ", ", seed);
-        std::string got;
-        if (r.failed) got = "failed: " + r.reason;
-        else {
-          const auto& v = r.metrics.values;
-          if (v.count("accuracy")) got += fmt::format("accuracy {:.2f} %", 100 * v.at("accuracy"));
-          if (v.count("energy_j")) got += fmt::format(", {:.4g} nJ", 1e9 * v.at("energy_j"));
-          if (v.count("latency_s")) got += fmt::format(", {:.4g} ns", 1e9 * v.at("latency_s"));
-        }
-        say(fmt::format("[{}/{}] {}: {} ({:.1f} s)", p.index * s.seeds.size() + si + 1, outcome.runs, what, got, secs));
+        if (s_.seeds.size() > 8) break;  // the seed changes no key's type or range: the first few stand for all
       }
-    }
-  if (opt.barrier) opt.barrier();  // every process's runs are on disk
-  if (!lead) return outcome;      // the lead collects them and writes the tables
-  if (opt.ranks > 1)
-    for (const auto& p : points)
-      for (size_t si = 0; si < s.seeds.size(); ++si)
-        if (!results[p.index][si].done) load_result(out / "runs" / run_name(p, s.seeds[si]), results[p.index][si]);
-  for (const auto& row : results)
-    for (const auto& r : row) {
-      outcome.done += r.done;
-      outcome.failed += r.failed;
-    }
-  if (opt.ranks > 1) outcome.now = outcome.done - done_before;
-  if (outcome.done < outcome.runs) return outcome;
-
-  // The tables: the quantities every complete run has, in a fixed order (parts alphabetically).
-  std::vector<std::string> quantities = {"accuracy", "reference_accuracy", "energy_j", "latency_s", "area_m2"};
-  std::set<std::string> parts;
-  for (const auto& row : results)
-    for (const auto& r : row)
-      for (const auto& [k, v] : r.metrics.values)
-        if (k.rfind("energy_", 0) == 0 && k != "energy_j") parts.insert(k);
-  quantities.insert(quantities.end(), parts.begin(), parts.end());
-  quantities.push_back("ties");
-  std::erase_if(quantities, [&](const std::string& q) {
-    for (const auto& row : results)
-      for (const auto& r : row)
-        if (!r.failed && r.metrics.values.count(q)) return false;
-    return true;
-  });
-
-  std::string axes_header;
-  for (const auto& a : s.axes) axes_header += field(a.name) + ",";
-  std::string seeds_csv = "point," + axes_header + "seed,status";
-  for (const auto& q : quantities) seeds_csv += "," + q;
-  seeds_csv += ",reason\n";
-  std::string results_csv = "point," + axes_header + "seeds,completed,failed";
-  for (const auto& q : quantities) results_csv += fmt::format(",{0}_mean,{0}_std,{0}_ci95_low,{0}_ci95_high", q);
-  results_csv += ",reason\n";
-  nlohmann::json jresults = nlohmann::json::array();
-  for (const auto& p : points) {
-    std::string axes_fields;
-    nlohmann::json values = nlohmann::json::object();
-    for (size_t k = 0; k < s.axes.size(); ++k) {
-      axes_fields += field(s.axes[k].labels[p.at[k]]) + ",";
-      values[s.axes[k].name] = s.axes[k].labels[p.at[k]];
-    }
-    std::string reason;
-    int completed = 0;
-    for (size_t si = 0; si < s.seeds.size(); ++si) {
-      const RunResult& r = results[p.index][si];
-      seeds_csv += fmt::format("{},{}{},{}", p.index, axes_fields, s.seeds[si], r.failed ? "failed" : "ok");
-      for (const auto& q : quantities) {
-        auto it = r.metrics.values.find(q);
-        seeds_csv += "," + (r.failed || it == r.metrics.values.end() ? std::string() : num(it->second));
-      }
-      seeds_csv += "," + field(r.reason) + "\n";
-      if (r.failed && reason.empty()) reason = fmt::format("seed {}: {}", s.seeds[si], r.reason);
-      completed += !r.failed;
-    }
-    results_csv += fmt::format("{},{}{},{},{}", p.index, axes_fields, s.seeds.size(), completed, s.seeds.size() - completed);
-    nlohmann::json jp = {{"point", p.index}, {"values", values}, {"at", p.at}, {"completed", completed},
-                         {"failed", static_cast<int>(s.seeds.size()) - completed}, {"reason", reason}};
-    for (const auto& q : quantities) {
-      std::vector<double> v;
-      for (const auto& r : results[p.index])
-        if (!r.failed && r.metrics.values.count(q)) v.push_back(r.metrics.values.at(q));
-      const Stats st = stats_of(v);
-      if (st.n == 0) results_csv += ",,,,";
-      else if (st.n == 1) results_csv += fmt::format(",{},,,", num(st.mean));
-      else results_csv += fmt::format(",{},{},{},{}", num(st.mean), num(st.std), num(st.low), num(st.high));
-      if (st.n > 0)
-        jp["stats"][q] = {{"n", st.n}, {"mean", st.mean}, {"std", st.std}, {"low", st.low}, {"high", st.high}};
-    }
-    results_csv += "," + field(reason) + "\n";
-    jresults.push_back(jp);
+    if (s_.seeds.size() > 1 && !random)
+      fail("{}:{}: study.seeds: {} seeds, but no point draws from them (synapse.variation is none, and no stochastic or "
+           "noisy conversion, no [sc]): every seed would give the same run", s_.file.string(), s_.seeds_line, s_.seeds.size());
   }
-  // An axis along which no result changed, for any values of the others and any seed: said, and kept.
-  nlohmann::json warnings = nlohmann::json::array();
-  for (size_t a = 0; a < s.axes.size() && !s.zip; ++a) {
-    if (s.axes[a].values.size() < 2) continue;
-    bool same = true;
-    for (const auto& p : points) {
-      if (p.at[a] == 0) continue;
-      Point q = p;
-      q.at[a] = 0;
-      size_t index = 0;  // the point with this axis at its first value (the last axis varies fastest)
-      for (size_t k = 0; k < s.axes.size(); ++k) index = index * s.axes[k].values.size() + static_cast<size_t>(q.at[k]);
-      for (size_t si = 0; si < s.seeds.size() && same; ++si) {
-        const auto& x = results[p.index][si];
-        const auto& y = results[index][si];
-        same = !x.failed && !y.failed && x.metrics.values == y.metrics.values;
+
+  /// The lead makes, checks and locks the directory, and writes study.json; with --force it removes
+  /// what an earlier study wrote.
+  void prepare() {
+    manifest_ = {{"study", s_.name},
+                 {"file", fs::absolute(s_.file).lexically_normal().string()},
+                 {"config", fs::absolute(s_.config).lexically_normal().string()},
+                 {"fingerprint", fingerprint(s_)},
+                 {"text", s_.text},
+                 {"seeds", s_.seeds},
+                 {"seed_keys", s_.seed_keys},
+                 {"combine", s_.zip ? "zip" : "cross"},
+                 {"complete", false}};
+    manifest_["axes"] = nlohmann::json::array();
+    for (const auto& a : s_.axes)
+      manifest_["axes"].push_back({{"key", a.key}, {"name", a.name}, {"labels", a.labels}, {"values", a.values},
+                                   {"numeric", a.numeric}, {"log", a.log}});
+    for (const auto& p : points_) manifest_["points"].push_back({{"point", p.index}, {"at", p.at}, {"set", p.overrides}});
+    if (!lead_) return;
+    std::error_code ec;
+    const bool had_study = fs::exists(manifest_file_, ec);
+    if (fs::exists(out_, ec) && !fs::is_directory(out_, ec)) fail("{}: --out: exists and is not a directory", out_.string());
+    if (!had_study && fs::is_directory(out_, ec) && !fs::is_empty(out_, ec))
+      fail("{}: --out: holds other files and no study (study.json); choose another directory", out_.string());
+    dir_.emplace(out_, "--out");
+    lock_.emplace(out_);
+    if (lock_->created()) dir_->made(lock_->file());
+    if (had_study) {
+      nlohmann::json old;
+      try {
+        old = nlohmann::json::parse(mlp::read_file(manifest_file_));
+      } catch (const nlohmann::json::exception& e) {
+        fail("{}: not a study description ({}); use --force to start again", manifest_file_.string(), e.what());
       }
-      if (!same) break;
+      if (!old.is_object()) fail("{}: not a study description; use --force to start again", manifest_file_.string());
+      if (opt_.force) {
+        fs::remove_all(out_ / "runs", ec);
+        if (old.contains("outputs") && old["outputs"].is_array())
+          for (const auto& f : old["outputs"])
+            if (f.is_string() && f.get<std::string>().find('/') == std::string::npos) fs::remove(out_ / f.get<std::string>(), ec);
+        fs::remove(manifest_file_, ec);
+      } else if (old.value("fingerprint", "") != manifest_["fingerprint"]) {
+        fail("{}: the study file or its base config changed since this study started; use --force to start again, or "
+             "another --out", manifest_file_.string());
+      }
     }
-    if (same) {
-      const std::string w = fmt::format("axis {} changed no result: every value gave the same accuracy, energy, latency "
-                                        "and area", s.axes[a].key);
+    if (!fs::exists(manifest_file_, ec)) {
+      dir_->made(manifest_file_);
+      mlp::write_file_atomic(manifest_file_, manifest_.dump(1) + "\n");
+    }
+    fs::create_directories(out_ / "runs", ec);
+    dir_->keep();
+    // Runs complete before this invocation (the lead counts them for every process).
+    if (opt_.ranks > 1)
+      for (const auto& p : points_)
+        for (uint64_t seed : s_.seeds) {
+          RunResult r;
+          load_result(run_dir(p, seed), r);
+          done_before_ += r.done;
+        }
+  }
+
+  /// This process's share of the runs (all of them for one process): run j goes to rank j mod ranks.
+  void run_mine() {
+    for (const auto& p : points_)
+      for (size_t si = 0; si < s_.seeds.size(); ++si) {
+        if ((p.index * s_.seeds.size() + si) % static_cast<size_t>(std::max(1, opt_.ranks)) != static_cast<size_t>(opt_.rank)) continue;
+        RunResult& r = results_[p.index][si];
+        load_result(run_dir(p, s_.seeds[si]), r);
+        if (r.done || (opt_.interrupt && opt_.interrupt->load())) continue;
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!run_one(p, s_.seeds[si], r)) continue;  // interrupted: resumable
+        ++outcome_.now;
+        report(p, si, r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+  }
+
+  /// Runs one point with one seed into its directory; false when interrupted. A simulation that fails
+  /// is recorded (failed.json); bad input is thrown.
+  bool run_one(const Point& p, uint64_t seed, RunResult& r) {
+    const fs::path rd = run_dir(p, seed);
+    mlp::RunOptions ro;
+    ro.backend = s_.backend;
+    ro.first = s_.first;
+    ro.images = opt_.images > 0 ? opt_.images : s_.images;
+    ro.threads = opt_.threads;
+    ro.out = rd;
+    ro.resume = true;
+    ro.interrupt = opt_.interrupt;
+    ro.version = opt_.version;
+    try {
+      mlp::Config c = mlp::load_config(s_.config, run_overrides(s_, p, seed));
+      mlp::RunOutcome o;
+      if (c.sc.enabled) o = sc::run_sc_network(c, ro);
+      else {
+        mlp::load_network(c);
+        o = mlp::run_network(c, ro);
+      }
+      if (!o.complete) return false;
+      r.metrics = metrics_of(o.summary);
+      r.done = true;
+    } catch (const Interrupted&) {
+      return false;
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      r.done = r.failed = true;
+      r.reason = one_line(e.what());
+      std::error_code ec;
+      fs::create_directories(rd, ec);
+      mlp::write_file_atomic(rd / "failed.json", nlohmann::json{{"reason", r.reason}}.dump(1) + "\n");
+    }
+    return true;
+  }
+
+  void report(const Point& p, size_t si, const RunResult& r, double seconds) const {
+    std::string what;
+    for (size_t k = 0; k < s_.axes.size(); ++k) what += fmt::format("{}{} = {}", k ? ", " : "", s_.axes[k].name, s_.axes[k].labels[p.at[k]]);
+    if (s_.seeds.size() > 1) what += fmt::format("{}seed {}", what.empty() ? "" : ", ", s_.seeds[si]);
+    std::string got;
+    if (r.failed) got = "failed: " + r.reason;
+    else {
+      const auto& v = r.metrics.values;
+      if (v.count("accuracy")) got += fmt::format("accuracy {:.2f} %", 100 * v.at("accuracy"));
+      if (v.count("energy_j")) got += fmt::format(", {:.4g} nJ", 1e9 * v.at("energy_j"));
+      if (v.count("latency_s")) got += fmt::format(", {:.4g} ns", 1e9 * v.at("latency_s"));
+    }
+    say(fmt::format("[{}/{}] {}: {} ({:.1f} s)", p.index * s_.seeds.size() + si + 1, outcome_.runs, what, got, seconds));
+  }
+
+  /// The lead reads the other processes' runs from disk and counts.
+  void collect() {
+    if (opt_.ranks > 1)
+      for (const auto& p : points_)
+        for (size_t si = 0; si < s_.seeds.size(); ++si)
+          if (!results_[p.index][si].done) load_result(run_dir(p, s_.seeds[si]), results_[p.index][si]);
+    for (const auto& row : results_)
+      for (const auto& r : row) {
+        outcome_.done += r.done;
+        outcome_.failed += r.failed;
+      }
+    if (opt_.ranks > 1) outcome_.now = outcome_.done - done_before_;
+  }
+
+  /// The quantities some complete run has, in a fixed order (energy parts alphabetically).
+  std::vector<std::string> quantities() const {
+    std::vector<std::string> q = {"accuracy", "reference_accuracy", "energy_j", "latency_s", "area_m2"};
+    std::set<std::string> parts;
+    for (const auto& row : results_)
+      for (const auto& r : row)
+        for (const auto& [k, v] : r.metrics.values)
+          if (k.rfind("energy_", 0) == 0 && k != "energy_j") parts.insert(k);
+    q.insert(q.end(), parts.begin(), parts.end());
+    q.push_back("ties");
+    std::erase_if(q, [&](const std::string& name) {
+      for (const auto& row : results_)
+        for (const auto& r : row)
+          if (!r.failed && r.metrics.values.count(name)) return false;
+      return true;
+    });
+    return q;
+  }
+
+  /// results.csv, seeds.csv, study.json with the results, and the figures.
+  void write_tables() {
+    const std::vector<std::string> qs = quantities();
+    std::string axes_header;
+    for (const auto& a : s_.axes) axes_header += field(a.name) + ",";
+    std::string seeds_csv = "point," + axes_header + "seed,status";
+    for (const auto& q : qs) seeds_csv += "," + q;
+    seeds_csv += ",reason\n";
+    std::string results_csv = "point," + axes_header + "seeds,completed,failed";
+    for (const auto& q : qs) results_csv += fmt::format(",{0}_mean,{0}_std,{0}_ci95_low,{0}_ci95_high", q);
+    results_csv += ",reason\n";
+    nlohmann::json jresults = nlohmann::json::array();
+    for (const auto& p : points_) {
+      std::string axes_fields;
+      nlohmann::json values = nlohmann::json::object();
+      for (size_t k = 0; k < s_.axes.size(); ++k) {
+        axes_fields += field(s_.axes[k].labels[p.at[k]]) + ",";
+        values[s_.axes[k].name] = s_.axes[k].labels[p.at[k]];
+      }
+      std::string reason;
+      int completed = 0;
+      for (size_t si = 0; si < s_.seeds.size(); ++si) {
+        const RunResult& r = results_[p.index][si];
+        seeds_csv += fmt::format("{},{}{},{}", p.index, axes_fields, s_.seeds[si], r.failed ? "failed" : "ok");
+        for (const auto& q : qs) {
+          auto it = r.metrics.values.find(q);
+          seeds_csv += "," + (r.failed || it == r.metrics.values.end() ? std::string() : num(it->second));
+        }
+        seeds_csv += "," + field(r.reason) + "\n";
+        if (r.failed && reason.empty()) reason = fmt::format("seed {}: {}", s_.seeds[si], r.reason);
+        completed += !r.failed;
+      }
+      results_csv += fmt::format("{},{}{},{},{}", p.index, axes_fields, s_.seeds.size(), completed, s_.seeds.size() - completed);
+      nlohmann::json jp = {{"point", p.index}, {"values", values}, {"at", p.at}, {"completed", completed},
+                           {"failed", static_cast<int>(s_.seeds.size()) - completed}, {"reason", reason}};
+      for (const auto& q : qs) {
+        std::vector<double> v;
+        for (const auto& r : results_[p.index])
+          if (!r.failed && r.metrics.values.count(q)) v.push_back(r.metrics.values.at(q));
+        const Stats st = stats_of(v);
+        if (st.n == 0) results_csv += ",,,,";
+        else if (st.n == 1) results_csv += fmt::format(",{},,,", num(st.mean));
+        else results_csv += fmt::format(",{},{},{},{}", num(st.mean), num(st.std), num(st.low), num(st.high));
+        if (st.n > 0) jp["stats"][q] = {{"n", st.n}, {"mean", st.mean}, {"std", st.std}, {"low", st.low}, {"high", st.high}};
+      }
+      results_csv += "," + field(reason) + "\n";
+      jresults.push_back(jp);
+    }
+    manifest_["warnings"] = inert_axes();
+    mlp::write_file_atomic(out_ / "seeds.csv", seeds_csv);
+    mlp::write_file_atomic(out_ / "results.csv", results_csv);
+    manifest_["results"] = jresults;
+    manifest_["quantities"] = qs;
+    manifest_["complete"] = true;
+    manifest_["outputs"] = {"results.csv", "seeds.csv", "run.lock"};
+    mlp::write_file_atomic(manifest_file_, manifest_.dump(1) + "\n");
+    const Figures figs = draw_study(out_);
+    for (const auto& f : figs.files) manifest_["outputs"].push_back(f);
+    mlp::write_file_atomic(manifest_file_, manifest_.dump(1) + "\n");
+    outcome_.figures = figs.drawn;
+  }
+
+  /// Axes along which no result changed, for any values of the others and any seed (crossed studies).
+  nlohmann::json inert_axes() const {
+    nlohmann::json warnings = nlohmann::json::array();
+    for (size_t a = 0; a < s_.axes.size() && !s_.zip; ++a) {
+      if (s_.axes[a].values.size() < 2) continue;
+      bool same = true;
+      for (const auto& p : points_) {
+        if (p.at[a] == 0) continue;
+        size_t first = 0;  // the point with this axis at its first value (the last axis varies fastest)
+        for (size_t k = 0; k < s_.axes.size(); ++k) first = first * s_.axes[k].values.size() + static_cast<size_t>(k == a ? 0 : p.at[k]);
+        for (size_t si = 0; si < s_.seeds.size() && same; ++si) {
+          const auto& x = results_[p.index][si];
+          const auto& y = results_[first][si];
+          same = !x.failed && !y.failed && x.metrics.values == y.metrics.values;
+        }
+        if (!same) break;
+      }
+      if (!same) continue;
+      const std::string w = fmt::format("axis {} changed no result: every value gave the same accuracy, energy, latency and area",
+                                        s_.axes[a].key);
       warnings.push_back(w);
       say("warning: " + w);
     }
+    return warnings;
   }
-  manifest["warnings"] = warnings;
-  mlp::write_file_atomic(out / "seeds.csv", seeds_csv);
-  mlp::write_file_atomic(out / "results.csv", results_csv);
-  manifest["results"] = jresults;
-  manifest["quantities"] = quantities;
-  manifest["complete"] = true;
-  manifest["outputs"] = {"results.csv", "seeds.csv", "run.lock"};
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  (void)wall;
-  mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
-  const Figures figs = draw_study(out);
-  for (const auto& f : figs.files) manifest["outputs"].push_back(f);
-  mlp::write_file_atomic(manifest_file, manifest.dump(1) + "\n");
-  outcome.figures = figs.drawn;
-  outcome.complete = true;
-  return outcome;
-}
+
+  Study s_;
+  const SweepOptions& opt_;
+  const std::vector<Point> points_;
+  const bool lead_;  // the process that owns the study directory and writes the tables
+  const fs::path out_, manifest_file_;
+  std::vector<std::vector<RunResult>> results_;  // [point][seed]
+  nlohmann::json manifest_;
+  std::optional<OutputDir> dir_;
+  std::optional<RunLock> lock_;
+  int done_before_ = 0;
+  SweepOutcome outcome_;
+};
+
+}  // namespace
+
+SweepOutcome run_sweep(const Study& study, const SweepOptions& opt) { return Sweep(study, opt).run(); }
 
 }  // namespace spx::study
