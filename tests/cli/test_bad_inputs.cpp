@@ -1366,7 +1366,7 @@ std::vector<Case> cases() {
        small_append("[train]\nmodel = \"spiking\"\n"), net},
       {"toml/train-activation-unknown", 2, "spinxbar: small.toml:63: train.activation: must be one of sigmoid, reverse-sigmoid, relu, hardtanh, curve, got 'gelu'",
        small_append("[train]\nactivation = \"gelu\"\n"), net},
-      {"toml/train-unknown-key", 2, "spinxbar: small.toml:63: unknown key 'train.epoch' (known: activation, batch, epochs, init, learn_scale, learning_rate, lr_decay, model, momentum, noise, optimizer, patience, seed, threads, validation, weights)",
+      {"toml/train-unknown-key", 2, "spinxbar: small.toml:63: unknown key 'train.epoch' (known: activation, batch, epochs, init, interconnect, learn_scale, learning_rate, lr_decay, model, momentum, noise, optimizer, patience, refit, seed, threads, validation, weights)",
        small_append("[train]\nepoch = 3\n"), net},
       {"toml/run-analysis-unknown", 2, "spinxbar: small.toml:63: run.analysis: must be one of op, tran, got 'ac'",
        small_append("[run]\nanalysis = \"ac\"\n"), net},

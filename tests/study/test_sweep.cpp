@@ -306,3 +306,15 @@ TEST_CASE("studies that would change nothing are refused, or flagged once run") 
   REQUIRE(study::run_sweep(study::load_study(file), opt).complete);
   CHECK(nlohmann::json::parse(slurp(opt.out / "study.json"))["warnings"].empty());
 }
+
+TEST_CASE("the example studies load, and their points' configs are valid") {
+  for (const auto& entry : fs::directory_iterator(SPX_SOURCE_DIR "/examples/studies")) {
+    if (entry.path().extension() != ".toml") continue;
+    CAPTURE(entry.path().string());
+    const auto s = study::load_study(entry.path());
+    for (const auto& p : study::study_points(s)) {
+      auto c = mlp::load_config(s.config, study::run_overrides(s, p, s.seeds.front()));
+      mlp::load_network(c);
+    }
+  }
+}
