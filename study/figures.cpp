@@ -80,146 +80,172 @@ double stat(const nlohmann::json& point, const std::string& q, const char* which
   return point["stats"][q][which].get<double>();
 }
 
-}  // namespace
+/// The figures of one study (study.json).
+class StudyFigures {
+ public:
+  StudyFigures(const fs::path& dir, nlohmann::json study)
+      : st(std::move(study)), axes(st["axes"]), results(st["results"]), name(st.value("study", std::string("study"))), d(dir) {}
 
-Figures draw_study(const fs::path& dir) {
-  const nlohmann::json st = read_json(dir / "study.json", "not a study directory: spinxbar sweep writes it");
-  if (!st.value("complete", false) || !st.contains("results"))
-    fail("{}: the study is not complete (rerun spinxbar sweep to finish it)", (dir / "study.json").string());
-  const auto& axes = st["axes"];
-  const auto& results = st["results"];
-  const std::string name = st.value("study", std::string("study"));
-  Drawer d(dir);
-  auto point_label = [&](const nlohmann::json& p, int skip) {
+  Figures draw() {
+    const bool accuracy = std::any_of(results.begin(), results.end(), [](const auto& p) {
+      return p.contains("stats") && p["stats"].contains("accuracy");
+    });
+    if (accuracy) {
+      accuracy_figures();
+      pareto();
+    }
+    energy_parts();
+    return d.draw();
+  }
+
+ private:
+  /// "axis value, axis value" of a point, leaving out axis `skip` (-1: none).
+  std::string point_label(const nlohmann::json& p, int skip) const {
     std::string l;
     for (size_t k = 0; k < axes.size(); ++k)
       if (static_cast<int>(k) != skip)
         l += fmt::format("{}{} {}", l.empty() ? "" : ", ", axes[k]["name"].get<std::string>(),
                          axes[k]["labels"][p["at"][k].get<int>()].get<std::string>());
     return l;
-  };
-  const bool accuracy = std::any_of(results.begin(), results.end(), [](const auto& p) {
-    return p.contains("stats") && p["stats"].contains("accuracy");
-  });
-
-  // Accuracy against each axis: one line per combination of the other axes' values.
-  for (size_t a = 0; a < axes.size() && accuracy; ++a) {
-    const auto& ax = axes[a];
-    const bool numeric = !ax["numeric"].empty();
-    std::map<std::vector<int>, std::vector<const nlohmann::json*>> series;
-    for (const auto& p : results) {
-      std::vector<int> others;
-      if (st.value("combine", "cross") == "cross")
-        for (size_t k = 0; k < axes.size(); ++k)
-          if (k != a) others.push_back(p["at"][k].get<int>());
-      series[others].push_back(&p);
-    }
-    std::string data, plot;
-    int block = 0;
-    for (auto& [key, pts] : series) {
-      std::sort(pts.begin(), pts.end(), [&](auto* x, auto* y) { return (*x)["at"][a] < (*y)["at"][a]; });
-      const std::string title = series.size() == 1 ? "circuit" : point_label(*pts.front(), static_cast<int>(a));
-      data += fmt::format("# {}\n# x label accuracy_% ci95_low ci95_high reference_%\n", title);
-      for (const auto* p : pts) {
-        const int i = (*p)["at"][a].get<int>();
-        const double m = stat(*p, "accuracy", "mean");
-        if (std::isnan(m)) continue;
-        data += fmt::format("{} {} {} {} {} {}\n", numeric ? ax["numeric"][i].get<double>() : static_cast<double>(i),
-                            data_label(ax["labels"][i].get<std::string>()), 100 * m, 100 * stat(*p, "accuracy", "low"),
-                            100 * stat(*p, "accuracy", "high"), 100 * stat(*p, "reference_accuracy", "mean"));
-      }
-      data += "\n\n";
-      plot += fmt::format("{}'{}.dat' index {} using 1:3:4:5{} with yerrorlines lw 2 pt 7 title {}", block ? ", \\\n     " : "",
-                          "accuracy_" + slug(ax["name"].get<std::string>()), block, numeric ? "" : ":xtic(2)", quoted(title));
-      ++block;
-    }
-    const std::string stem = "accuracy_" + slug(ax["name"].get<std::string>());
-    if (series.size() == 1)
-      plot += fmt::format(", \\\n     '{}.dat' index 0 using 1:6 with lines dt 2 lw 2 lc rgb '#555555' title 'software reference (no parasitics, nominal devices)'", stem);
-    std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel 'accuracy (%)'\nset grid\n{}",
-                                   quoted(fmt::format("{}: accuracy against {}", name, ax["name"].get<std::string>())),
-                                   quoted(ax["key"].get<std::string>()),
-                                   series.size() == 1 ? "set key bottom left\n" : "set key outside right\n");
-    if (numeric && ax.value("log", false)) body += "set logscale x\n";
-    if (!numeric) body += fmt::format("set xrange [-0.5:{}]\n", ax["labels"].size() - 0.5);
-    else body += "set offsets graph 0.03, graph 0.03, 0, 0\n";
-    body += "plot " + plot + "\n";
-    d.figure(stem, data, body, 880, 480);
   }
 
-  // Pareto front of accuracy against energy.
-  if (accuracy) {
-    struct P {
-      double e, acc;
-      std::string label;
-    };
-    std::vector<P> ps;
-    for (const auto& p : results) {
-      const double e = stat(p, "energy_j", "mean"), acc = stat(p, "accuracy", "mean");
-      if (!std::isnan(e) && !std::isnan(acc)) ps.push_back({e, acc, point_label(p, -1)});
-    }
-    if (!ps.empty()) {
-      std::sort(ps.begin(), ps.end(), [](const P& x, const P& y) { return x.e != y.e ? x.e < y.e : x.acc > y.acc; });
-      std::string data = "# energy_nJ accuracy_% label\n";
-      for (const auto& p : ps) data += fmt::format("{} {} {}\n", 1e9 * p.e, 100 * p.acc, data_label(p.label));
-      data += "\n\n# Pareto front\n";
-      double best = -1;
-      for (const auto& p : ps)
-        if (p.acc > best) {
-          best = p.acc;
-          data += fmt::format("{} {} {}\n", 1e9 * p.e, 100 * p.acc, data_label(p.label));
+  void accuracy_figures() {
+    for (size_t a = 0; a < axes.size(); ++a) {
+      const auto& ax = axes[a];
+      const bool numeric = !ax["numeric"].empty();
+      std::map<std::vector<int>, std::vector<const nlohmann::json*>> series;
+      for (const auto& p : results) {
+        std::vector<int> others;
+        if (st.value("combine", "cross") == "cross")
+          for (size_t k = 0; k < axes.size(); ++k)
+            if (k != a) others.push_back(p["at"][k].get<int>());
+        series[others].push_back(&p);
+      }
+      std::string data, plot;
+      int block = 0;
+      for (auto& [key, pts] : series) {
+        std::sort(pts.begin(), pts.end(), [&](auto* x, auto* y) { return (*x)["at"][a] < (*y)["at"][a]; });
+        const std::string title = series.size() == 1 ? "circuit" : point_label(*pts.front(), static_cast<int>(a));
+        data += fmt::format("# {}\n# x label accuracy_% ci95_low ci95_high reference_%\n", title);
+        for (const auto* p : pts) {
+          const int i = (*p)["at"][a].get<int>();
+          const double m = stat(*p, "accuracy", "mean");
+          if (std::isnan(m)) continue;
+          data += fmt::format("{} {} {} {} {} {}\n", numeric ? ax["numeric"][i].get<double>() : static_cast<double>(i),
+                              data_label(ax["labels"][i].get<std::string>()), 100 * m, 100 * stat(*p, "accuracy", "low"),
+                              100 * stat(*p, "accuracy", "high"), 100 * stat(*p, "reference_accuracy", "mean"));
         }
-      const bool spread = ps.back().e > 10 * ps.front().e;
-      std::string body = fmt::format("set title {}\nset xlabel 'energy per inference (nJ)'\nset ylabel 'accuracy (%)'\nset grid\n"
-                                     "set key bottom right\nset offsets graph 0.05, graph 0.3, graph 0.05, graph 0.05\n{}",
-                                     quoted(name + ": accuracy against energy"), spread ? "set logscale x\n" : "");
-      body += "plot 'pareto.dat' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '#3b6ea8' title 'points', \\\n"
-              "     'pareto.dat' index 1 using 1:2 with linespoints lw 2 pt 6 ps 2 lc rgb '#a83b3b' title 'Pareto front'";
-      body += ", \\\n     'pareto.dat' index 1 using 1:2:3 with labels left offset 1,-0.6 font ',8' notitle";
-      body += "\n";
-      d.figure("pareto", data, body, 880, 560);
+        data += "\n\n";
+        plot += fmt::format("{}'{}.dat' index {} using 1:3:4:5{} with yerrorlines lw 2 pt 7 title {}", block ? ", \\\n     " : "",
+                            "accuracy_" + slug(ax["name"].get<std::string>()), block, numeric ? "" : ":xtic(2)", quoted(title));
+        ++block;
+      }
+      const std::string stem = "accuracy_" + slug(ax["name"].get<std::string>());
+      if (series.size() == 1)
+        plot += fmt::format(", \\\n     '{}.dat' index 0 using 1:6 with lines dt 2 lw 2 lc rgb '#555555' title 'software reference (no parasitics, nominal devices)'", stem);
+      std::string body = fmt::format("set title {}\nset xlabel {}\nset ylabel 'accuracy (%)'\nset grid\n{}",
+                                     quoted(fmt::format("{}: accuracy against {}", name, ax["name"].get<std::string>())),
+                                     quoted(ax["key"].get<std::string>()),
+                                     series.size() == 1 ? "set key bottom left\n" : "set key outside right\n");
+      if (numeric && ax.value("log", false)) body += "set logscale x\n";
+      if (!numeric) body += fmt::format("set xrange [-0.5:{}]\n", ax["labels"].size() - 0.5);
+      else body += "set offsets graph 0.03, graph 0.03, 0, 0\n";
+      body += "plot " + plot + "\n";
+      d.figure(stem, data, body, 880, 480);
     }
   }
 
-  // Energy per inference by part, stacked per point.
-  std::vector<std::string> parts;
-  for (const auto& q : st["quantities"]) {
-    const std::string s = q.get<std::string>();
-    if (s.rfind("energy_", 0) == 0 && s != "energy_j") parts.push_back(s);
-  }
-  if (!parts.empty()) {
-    std::string data = "point";
-    for (const auto& p : parts) data += " " + p.substr(7, p.size() - 9);
-    data += "\n";
-    int rows = 0;
-    for (const auto& p : results) {
-      if (!p.contains("stats")) continue;
-      std::string label = point_label(p, -1);
-      data += data_label(label.empty() ? fmt::format("point {}", p["point"].get<int>()) : label);
-      for (const auto& q : parts) {
-        const double v = stat(p, q, "mean");
-        data += fmt::format(" {}", std::isnan(v) ? 0.0 : 1e9 * v);
+  /// Accuracy against energy per inference, and the Pareto front.
+  void pareto() {
+    {
+      struct P {
+        double e, acc;
+        std::string label;
+      };
+      std::vector<P> ps;
+      for (const auto& p : results) {
+        const double e = stat(p, "energy_j", "mean"), acc = stat(p, "accuracy", "mean");
+        if (!std::isnan(e) && !std::isnan(acc)) ps.push_back({e, acc, point_label(p, -1)});
       }
-      data += "\n";
-      ++rows;
-    }
-    if (rows > 0) {
-      std::string body = fmt::format(
-          "set title {}\nset ylabel 'energy per inference (nJ)'\nset style data histograms\nset style histogram rowstacked\n"
-          "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset grid ytics\nset key outside right\n"
-          "set xtics rotate by -40 left\nset bmargin 9\n"
-          "plot for [i=2:{}] 'energy_parts.dat' using i:xtic(1) title columnheader(i)\n",
-          quoted(name + ": energy per inference by part (mean over seeds)"), parts.size() + 1);
-      d.figure("energy_parts", data, body, std::max(720, 60 * rows + 300), 520);
+      if (!ps.empty()) {
+        std::sort(ps.begin(), ps.end(), [](const P& x, const P& y) { return x.e != y.e ? x.e < y.e : x.acc > y.acc; });
+        std::string data = "# energy_nJ accuracy_% label\n";
+        for (const auto& p : ps) data += fmt::format("{} {} {}\n", 1e9 * p.e, 100 * p.acc, data_label(p.label));
+        data += "\n\n# Pareto front\n";
+        double best = -1;
+        for (const auto& p : ps)
+          if (p.acc > best) {
+            best = p.acc;
+            data += fmt::format("{} {} {}\n", 1e9 * p.e, 100 * p.acc, data_label(p.label));
+          }
+        const bool spread = ps.back().e > 10 * ps.front().e;
+        std::string body = fmt::format("set title {}\nset xlabel 'energy per inference (nJ)'\nset ylabel 'accuracy (%)'\nset grid\n"
+                                       "set key bottom right\nset offsets graph 0.05, graph 0.3, graph 0.05, graph 0.05\n{}",
+                                       quoted(name + ": accuracy against energy"), spread ? "set logscale x\n" : "");
+        body += "plot 'pareto.dat' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '#3b6ea8' title 'points', \\\n"
+                "     'pareto.dat' index 1 using 1:2 with linespoints lw 2 pt 6 ps 2 lc rgb '#a83b3b' title 'Pareto front'";
+        body += ", \\\n     'pareto.dat' index 1 using 1:2:3 with labels left offset 1,-0.6 font ',8' notitle";
+        body += "\n";
+        d.figure("pareto", data, body, 880, 560);
+      }
     }
   }
-  return d.draw();
+
+  /// Energy per inference by part, stacked per point.
+  void energy_parts() {
+    std::vector<std::string> parts;
+    for (const auto& q : st["quantities"]) {
+      const std::string s = q.get<std::string>();
+      if (s.rfind("energy_", 0) == 0 && s != "energy_j") parts.push_back(s);
+    }
+    if (!parts.empty()) {
+      std::string data = "point";
+      for (const auto& p : parts) data += " " + p.substr(7, p.size() - 9);
+      data += "\n";
+      int rows = 0;
+      for (const auto& p : results) {
+        if (!p.contains("stats")) continue;
+        std::string label = point_label(p, -1);
+        data += data_label(label.empty() ? fmt::format("point {}", p["point"].get<int>()) : label);
+        for (const auto& q : parts) {
+          const double v = stat(p, q, "mean");
+          data += fmt::format(" {}", std::isnan(v) ? 0.0 : 1e9 * v);
+        }
+        data += "\n";
+        ++rows;
+      }
+      if (rows > 0) {
+        std::string body = fmt::format(
+            "set title {}\nset ylabel 'energy per inference (nJ)'\nset style data histograms\nset style histogram rowstacked\n"
+            "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset grid ytics\nset key outside right\n"
+            "set xtics rotate by -40 left\nset bmargin 9\n"
+            "plot for [i=2:{}] 'energy_parts.dat' using i:xtic(1) title columnheader(i)\n",
+            quoted(name + ": energy per inference by part (mean over seeds)"), parts.size() + 1);
+        d.figure("energy_parts", data, body, std::max(720, 60 * rows + 300), 520);
+      }
+    }
+  }
+
+  const nlohmann::json st;
+  const nlohmann::json& axes;
+  const nlohmann::json& results;
+  const std::string name;
+  Drawer d;
+};
+
+}  // namespace
+
+Figures draw_study(const fs::path& dir) {
+  nlohmann::json st = read_json(dir / "study.json", "not a study directory: spinxbar sweep writes it");
+  if (!st.value("complete", false) || !st.contains("results"))
+    fail("{}: the study is not complete (rerun spinxbar sweep to finish it)", (dir / "study.json").string());
+  return StudyFigures(dir, std::move(st)).draw();
 }
 
-Figures draw_run(const fs::path& dir) {
-  const nlohmann::json s = read_json(dir / "summary.json", "not a complete run directory: spinxbar run writes it when done");
-  Drawer d(dir);
-  // Energy by part.
+namespace {
+
+/// Energy per inference by part.
+void run_energy(Drawer& d, const nlohmann::json& s) {
   if (s.contains("energy_by_part_j")) {
     std::string data = "# part energy_J (mean per inference)\n";
     for (const auto& [k, v] : s["energy_by_part_j"].items()) data += fmt::format("{} {:.6e}\n", data_label(k), v.get<double>());
@@ -233,6 +259,10 @@ Figures draw_run(const fs::path& dir) {
                          quoted(fmt::format("energy per inference by part ({:.4g} nJ in all; latency {:.4g} ns)", 1e9 * e, 1e9 * lat))),
              720, 420);
   }
+}
+
+/// CPU only against CPU-IMAC (CNN configs).
+void run_cpu_imac(Drawer& d, const nlohmann::json& s) {
   if (s.contains("cpu_imac")) {
     std::string rows = "# network cpu_only_J cpu_imac_J\n";
     for (const auto& r : s["cpu_imac"]["rows"])
@@ -245,7 +275,10 @@ Figures draw_run(const fs::path& dir) {
              "plot 'cpu_imac.dat' using 2:xtic(1) title 'CPU only' lc rgb '#a83b3b', '' using 3 title 'CPU-IMAC' lc rgb '#3b6ea8'\n",
              820, 460);
   }
-  // Output histogram from images.csv.
+}
+
+/// Histogram of the output voltages from images.csv: the winning output of each image apart.
+void run_outputs(Drawer& d, const fs::path& dir) {
   const std::string text = mlp::read_file(dir / "images.csv");
   std::istringstream in(text);
   std::string line;
@@ -294,7 +327,10 @@ Figures draw_run(const fs::path& dir) {
                760, 440);
     }
   }
-  // Confusion matrix.
+}
+
+/// The confusion matrix (label against prediction, ties last).
+void run_confusion(Drawer& d, const nlohmann::json& s) {
   if (s.contains("confusion") && s["confusion"].contains("counts")) {
     const auto& c = s["confusion"]["counts"];
     const int n = static_cast<int>(c.size());
@@ -317,6 +353,17 @@ Figures draw_run(const fs::path& dir) {
                640, 560);
     }
   }
+}
+
+}  // namespace
+
+Figures draw_run(const fs::path& dir) {
+  const nlohmann::json s = read_json(dir / "summary.json", "not a complete run directory: spinxbar run writes it when done");
+  Drawer d(dir);
+  run_energy(d, s);
+  run_cpu_imac(d, s);
+  run_outputs(d, dir);
+  run_confusion(d, s);
   return d.draw();
 }
 
