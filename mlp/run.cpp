@@ -1075,7 +1075,24 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
   const bool transient = opt.transient.value_or(cfg.run.transient);
   const int threads = opt.threads > 0 ? opt.threads : cfg.run.threads;
   const int first = opt.first >= 0 ? opt.first : cfg.input.first;
-  InputSet im = load_input_set(cfg, first, opt.images);
+  InputSet im;
+  if (opt.inputs) {
+    // Images in memory: rows first .. first + images - 1 of them.
+    const InputSet& all = *opt.inputs;
+    if (first > all.count()) fail("first: {} is beyond the {} images given", first, all.count());
+    const int n = opt.images < 0 ? all.count() - first : std::min(opt.images, all.count() - first);
+    if (n < 1) fail("images: none left from image {} of the {} given", first, all.count());
+    im.first = first;
+    im.inputs = all.inputs;
+    im.x.assign(all.x.begin() + static_cast<ptrdiff_t>(first) * all.inputs, all.x.begin() + static_cast<ptrdiff_t>(first + n) * all.inputs);
+    im.labels.assign(all.labels.begin() + first, all.labels.begin() + first + n);
+    im.before = first > 0 ? std::vector<double>(all.x.begin() + static_cast<ptrdiff_t>(first - 1) * all.inputs,
+                                                 all.x.begin() + static_cast<ptrdiff_t>(first) * all.inputs)
+                          : std::vector<double>(static_cast<size_t>(all.inputs), 0.0);
+    im.source = all.source;
+  } else {
+    im = load_input_set(cfg, first, opt.images);
+  }
   const int total = im.count();
 
   nlohmann::json manifest = {{"config", fs::absolute(cfg.file).lexically_normal().string()},
@@ -1087,6 +1104,7 @@ RunOutcome run_network(const Config& cfg, const RunOptions& opt) {
                              {"first", first},
                              {"images", total},
                              {"window", cfg.input.window}};
+  for (const auto& [k, v] : opt.manifest_extra.items()) manifest[k] = v;
   if (transient) {
     check_points(cfg.input.window / time_step(cfg), cfg.file.string() + ": run.step",
                  "time points per image window (input.window / run.step)");

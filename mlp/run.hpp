@@ -58,6 +58,11 @@ struct RunOptions {
   int stop_after = -1;               ///< simulate at most this many images now, leaving a resumable run
   const std::atomic<bool>* interrupt = nullptr;  ///< set (e.g. by SIGINT): stop after the current batch
   std::string version;               ///< spinxbar version for the summary
+  /// Images given in memory (e.g. from Python) instead of the config's dataset; `first` then counts
+  /// within them. Their bytes and any in-memory weights go into the run's fingerprint through
+  /// `manifest_extra`, whose keys are added to run.json.
+  const InputSet* inputs = nullptr;
+  nlohmann::json manifest_extra = nlohmann::json::object();
   /// Called after every batch: images done (of total), images simulated now, seconds since the start.
   std::function<void(int done, int total, int simulated, double seconds)> progress;
 };
