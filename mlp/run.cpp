@@ -931,6 +931,46 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
 
 }  // namespace
 
+int ImagesTable::column(const std::string& name) const {
+  for (size_t k = 0; k < names.size(); ++k)
+    if (names[k] == name) return static_cast<int>(k);
+  return -1;
+}
+
+ImagesTable read_images_table(const fs::path& csv) {
+  const std::string text = read_file(csv);
+  ImagesTable t;
+  size_t pos = 0, line = 0;
+  auto fields = [&](std::string_view row) {
+    std::vector<std::string_view> f;
+    size_t a = 0;
+    for (;;) {
+      const size_t b = row.find(',', a);
+      f.push_back(row.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+      if (b == std::string_view::npos) break;
+      a = b + 1;
+    }
+    return f;
+  };
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view row(text.data() + pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (row.empty()) continue;
+    const auto f = fields(row);
+    if (line == 1) {
+      for (auto n : f) t.names.emplace_back(n);
+      t.columns.resize(t.names.size());
+      continue;
+    }
+    if (f.size() != t.names.size()) fail("{}:{}: {} fields under a header of {}", csv.string(), line, f.size(), t.names.size());
+    for (size_t k = 0; k < f.size(); ++k) t.columns[k].push_back(std::strtod(std::string(f[k]).c_str(), nullptr));
+    ++t.rows;
+  }
+  return t;
+}
+
 RunAgreement compare_runs(const fs::path& a, const fs::path& b) {
   auto load = [](const fs::path& dir) {
     const fs::path csv = dir / "images.csv", man = dir / "run.json";

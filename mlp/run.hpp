@@ -119,6 +119,17 @@ class RunDirectory {
 /// throws std::runtime_error naming the image.
 RunOutcome run_network(const Config& config, const RunOptions& options);
 
+/// A run's images.csv as columns: the header's names and each column's numbers as written (shortest
+/// round trip, so exact). A row with another number of fields than the header is an InputError.
+struct ImagesTable {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> columns;
+  size_t rows = 0;
+  /// The column of `name`, or -1.
+  int column(const std::string& name) const;
+};
+ImagesTable read_images_table(const std::filesystem::path& csv);
+
 /// Agreement of two runs on the images both hold (e.g. native vs ngspice, or two parasitic settings).
 struct RunAgreement {
   int images = 0;               ///< images in both runs

@@ -87,39 +87,25 @@ py::dict analysis_dict(const solver::AnalysisResult& r) {
   return d;
 }
 
-/// Reads a run's images.csv into numpy arrays (the numbers as written: shortest round trip).
+/// A run's images.csv as numpy arrays (the numbers as written: shortest round trip).
 py::dict read_images(const fs::path& csv, int classes) {
-  std::ifstream in(csv);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> head;
-  {
-    std::stringstream h(line);
-    std::string c;
-    while (std::getline(h, c, ',')) head.push_back(c);
-  }
-  std::vector<std::vector<double>> cols(head.size());
-  size_t rows = 0;
-  while (std::getline(in, line)) {
-    std::stringstream r(line);
-    std::string c;
-    for (size_t k = 0; k < head.size() && std::getline(r, c, ','); ++k) cols[k].push_back(std::strtod(c.c_str(), nullptr));
-    ++rows;
-  }
+  const mlp::ImagesTable t = mlp::read_images_table(csv);
   py::dict out;
-  const auto n = static_cast<py::ssize_t>(rows);
+  const auto n = static_cast<py::ssize_t>(t.rows);
   py::array_t<double> outputs({n, static_cast<py::ssize_t>(classes)});
   auto o = outputs.mutable_unchecked<2>();
-  for (size_t k = 0; k < head.size(); ++k) {
-    if (head[k].rfind("out_", 0) == 0) {
-      const int j = std::atoi(head[k].c_str() + 4);
-      for (py::ssize_t r = 0; r < n; ++r) o(r, j) = cols[k][static_cast<size_t>(r)];
-    } else if (head[k] == "index" || head[k] == "label" || head[k] == "prediction" || head[k] == "reference") {
+  for (size_t k = 0; k < t.names.size(); ++k) {
+    const std::string& name = t.names[k];
+    const auto& col = t.columns[k];
+    if (name.rfind("out_", 0) == 0) {
+      const int j = std::atoi(name.c_str() + 4);
+      for (py::ssize_t r = 0; r < n; ++r) o(r, j) = col[static_cast<size_t>(r)];
+    } else if (name == "index" || name == "label" || name == "prediction" || name == "reference") {
       py::array_t<int64_t> a(n);
-      for (py::ssize_t r = 0; r < n; ++r) a.mutable_at(r) = static_cast<int64_t>(cols[k][static_cast<size_t>(r)]);
-      out[py::str(head[k] == "prediction" ? "predictions" : head[k])] = a;
+      for (py::ssize_t r = 0; r < n; ++r) a.mutable_at(r) = static_cast<int64_t>(col[static_cast<size_t>(r)]);
+      out[py::str(name == "prediction" ? "predictions" : name)] = a;
     } else {
-      out[py::str(head[k])] = py::array_t<double>(n, cols[k].data());
+      out[py::str(name)] = py::array_t<double>(n, col.data());
     }
   }
   out["outputs"] = outputs;

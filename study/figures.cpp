@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "devices/error.hpp"
+#include "mlp/run.hpp"
 #include "mlp/weights.hpp"
 #include "sc/plot.hpp"
 
@@ -279,32 +280,16 @@ void run_cpu_imac(Drawer& d, const nlohmann::json& s) {
 
 /// Histogram of the output voltages from images.csv: the winning output of each image apart.
 void run_outputs(Drawer& d, const fs::path& dir) {
-  const std::string text = mlp::read_file(dir / "images.csv");
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> head;
-  {
-    std::stringstream h(line);
-    std::string c;
-    while (std::getline(h, c, ',')) head.push_back(c);
-  }
+  const mlp::ImagesTable t = mlp::read_images_table(dir / "images.csv");
   std::vector<int> outs;
-  int pred = -1;
-  for (size_t k = 0; k < head.size(); ++k) {
-    if (head[k].rfind("out_", 0) == 0) outs.push_back(static_cast<int>(k));
-    if (head[k] == "prediction") pred = static_cast<int>(k);
-  }
+  const int pred = t.column("prediction");
+  for (size_t k = 0; k < t.names.size(); ++k)
+    if (t.names[k].rfind("out_", 0) == 0) outs.push_back(static_cast<int>(k));
   if (!outs.empty() && pred >= 0) {
     std::vector<double> win, other;
-    while (std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::stringstream r(line);
-      std::string c;
-      while (std::getline(r, c, ',')) f.push_back(c);
-      if (f.size() != head.size()) fail("{}: a row of {} fields under a header of {}", (dir / "images.csv").string(), f.size(), head.size());
-      const int p = std::stoi(f[pred]);
-      for (size_t k = 0; k < outs.size(); ++k) (static_cast<int>(k) == p ? win : other).push_back(std::stod(f[outs[k]]));
+    for (size_t r = 0; r < t.rows; ++r) {
+      const int p = static_cast<int>(t.columns[static_cast<size_t>(pred)][r]);
+      for (size_t k = 0; k < outs.size(); ++k) (static_cast<int>(k) == p ? win : other).push_back(t.columns[static_cast<size_t>(outs[k])][r]);
     }
     double lo = INFINITY, hi = -INFINITY;
     for (const auto* v : {&win, &other})
