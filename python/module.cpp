@@ -160,6 +160,8 @@ py::dict run(const mlp::Config& base, const py::object& inputs, const py::object
   }
   // Images: the config's dataset, or an (N, inputs) array with optional labels.
   mlp::InputSet given;
+  if (!inputs.is_none() && (cfg.cnn.enabled || cfg.sc.enabled))
+    fail("inputs: arrays are taken for crossbar MLPs (the input lines' voltages); this config has [cnn] or [sc]: use its dataset");
   if (!inputs.is_none()) {
     const auto x = numeric(inputs, "inputs");
     if (x.ndim() != 2 || x.shape(1) != n_in)

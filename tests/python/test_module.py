@@ -107,6 +107,9 @@ def test_bad_arguments_name_themselves():
         (dict(backend="spectre"), "backend: must be native or ngspice"),
         (dict(threads=0), "threads: must be in [1, 1024]"),
     ]
+    sc = sx.Config(os.path.join(SRC, "examples", "sc", "sc.toml"))
+    with pytest.raises(ValueError, match="inputs: arrays are taken for crossbar MLPs"):
+        sx.run(sc, inputs=np.zeros((1, sc.inputs)))
     for kwargs, needle in cases:
         with pytest.raises(ValueError) as e:
             sx.run(c, **kwargs)
