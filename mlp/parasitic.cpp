@@ -54,10 +54,12 @@ WireFit fit_wires(const Config& config, Network& net, int threads) {
     // The circuit's map: row i (input, bias last) x output j.
     Eigen::MatrixXd circuit(n + 1, m);
     std::vector<Eigen::Index> own;  // the port columns of this layer's inputs (hidden layers)
+    std::vector<char> is_own(static_cast<size_t>(map.ports.cols()), 0);
     for (int i = 0; i < n && k > 0; ++i) {
       auto it = port_of.find({static_cast<int>(k), i});
       if (it == port_of.end()) fail("train.interconnect: neuron {} of layer {} has no law in the circuit", i, k);
       own.push_back(it->second);
+      is_own[static_cast<size_t>(it->second)] = 1;
     }
     double largest = 0, other = 0;
     for (int j = 0; j < m; ++j) {
@@ -67,7 +69,7 @@ WireFit fit_wires(const Config& config, Network& net, int threads) {
       largest = std::max(largest, circuit.col(j).cwiseAbs().maxCoeff());
       // What this layer's z depends on beyond its own inputs (left out of the model).
       for (Eigen::Index p = 0; p < map.ports.cols(); ++p)
-        if (std::find(own.begin(), own.end(), p) == own.end()) other = std::max(other, std::fabs(map.ports(row, p)));
+        if (!is_own[static_cast<size_t>(p)]) other = std::max(other, std::fabs(map.ports(row, p)));
       if (k > 0)
         for (Eigen::Index i = 0; i < map.inputs.cols(); ++i) other = std::max(other, std::fabs(map.inputs(row, i)));
     }

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "devices/error.hpp"
+#include "devices/hash.hpp"
 #include "devices/files.hpp"
 #include "devices/limits.hpp"
 #include "devices/interrupt.hpp"
@@ -1023,15 +1024,12 @@ std::vector<fs::path> weight_files(const Config& cfg) {
 }
 
 std::string run_fingerprint(const Config& cfg, const std::vector<fs::path>& weights) {
-  uint64_t h = 1469598103934665603ull;
-  auto add = [&](const std::string& bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  };
-  add(read_file(cfg.file));
-  for (const auto& f : weights) add(read_file(f));
-  if (!cfg.input.dataset.empty()) add(read_file(cfg.input.dataset));
-  if (!cfg.input.labels.empty()) add(read_file(cfg.input.labels));
-  return fmt::format("{:016x}", h);
+  Fnv1a h;
+  h.add(read_file(cfg.file));
+  for (const auto& f : weights) h.add(read_file(f));
+  if (!cfg.input.dataset.empty()) h.add(read_file(cfg.input.dataset));
+  if (!cfg.input.labels.empty()) h.add(read_file(cfg.input.labels));
+  return h.hex();
 }
 
 RunDirectory::RunDirectory(const fs::path& dir, const nlohmann::json& manifest, bool resume)

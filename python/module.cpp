@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "devices/error.hpp"
+#include "devices/hash.hpp"
 #include "devices/interrupt.hpp"
 #include "mlp/config.hpp"
 #include "mlp/generate.hpp"
@@ -112,11 +113,12 @@ py::dict read_images(const fs::path& csv, int classes) {
   return out;
 }
 
-/// FNV-1a 64 of some doubles, for a run's fingerprint.
-std::string fingerprint(const std::vector<double>& v, uint64_t h = 1469598103934665603ull) {
-  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
-  for (size_t k = 0; k < v.size() * sizeof(double); ++k) h = (h ^ p[k]) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
+/// The fingerprint of some doubles (and of more after them), for a run's manifest.
+template <typename... V>
+std::string fingerprint(const V&... v) {
+  Fnv1a h;
+  (h.add(v.data(), v.size() * sizeof(v[0])), ...);
+  return h.hex();
 }
 
 py::dict run(const mlp::Config& base, const py::object& inputs, const py::object& labels, const py::object& weights, int first,
@@ -182,8 +184,7 @@ py::dict run(const mlp::Config& base, const py::object& inputs, const py::object
     }
     opt.inputs = &given;
     if (opt.first < 0) opt.first = 0;
-    std::vector<double> lab(given.labels.begin(), given.labels.end());
-    opt.manifest_extra["inputs"] = "arrays " + fingerprint(given.x, std::stoull(fingerprint(lab), nullptr, 16));
+    opt.manifest_extra["inputs"] = "arrays " + fingerprint(given.x, given.labels);
   } else if (!labels.is_none()) {
     fail("labels: given without inputs (the config's dataset has its own)");
   }

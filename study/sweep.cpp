@@ -12,6 +12,7 @@
 
 #include "devices/error.hpp"
 #include "devices/files.hpp"
+#include "devices/hash.hpp"
 #include "devices/interrupt.hpp"
 #include "mlp/weights.hpp"
 #include "sc/run.hpp"
@@ -175,7 +176,6 @@ Study load_study(const fs::path& file) {
   const toml::table* st = root["study"].as_table();
   if (!st) fail("{}: [study]: missing (it names the base config: config = \"...\")", name);
   s.name = file.stem().string();
-  std::string seeds_at;
   for (const auto& [k, v] : *st) {
     const std::string key(k.str());
     const std::string at = fmt::format("{}:{}: study.{}", name, line_of(v), key);
@@ -204,7 +204,6 @@ Study load_study(const fs::path& file) {
       if (!c || (*c != "cross" && *c != "zip")) fail("{}: must be cross or zip", at);
       s.zip = *c == "zip";
     } else if (key == "seeds") {
-      seeds_at = at;
       s.seeds_line = line_of(v);
       s.seeds.clear();
       if (auto n = v.value_exact<int64_t>()) {
@@ -265,7 +264,6 @@ Study load_study(const fs::path& file) {
              a.values.size(), s.axes.front().values.size());
   for (const auto& sk : s.seed_keys)
     if (keys.count(sk)) fail("{}: study.seed_keys: {} is also an axis", name, sk);
-  (void)seeds_at;
   return s;
 }
 
@@ -375,14 +373,12 @@ struct RunResult {
 std::string run_name(const Point& p, uint64_t seed) { return fmt::format("p{:03}-s{}", p.index, seed); }
 
 std::string fingerprint(const Study& s) {
-  uint64_t h = 1469598103934665603ull;
-  auto add = [&](const std::string& bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-  };
-  add(s.text);
-  add(mlp::read_file(s.config));
-  return fmt::format("{:016x}", h);
+  Fnv1a h;
+  for (const std::string& part : {s.text, mlp::read_file(s.config)}) {
+    h.add(part);
+    h.add("\xff");  // a separator: the same bytes split differently differ
+  }
+  return h.hex();
 }
 
 /// A CSV field: quoted when it holds a comma or a quote.
@@ -469,6 +465,10 @@ class Sweep {
     if (opt_.log) opt_.log(line);
   }
   fs::path run_dir(const Point& p, uint64_t seed) const { return out_ / "runs" / run_name(p, seed); }
+  /// Whether this process runs seed si of point p: run j goes to rank j mod ranks.
+  bool mine(const Point& p, size_t si) const {
+    return (p.index * s_.seeds.size() + si) % static_cast<size_t>(std::max(1, opt_.ranks)) == static_cast<size_t>(opt_.rank);
+  }
 
   /// Every run's config is loaded (and its weights read) before anything runs: bad input costs nothing.
   void check() {
@@ -481,16 +481,18 @@ class Sweep {
     }
     bool random = false;  // some point draws from its seed
     for (const auto& p : points_)
-      for (uint64_t seed : s_.seeds) {
+      for (size_t si = 0; si < s_.seeds.size(); ++si) {
         try {
-          mlp::Config c = mlp::load_config(s_.config, run_overrides(s_, p, seed));
+          mlp::Config c = mlp::load_config(s_.config, run_overrides(s_, p, s_.seeds[si]));
           if (!c.sc.enabled) mlp::load_network(c);
           random = random || c.sc.enabled ||
                    (c.spec.synapse.variation != devices::Variation::none && c.spec.synapse.variation_fraction > 0);
           for (const auto& cv : c.spec.conversion)
             random = random || cv.mode == devices::ConversionMode::stochastic || (cv.converts() && cv.noise > 0);
+          // Kept for this process's run, so it is not loaded (and characterized) twice.
+          if (mine(p, si) && checked_.size() < kKeptConfigs) checked_.emplace(std::pair{p.index, si}, std::move(c));
         } catch (const InputError& e) {
-          point_error(s_, p, seed, e.what());
+          point_error(s_, p, s_.seeds[si], e.what());
         }
         if (s_.seeds.size() > 8) break;  // the seed changes no key's type or range: the first few stand for all
       }
@@ -564,12 +566,12 @@ class Sweep {
   void run_mine() {
     for (const auto& p : points_)
       for (size_t si = 0; si < s_.seeds.size(); ++si) {
-        if ((p.index * s_.seeds.size() + si) % static_cast<size_t>(std::max(1, opt_.ranks)) != static_cast<size_t>(opt_.rank)) continue;
+        if (!mine(p, si)) continue;
         RunResult& r = results_[p.index][si];
         load_result(run_dir(p, s_.seeds[si]), r);
         if (r.done || (opt_.interrupt && opt_.interrupt->load())) continue;
         const auto t0 = std::chrono::steady_clock::now();
-        if (!run_one(p, s_.seeds[si], r)) continue;  // interrupted: resumable
+        if (!run_one(p, si, r)) continue;  // interrupted: resumable
         ++outcome_.now;
         report(p, si, r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       }
@@ -577,7 +579,8 @@ class Sweep {
 
   /// Runs one point with one seed into its directory; false when interrupted. A simulation that fails
   /// is recorded (failed.json); bad input is thrown.
-  bool run_one(const Point& p, uint64_t seed, RunResult& r) {
+  bool run_one(const Point& p, size_t si, RunResult& r) {
+    const uint64_t seed = s_.seeds[si];
     const fs::path rd = run_dir(p, seed);
     mlp::RunOptions ro;
     ro.backend = s_.backend;
@@ -589,13 +592,15 @@ class Sweep {
     ro.interrupt = opt_.interrupt;
     ro.version = opt_.version;
     try {
-      mlp::Config c = mlp::load_config(s_.config, run_overrides(s_, p, seed));
-      mlp::RunOutcome o;
-      if (c.sc.enabled) o = sc::run_sc_network(c, ro);
-      else {
-        mlp::load_network(c);
-        o = mlp::run_network(c, ro);
+      mlp::Config c;
+      if (auto it = checked_.find({p.index, si}); it != checked_.end()) {
+        c = std::move(it->second);
+        checked_.erase(it);
+      } else {
+        c = mlp::load_config(s_.config, run_overrides(s_, p, seed));
+        if (!c.sc.enabled) mlp::load_network(c);
       }
+      const mlp::RunOutcome o = c.sc.enabled ? sc::run_sc_network(c, ro) : mlp::run_network(c, ro);
       if (!o.complete) return false;
       r.metrics = metrics_of(o.summary);
       r.done = true;
@@ -760,6 +765,8 @@ class Sweep {
   std::optional<RunLock> lock_;
   int done_before_ = 0;
   SweepOutcome outcome_;
+  static constexpr size_t kKeptConfigs = 256;          // configs kept from the checks (memory bound)
+  std::map<std::pair<int, size_t>, mlp::Config> checked_;  // [point, seed index], loaded by check()
 };
 
 }  // namespace
