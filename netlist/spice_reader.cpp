@@ -423,6 +423,9 @@ class Flattener {
     for (auto& f : fixups_) f();
     if (save_all_) c_.saves.clear();
     c_.renumber_nodes();
+    // After renumbering: a node no element uses (an empty subcircuit's port) is gone, and saving it
+    // would write a netlist that does not read back.
+    for (auto& f : save_checks_) f();
   }
 
  private:
@@ -430,6 +433,7 @@ class Flattener {
   Circuit& c_;
   std::set<std::string> globals_;
   std::vector<std::function<void()>> fixups_;
+  std::vector<std::function<void()>> save_checks_;  ///< .save's node checks, once nodes are final
   bool save_all_ = false;  // ".save all": every vector, whatever else .save names
   /// Elements per instance of a definition, by the definition's file and line; -1 while counting.
   std::map<std::pair<int32_t, int32_t>, double> expanded_;
@@ -669,7 +673,7 @@ class Flattener {
           fail("{}: .save: expected {}(name)", at, clip(t));
         const std::string& arg = toks[i + 2].text;
         if (t == "v") {
-          fixups_.push_back([this, arg, at] {
+          save_checks_.push_back([this, arg, at] {
             auto n = c_.find_node(arg);
             if (!n) fail("{}: .save v({}): no such node", at, clip(arg));
             if (*n == ground) fail("{}: .save v({}): the ground node is 0 V", at, clip(arg));
@@ -694,7 +698,7 @@ class Flattener {
       } else if (t == "(" || t == ")" || t == "=" || t[0] == '{' || t[0] == '\'' || t[0] == '@') {
         fail("{}: .save: unsupported vector '{}' (v(node), i(source) or a node name)", at, clip(t));
       } else {
-        fixups_.push_back([this, t, at] {
+        save_checks_.push_back([this, t, at] {
           auto n = c_.find_node(t);
           if (!n) fail("{}: .save {}: no such node", at, clip(t));
           if (*n == ground) fail("{}: .save {}: the ground node is 0 V", at, clip(t));

@@ -172,6 +172,8 @@ TEST_CASE(".save names the vectors to record; written back, read again") {
   CHECK(read("t\nV1 in 0 1\nR1 in 0 1k\n.save v(in)\n.save all\n.op\n").saves.empty());
   CHECK(read("t\nV1 in 0 1\nR1 in 0 1k\n.op\n").saves.empty());
   CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save v(out)\n") == "net.cir:4: .save v(out): no such node");
+  // A node no element uses (the port of an empty subcircuit) does not exist in the circuit.
+  CHECK(error_of("t\n.subckt e a b\n.ends\nX1 mid 0 e\nR1 n 0 1\n.save v(mid)\n") == "net.cir:6: .save v(mid): no such node");
   CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save i(r1)\n") ==
         "net.cir:4: .save i(r1): only V sources, inductors and E, H, B-voltage sources have a branch current");
   CHECK(error_of("t\nV1 in 0 1\nR1 in 0 1k\n.save i(vx)\n") == "net.cir:4: .save i(vx): no such element");
