@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "devices/params.hpp"
+
 namespace spx::devices {
 
 /// Transistor-level neuron parameters.
@@ -30,9 +32,14 @@ struct SotNeuronParams {
   double length = 20e-9;     ///< m
   double nmos_width = 40e-9; ///< m
   double pmos_width = 80e-9; ///< m
+  double r_in = 0;           ///< ohm, the input MTJ (P state); 0: the synapses' MTJ (mtj.ra, P state)
+  double r_feedback = 0;     ///< ohm, the feedback MTJ (AP state); 0: the synapses' MTJ at zero bias
 
   /// The two .model cards (names spx_nmos and spx_pmos).
   std::vector<std::string> model_cards() const;
 };
+
+/// Configuration keys of the transistor-level neuron ([neuron] section).
+const std::vector<ParamSpec<SotNeuronParams>>& sot_neuron_table();
 
 }  // namespace spx::devices

@@ -221,6 +221,34 @@ std::string parse_feature(const std::string& text, nn::FeatureLayer& f) {
   return fmt::format("'{}' is not a layer kind ({})", clip(tok[0]), usage);
 }
 
+/// The "imac-sim" preset (README "IMAC-Sim's circuits"): the circuit of IMAC-Sim's partitioned
+/// generator (mapIMACPartition_Separate_Files.py of its fork chekfung/IMAC-Sim): per-neuron 32-row
+/// tiles cut by its partition rule, padded, a zero-weight bias pair in every tile but the last,
+/// tiles summed by stacked sources, its difference amplifier (R1 = R2 = 1 kohm, R3 = R4 = gain R1
+/// around one E source), 500 fF on every amplifier and neuron output; its neuron's own
+/// MTJs (78 kohm, 202 kohm, -0.4 V level shift: its spice/neuron.sp) apply to the `sot` models.
+toml::table imac_sim_preset(bool sot_neuron) {
+  std::string text = R"([partition]
+tile = [32, 1]
+split = "imac"
+pad = true
+bias = "every"
+merge = "sum"
+readout = "loaded"
+[amplifier]
+r_in = 1e3
+gbw = 0
+r_out = 0
+c_load = 500e-15
+[interconnect]
+resistance = true
+[neuron]
+c_load = 500e-15
+)";
+  if (sot_neuron) text += "r_in = 78e3\nr_feedback = 202e3\nv_shift = 0.4\n";
+  return toml::parse(std::string_view(text), std::string_view("imac-sim preset"));
+}
+
 fs::path relative_to(const fs::path& base, const std::string& p) {
   fs::path path(p);
   return path.is_relative() ? base / path : path;
@@ -279,6 +307,33 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
         for (const auto& [kk, e] : *tt) todo.push_back(&e);
     }
   }
+  // network.preset: values for the keys neither the file nor --set gives (an unknown preset is
+  // reported by the [network] handler).
+  if (const toml::table* net = root["network"].as_table()) {
+    const toml::node* pn = net->get("preset");
+    const std::string* preset = pn && pn->is_string() ? &pn->as_string()->get() : nullptr;
+    if (preset && *preset == "imac-sim") {
+      const std::string at = set_where.count(pn) ? set_where.at(pn) : fmt::format("{}:{}", name, pn->source().begin.line);
+      const toml::node* model = root["neuron"]["model"].node();
+      const bool sot = model && model->is_string() &&
+                       (model->as_string()->get() == "sot" || model->as_string()->get() == "sot-transistor");
+      const std::string from = fmt::format("{} (network.preset = \"imac-sim\")", at);
+      for (auto&& [sec, keys] : imac_sim_preset(sot)) {
+        const std::string section(sec.str());
+        if (!root.contains(section)) {
+          root.insert(section, toml::table{});
+          set_sections.emplace(section, from);
+        }
+        toml::table* t = root[section].as_table();
+        if (!t) continue;  // not a section: reported below
+        for (auto&& [key, value] : *keys.as_table()) {
+          if (t->contains(key.str())) continue;
+          t->insert(key.str(), value);
+          set_where[t->get(key.str())] = from;
+        }
+      }
+    }
+  }
   auto& s = cfg.spec;
   s.synapse.r_low = 0;  // 0 = from the MTJ
   s.synapse.r_high = 0;
@@ -289,6 +344,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
   std::filesystem::path curve_file;
   std::string curve_at, step_at, values_at;  // where neuron.curve, neuron.step and input.values were given
   std::string neuron_model = "ideal";
+  std::string sot_given;  // where a transistor-neuron key was last given
   bool neuron_model_given = false, train_model_given = false, activation_given = false;
   std::optional<bool> mtj_c;
   std::vector<std::pair<double devices::NeuronDynamics::*, double>> dyn_given;
@@ -329,6 +385,7 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
           if (!(g > 0)) x.bad(n, k, fmt::format("gains must be > 0, got {}", g));
         gains_given = true;
       };
+      h["preset"] = [&](const toml::node& n, std::string_view k) { (void)x.choice(n, k, {"imac-sim"}); };
       h["vdd"] = [&](const toml::node& n, std::string_view k) {
         s.vdd = x.number(n, k);
         if (!(s.vdd > 0)) x.bad(n, k, fmt::format("must be > 0 V, got {}", s.vdd));
@@ -354,6 +411,11 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
       h["merge"] = [&](const toml::node& n, std::string_view k) {
         s.merge = x.choice(n, k, {"average", "sum"}) == "sum" ? netlist::MergeMode::sum : netlist::MergeMode::average;
       };
+      h["split"] = [&](const toml::node& n, std::string_view k) {
+        s.split = x.choice(n, k, {"even", "imac"}) == "imac" ? netlist::SplitRule::imac : netlist::SplitRule::even;
+      };
+      h["pad"] = [&](const toml::node& n, std::string_view k) { s.pad_tiles = x.boolean(n, k); };
+      h["bias"] = [&](const toml::node& n, std::string_view k) { s.tile_bias = x.choice(n, k, {"last", "every"}) == "every"; };
       h["readout"] = [&](const toml::node& n, std::string_view k) {
         s.readout = x.choice(n, k, {"loaded", "virtual-ground"}) == "loaded" ? netlist::Readout::loaded
                                                                             : netlist::Readout::virtual_ground;
@@ -490,6 +552,15 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
           double v = x.number(n, key);
           if (std::string e = devices::check(p, v, "neuron"); !e.empty()) fail("{}: {}", x.where(n), e);
           dyn_given.emplace_back(p.member, v);
+        };
+      }
+      // The transistor-level neuron's own devices (sot and sot-transistor models).
+      for (const auto& p : devices::sot_neuron_table()) {
+        h[std::string(p.name)] = [&x, &s, &sot_given, p](const toml::node& n, std::string_view key) {
+          const double v = x.number(n, key);
+          if (std::string e = devices::check(p, v, "neuron"); !e.empty()) fail("{}: {}", x.where(n), e);
+          s.neuron.sot.*(p.member) = v;
+          sot_given = fmt::format("{}: neuron.{}", x.where(n), key);
         };
       }
       h["curve"] = [&](const toml::node& n, std::string_view k) {
@@ -809,6 +880,9 @@ Config load_config(const fs::path& file, const std::vector<std::string>& overrid
                         : variation == "gaussian" ? devices::Variation::gaussian : devices::Variation::none;
   s.synapse.variation_fraction = variation_percent / 100;
   s.neuron.dyn = devices::default_neuron_dynamics();
+  if (!sot_given.empty() && neuron_model != "sot" && neuron_model != "sot-transistor")
+    fail("{}: has no effect with neuron.model = \"{}\" (it sets the transistor-level neuron of \"sot\" and "
+         "\"sot-transistor\")", sot_given, neuron_model);
   if (neuron_model == "sot") {
     if (sot_step >= sot_range.second - sot_range.first)
       fail("{}: neuron.step: must be smaller than neuron.range [{}, {}] V, got {}", step_at.empty() ? name : step_at,

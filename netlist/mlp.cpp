@@ -21,13 +21,43 @@ std::vector<int> even_split(int n, int parts) {
   return out;
 }
 
+std::vector<int> imac_split(int n, int parts) {
+  std::vector<int> sizes;
+  int start = 0, k = 1;
+  for (int end = 1; end < n && k < parts; ++end) {
+    const double e = static_cast<double>(static_cast<int64_t>(n) * k) / parts +
+                     std::min(static_cast<double>(n % parts) / k, 1.0);
+    if (end != static_cast<int>(std::floor(e))) continue;
+    sizes.push_back(end - start);
+    start = end;
+    ++k;
+  }
+  sizes.push_back(n - start);
+  return sizes;
+}
+
 std::vector<LayerPlan> plan_partitions(const MlpSpec& spec) {
   std::vector<LayerPlan> plans;
-  for (const auto& l : spec.layers) {
+  for (size_t li = 0; li < spec.layers.size(); ++li) {
+    const auto& l = spec.layers[li];
     LayerPlan p;
     p.lines = l.inputs + 1;
-    p.h_sizes = even_split(p.lines, (p.lines + spec.tile_rows - 1) / spec.tile_rows);
-    p.v_sizes = even_split(l.outputs, (l.outputs + spec.tile_cols - 1) / spec.tile_cols);
+    const int hp = (p.lines + spec.tile_rows - 1) / spec.tile_rows, vp = (l.outputs + spec.tile_cols - 1) / spec.tile_cols;
+    if (spec.split == SplitRule::imac) {
+      p.h_sizes = imac_split(p.lines, hp);
+      p.v_sizes = imac_split(l.outputs, vp);
+      for (int z : p.h_sizes)
+        if (z > spec.tile_rows)
+          fail("partition.split: IMAC-Sim's rule gives layer {} a partition of {} lines, more than the tile's {} rows",
+               li + 1, z, spec.tile_rows);
+      for (int z : p.v_sizes)
+        if (z > spec.tile_cols)
+          fail("partition.split: IMAC-Sim's rule gives layer {} a partition of {} neurons, more than the tile's {} "
+               "columns", li + 1, z, spec.tile_cols);
+    } else {
+      p.h_sizes = even_split(p.lines, hp);
+      p.v_sizes = even_split(l.outputs, vp);
+    }
     plans.push_back(std::move(p));
   }
   return plans;
@@ -187,11 +217,34 @@ class Builder {
     const bool couple = s_.explicit_coupling;
     const double c_in_seg = couple ? s_.wire.input_ground_c() : s_.wire.input_segment_c();
     const double c_out_seg = couple ? s_.wire.output_ground_c() : s_.wire.output_segment_c();
-    std::vector<int> h_of(lines), first_line(plan.h_sizes.size() + 1, 0);
-    for (size_t h = 0; h < plan.h_sizes.size(); ++h) {
-      first_line[h + 1] = first_line[h] + plan.h_sizes[h];
-      for (int c = first_line[h]; c < first_line[h + 1]; ++c) h_of[c] = static_cast<int>(h);
+    const int hp = static_cast<int>(plan.h_sizes.size());
+    // The cells of every h-partition's I+/I- lines, in order along them: line ids, the layer's own
+    // (0 .. lines - 1, the bias line last) and, with IMAC-Sim's tiles, extra zero-weight lines
+    // (lines, lines + 1, ...): pads on grounded lines, and bias pairs from VDD.
+    std::vector<std::vector<int>> cells(hp);
+    std::vector<int> h_of(lines);
+    std::vector<bool> extra_from_vdd;  // per extra line: a bias pair (VDD) or a pad (ground)
+    for (int h = 0, first = 0; h < hp; first += plan.h_sizes[h], ++h) {
+      const bool last_h = h + 1 == hp;
+      const int own_inputs = plan.h_sizes[h] - (last_h ? 1 : 0);
+      for (int c = first; c < first + own_inputs; ++c) cells[h].push_back(c);
+      if (s_.pad_tiles)
+        for (int k = own_inputs; k < s_.tile_rows; ++k) {
+          cells[h].push_back(lines + static_cast<int>(extra_from_vdd.size()));
+          extra_from_vdd.push_back(false);
+        }
+      if (last_h) {
+        cells[h].push_back(lines - 1);
+      } else if (s_.tile_bias) {
+        cells[h].push_back(lines + static_cast<int>(extra_from_vdd.size()));
+        extra_from_vdd.push_back(true);
+      }
+      for (int c : cells[h]) {
+        if (c >= static_cast<int>(h_of.size())) h_of.resize(c + 1);
+        h_of[c] = h;
+      }
     }
+    const int all_lines = lines + static_cast<int>(extra_from_vdd.size());
     std::vector<int> v_of(outs), first_neuron(plan.v_sizes.size() + 1, 0);
     for (size_t v = 0; v < plan.v_sizes.size(); ++v) {
       first_neuron[v + 1] = first_neuron[v] + plan.v_sizes[v];
@@ -206,11 +259,13 @@ class Builder {
       at_.col = r;
       at_.role = role;
     };
-    auto line_source = [&](int c) { return c < spec.inputs ? in[c] : vdd_; };
+    auto line_source = [&](int c) {
+      return c < spec.inputs ? in[c] : c < lines || extra_from_vdd[c - lines] ? vdd_ : ground;
+    };
 
     // Input lines: node x(c, r) where line c crosses neuron r, driven afresh in every v-partition.
-    std::vector<NodeId> x(static_cast<size_t>(lines) * outs);
-    for (int c = 0; c < lines; ++c) {
+    std::vector<NodeId> x(static_cast<size_t>(all_lines) * outs);
+    for (int c = 0; c < all_lines; ++c) {
       for (size_t v = 0; v < plan.v_sizes.size(); ++v) {
         NodeId prev = line_source(c);
         for (int r = first_neuron[v]; r < first_neuron[v + 1]; ++r) {
@@ -238,35 +293,43 @@ class Builder {
     }
 
     // I+/I- lines: node p(c, r) at the crossing; each h-partition ends in amplifier input pa(h, r).
-    const int hp = static_cast<int>(plan.h_sizes.size());
     auto amp_in = [&](char sign, int h, int r) { return c_.node(fmt::format("l{}_{}a_{}_{}", l, sign, h, r)); };
     for (int r = 0; r < outs; ++r) {
       for (int h = 0; h < hp; ++h) {
         for (char sign : {'p', 'n'}) {
           NodeId end = amp_in(sign, h, r);
-          for (int c = first_line[h]; c < first_line[h + 1]; ++c) {
-            bool last = c + 1 == first_line[h + 1];
+          const std::vector<int>& along = cells[h];
+          for (size_t k = 0; k < along.size(); ++k) {
+            const int c = along[k];
+            bool last = k + 1 == along.size();
             NodeId here = s_.wire_r ? c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c, r)) : end;
-            // Synapse from the input line onto this line.
-            int level = c < spec.inputs ? spec.weights[static_cast<size_t>(c) * outs + r] : spec.biases[r];
-            auto [rp, rn] = s_.synapse.resistances(level);
-            double nominal = sign == 'p' ? rp : rn;
+            // Synapse from the input line onto this line; extra lines hold weight 0 (R_low on both).
+            double nominal = s_.synapse.r_low;
+            if (c < lines) {
+              int level = c < spec.inputs ? spec.weights[static_cast<size_t>(c) * outs + r] : spec.biases[r];
+              auto [rp, rn] = s_.synapse.resistances(level);
+              nominal = sign == 'p' ? rp : rn;
+            }
             devices::CellRng rng(s_.seed, l, c, r,
                                  sign == 'p' ? devices::Purpose::variation_plus : devices::Purpose::variation_minus);
             double res = s_.synapse.vary(nominal, rng);
-            cell(c, r, c < spec.inputs ? Role::synapse : Role::bias);
-            mtj(fmt::format("r_l{}_s{}_{}_{}", l, sign, c, r), x[static_cast<size_t>(c) * outs + r], here, res,
-                nominal > 0.5 * (s_.synapse.r_low + s_.synapse.r_high));
-            if (s_.mtj_c)
-              capacitor(fmt::format("c_l{}_s{}_{}_{}", l, sign, c, r), x[static_cast<size_t>(c) * outs + r], here,
-                        s_.mtj.capacitance());
+            const bool pad = c >= lines && !extra_from_vdd[c - lines];
+            cell(c, r, c < spec.inputs || pad ? Role::synapse : Role::bias);
+            // A pad's cells hang from its grounded line to ground, off the I+/I- lines (IMAC-Sim's
+            // partitioned tiles): the lines only run past them. Without wire resistance they are gone.
+            const NodeId xin = x[static_cast<size_t>(c) * outs + r], to = pad ? ground : here;
+            if (xin != to) {
+              mtj(fmt::format("r_l{}_s{}_{}_{}", l, sign, c, r), xin, to, res,
+                  nominal > 0.5 * (s_.synapse.r_low + s_.synapse.r_high));
+              if (s_.mtj_c) capacitor(fmt::format("c_l{}_s{}_{}_{}", l, sign, c, r), xin, to, s_.mtj.capacitance());
+            }
             if (s_.wire_r) {
               cell(c, r, Role::wire);
-              NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, c + 1, r));
+              NodeId next = last ? end : c_.node(fmt::format("l{}_{}_{}_{}", l, sign, along[k + 1], r));
               resistor(fmt::format("r_l{}_w{}_{}_{}", l, sign, c, r), here, next, r_out_seg);
               if (s_.wire_c) capacitor(fmt::format("c_l{}_{}_{}_{}", l, sign, c, r), next, ground, c_out_seg);
               if (s_.wire_c && couple && sign == 'n') {
-                NodeId partner = last ? amp_in('p', h, r) : c_.node(fmt::format("l{}_p_{}_{}", l, c + 1, r));
+                NodeId partner = last ? amp_in('p', h, r) : c_.node(fmt::format("l{}_p_{}_{}", l, along[k + 1], r));
                 capacitor(fmt::format("c_l{}_kp_{}_{}", l, c, r), next, partner, s_.wire.output_coupling_c());
               }
             }
@@ -478,8 +541,8 @@ void add_sot_neuron(Circuit& c, const std::string& tag, NodeId z, NodeId out, No
     c.add(std::move(e));
   };
   add(make_vsource(fmt::format("v_{}_ns", tag), shifted, z, p.v_shift));
-  add(make_resistor(fmt::format("r_{}_ni", tag), shifted, gate, mtj.r_parallel()));
-  add(make_resistor(fmt::format("r_{}_nf", tag), gate, out, mtj.r_antiparallel(0)));
+  add(make_resistor(fmt::format("r_{}_ni", tag), shifted, gate, p.r_in > 0 ? p.r_in : mtj.r_parallel()));
+  add(make_resistor(fmt::format("r_{}_nf", tag), gate, out, p.r_feedback > 0 ? p.r_feedback : mtj.r_antiparallel(0)));
   for (bool n : {true, false}) {
     Element m;
     m.kind = ElementKind::mosfet;

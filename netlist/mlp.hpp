@@ -4,7 +4,13 @@
 //   an I+ and an I- horizontal line. A synapse is a pair of MTJs from input line c at neuron r to
 //   that neuron's I+ and I- lines (devices/synapse.hpp gives the resistances of each weight level).
 // - Partitions: h = ceil((n+1)/rows) groups of lines and v = ceil(m/cols) groups of neurons, sizes
-//   evened out (401 lines in 32-row tiles: 13 groups of 31 or 30, the larger first).
+//   evened out (401 lines in 32-row tiles: 13 groups of 31 or 30, the larger first), or by IMAC-Sim's
+//   rule (split = imac: 31 x 6, 30, 31 x 5, 30). The bias line is the last line of the last group.
+// - IMAC-Sim's partitioned tiles (options): `pad_tiles` pads every h-partition to `rows` input cells
+//   on grounded lines, the bias cell after them: the I+/I- lines run past every pad (one segment
+//   each), whose two R_low cells go from the pad line to ground;
+//   `tile_bias` gives every h-partition but the last a zero-weight bias pair on its own bias line
+//   from VDD, after its cells. Extra lines are numbered after the layer's own (c = n + 1, ...).
 // - Wires: every cell segment has its resistance (and capacitance to ground when enabled). An input
 //   line is driven from its source afresh in every v-partition; in every h-partition each I+/I- line
 //   runs through its cells and one more segment into its own difference amplifier.
@@ -58,6 +64,8 @@ enum class MergeMode : uint8_t { average, sum };
 enum class Readout : uint8_t { loaded, virtual_ground };
 /// Neuron model.
 enum class NeuronKind : uint8_t { ideal, curve, transistor };
+/// How a layer's lines and neurons are split into partitions.
+enum class SplitRule : uint8_t { even, imac };
 
 /// Neuron transfer function.
 struct NeuronSpec {
@@ -85,6 +93,9 @@ struct MlpSpec {
   std::vector<LayerSpec> layers;
   int tile_rows = 32;                    ///< input lines per tile
   int tile_cols = 32;                    ///< neurons per tile
+  SplitRule split = SplitRule::even;     ///< partition sizes: even, or IMAC-Sim's rule
+  bool pad_tiles = false;                ///< pad every h-partition to tile_rows input cells (grounded lines)
+  bool tile_bias = false;                ///< a zero-weight bias pair in every h-partition but the last
   devices::WireTech wire;
   bool wire_r = true;                    ///< wire segment resistances
   bool wire_c = false;                   ///< wire segment capacitances
@@ -116,6 +127,11 @@ struct LayerPlan {
 
 /// Splits n into `parts` sizes differing by at most one, larger first.
 std::vector<int> even_split(int n, int parts);
+/// IMAC-Sim's partition rule (mapLayer.py): partition k (1-based, k < parts) ends at item
+/// floor(n k / parts + min((n mod parts) / k, 1)), in double arithmetic; a boundary that does not
+/// fall after the previous one ends the cutting (as its generator's single pass does). May return
+/// fewer than `parts` sizes.
+std::vector<int> imac_split(int n, int parts);
 /// Partition plan of every layer.
 std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
 

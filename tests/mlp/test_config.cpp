@@ -172,6 +172,40 @@ TEST_CASE("command-line overrides replace or add keys and are named in errors") 
   CHECK(error_of([] { mlp::load_config(kExample, {"run.threads=0"}); }) == "--set run.threads=0: run.threads: must be >= 1, got 0");
 }
 
+TEST_CASE("network.preset = imac-sim fills the keys the file and --set leave out") {
+  const std::string preset = "[network]\npreset = \"imac-sim\"\n" + kBase.substr(10);
+  auto c = mlp::load_config(scratch("preset.toml", preset));
+  CHECK(c.spec.tile_rows == 32);
+  CHECK(c.spec.tile_cols == 1);
+  CHECK(c.spec.split == netlist::SplitRule::imac);
+  CHECK(c.spec.pad_tiles);
+  CHECK(c.spec.tile_bias);
+  CHECK(c.spec.merge == netlist::MergeMode::sum);
+  CHECK(c.spec.amplifier.gbw == 0);
+  CHECK(c.spec.amplifier.c_load == 500e-15);
+  CHECK(c.spec.neuron.dyn.c_load == 500e-15);
+  CHECK(c.spec.neuron.sot.r_in == 0);  // an ideal neuron has no MTJs of its own
+  // The file's keys and --set win; the neuron's MTJs come with the transistor-level models.
+  auto e = mlp::load_config(kExample, {"network.preset=imac-sim", "partition.bias=last"});
+  CHECK(e.spec.tile_rows == 4);
+  CHECK(e.spec.merge == netlist::MergeMode::average);
+  CHECK(e.spec.split == netlist::SplitRule::imac);
+  CHECK_FALSE(e.spec.tile_bias);
+  auto d = mlp::load_config(scratch("preset.toml", preset + "[neuron]\nmodel = \"sot-transistor\"\n"));
+  CHECK(d.spec.neuron.sot.r_in == 78e3);
+  CHECK(d.spec.neuron.sot.r_feedback == 202e3);
+  CHECK(d.spec.neuron.sot.v_shift == 0.4);
+  CHECK(error_of([] { mlp::load_config(kExample, {"network.preset=imac"}); }) ==
+        "--set network.preset=imac: network.preset: must be one of imac-sim, got 'imac'");
+  CHECK(error_of([] { mlp::load_config(kExample, {"neuron.r_feedback=2e4"}); }) ==
+        "--set neuron.r_feedback=2e4: neuron.r_feedback: has no effect with neuron.model = \"ideal\" (it sets the "
+        "transistor-level neuron of \"sot\" and \"sot-transistor\")");
+  CHECK(error_of([] { mlp::load_config(kExample, {"neuron.model=sot-transistor", "neuron.nmos_kp=0"}); }) ==
+        "--set neuron.nmos_kp=0: neuron.nmos_kp: must be in (0, 1] A/V^2, got 0");
+  CHECK(error_of([] { mlp::load_config(kExample, {"partition.split=imc"}); }) ==
+        "--set partition.split=imc: partition.split: must be one of even, imac, got 'imc'");
+}
+
 TEST_CASE("configuration values: 64-bit integers are range-checked before narrowing, numbers must be finite") {
   auto err = [](const std::string& text, std::vector<std::string> set = {}) {
     fs::path p = scratch("bad.toml", text);

@@ -1,7 +1,10 @@
 // Crossbar MLP generator: partition plans and element counts against formulas.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <numeric>
 
 #include "devices/error.hpp"
 #include "netlist/mlp.hpp"
@@ -49,6 +52,117 @@ TEST_CASE("even split and the IMAC partition plan of 400-120-84-10 in 32x32 tile
   CHECK(vpar == std::vector<size_t>{4, 3, 1});
   CHECK(plan[0].v_sizes == std::vector<int>{30, 30, 30, 30});
   CHECK(plan[1].v_sizes == std::vector<int>{28, 28, 28});
+}
+
+TEST_CASE("IMAC-Sim's partition rule: layer widths of 400-120-84-10 in 32-row tiles") {
+  // Its generator cuts partition k after line floor(n k / h + min((n mod h) / k, 1)).
+  CHECK(imac_split(401, 13) == std::vector<int>{31, 31, 31, 31, 31, 31, 30, 31, 31, 31, 31, 31, 30});
+  CHECK(imac_split(121, 4) == std::vector<int>{31, 30, 30, 30});
+  CHECK(imac_split(85, 3) == std::vector<int>{29, 28, 28});
+  CHECK(imac_split(17, 5) == std::vector<int>{4, 3, 3, 4, 3});
+  CHECK(imac_split(10, 1) == std::vector<int>{10});
+  // Neurons: 33 in 2 groups of up to 32 gives 17 + 16.
+  CHECK(imac_split(33, 2) == std::vector<int>{17, 16});
+  // With h = ceil(n / rows) groups no group outgrows the tile: the first ends by n / h + 1 <= rows.
+  for (int n = 2; n <= 600; ++n)
+    for (int rows : {2, 3, 4, 16, 32, 64}) {
+      const auto sizes = imac_split(n, (n + rows - 1) / rows);
+      CHECK(std::accumulate(sizes.begin(), sizes.end(), 0) == n);
+      CHECK(*std::max_element(sizes.begin(), sizes.end()) <= rows);
+      CHECK(*std::min_element(sizes.begin(), sizes.end()) >= 1);
+    }
+}
+
+TEST_CASE("IMAC-Sim's partitioned tiles: element counts per kind and role and every resistor value") {
+  // Its partitioned generator (per-neuron 32-row tiles, padded, a zero-weight bias pair in every tile
+  // but the last, tiles summed by stacked sources, R1..R4 and one E per amplifier, 500 fF loads),
+  // counted tile by tile from its netlist-writing rules: per tile, 32 input cells (own and pads) and
+  // the bias cell, two MTJs each; 33 input-line segments (one per cell line) and 33 segments on each
+  // of I+ and I-; the amplifier with its load capacitor; one stacked source per tile.
+  MlpSpec s = network({400, 120, 84, 10}, 32, 1);
+  s.split = SplitRule::imac;
+  s.pad_tiles = true;
+  s.tile_bias = true;
+  s.merge = MergeMode::sum;
+  s.amplifier.gbw = 0;
+  s.amplifier.c_load = 500e-15;
+  s.neuron.dyn.c_load = 500e-15;
+  Circuit c;
+  build_mlp(s, std::vector<double>(400, 0.5), c);
+  auto n = count_roles(c);
+  const int hpar[] = {13, 4, 3}, outs[] = {120, 84, 10}, ins[] = {400, 120, 84};
+  for (int l = 1; l <= 3; ++l) {
+    const int tiles = hpar[l - 1] * outs[l - 1];
+    CAPTURE(l);
+    CHECK(n[{l, Role::synapse}] == tiles * 2 * 32);
+    CHECK(n[{l, Role::bias}] == tiles * 2);
+    CHECK(n[{l, Role::wire}] == tiles * 3 * 33);
+    CHECK(n[{l, Role::amplifier}] == tiles * 6);
+    CHECK(n[{l, Role::merge}] == tiles);
+    CHECK(n[{l, Role::neuron}] == 2 * outs[l - 1]);
+  }
+  // Kinds: every synapse, bias, wire and amplifier resistor; one E per amplifier and per stacked
+  // source; the 500 fF capacitors; a behavioral neuron each.
+  std::map<ElementKind, int> kinds;
+  for (const auto& e : c.elements) ++kinds[e.kind];
+  int tiles = 0, resistors = 0, neurons = 0;
+  for (int l = 0; l < 3; ++l) {
+    tiles += hpar[l] * outs[l];
+    neurons += outs[l];
+  }
+  resistors = tiles * (66 + 99 + 4);
+  CHECK(kinds[ElementKind::resistor] == resistors);
+  CHECK(kinds[ElementKind::vcvs] == 2 * tiles);
+  CHECK(kinds[ElementKind::capacitor] == tiles + neurons);
+  CHECK(kinds[ElementKind::behavioral_v] == neurons);
+  CHECK(kinds[ElementKind::vsource] == 400 + 1);
+
+  // Values: MTJs are R_low or R_high, an R_high for each of the +-1 weights and biases; pads and the
+  // zero bias pairs are R_low; pad cells hang from their grounded line to ground.
+  const NodeId gnd = ground;
+  int high = 0, low = 0, to_ground = 0, from_vdd_pairs = 0;
+  for (const auto& e : c.elements) {
+    if (e.origin.role != Role::synapse && e.origin.role != Role::bias) continue;
+    REQUIRE(e.kind == ElementKind::resistor);
+    if (e.value == s.synapse.r_high) ++high;
+    else if (e.value == s.synapse.r_low) ++low;
+    else FAIL("MTJ " << e.name << " of " << e.value << " ohm");
+    if (e.b == gnd) ++to_ground;
+    if (e.origin.role == Role::bias && e.origin.row > ins[e.origin.layer - 1]) ++from_vdd_pairs;
+  }
+  int cells = 0, pads = 0, pairs = 0;
+  const std::vector<std::vector<int>> widths = {imac_split(401, 13), imac_split(121, 4), imac_split(85, 3)};
+  for (int l = 0; l < 3; ++l) {
+    cells += (ins[l] + 1) * outs[l];
+    for (size_t h = 0; h < widths[l].size(); ++h)
+      pads += outs[l] * (32 - widths[l][h] + (h + 1 == widths[l].size() ? 1 : 0));
+    pairs += (hpar[l] - 1) * outs[l];
+  }
+  CHECK(high == cells);
+  CHECK(low == 2 * tiles * 33 - cells);
+  CHECK(to_ground == 2 * pads);
+  CHECK(from_vdd_pairs == 2 * pairs);
+  // Wire segments: IMAC-Sim's rho (l0 = 39 nm, p = 0.25, R = 0.3, grain = width) over a 27 nm x 22 nm
+  // wire, 108 nm per input-line segment and 135 nm per I+/I- segment.
+  const double w = 27e-9, t = 22e-9, l0 = 39e-9, alpha = l0 * 0.3 / (w * 0.7);
+  const double rho = 1.9e-8 * (0.75 * 0.75 * l0 / w +
+                               1 / (1 - 1.5 * alpha + 3 * alpha * alpha - 3 * std::pow(alpha, 3) * std::log(1 + 1 / alpha)));
+  const double r_vertical = rho * 108e-9 / (w * t), r_horizontal = rho * 135e-9 / (w * t);
+  int vertical = 0, horizontal = 0;
+  for (const auto& e : c.elements) {
+    if (e.origin.role != Role::wire) continue;
+    const bool in_line = e.name.find("_wx_") != std::string::npos;
+    CHECK(e.value == doctest::Approx(in_line ? r_vertical : r_horizontal).epsilon(1e-12));
+    ++(in_line ? vertical : horizontal);
+  }
+  CHECK(vertical == tiles * 33);
+  CHECK(horizontal == tiles * 66);
+  // Amplifier resistors: R1 = R2 = 1 kohm, R3 = R4 = gain kohm.
+  for (const auto& e : c.elements)
+    if (e.origin.role == Role::amplifier && e.kind == ElementKind::resistor) {
+      const bool feedback = e.name.find("_a3_") != std::string::npos || e.name.find("_a4_") != std::string::npos;
+      CHECK(e.value == (feedback ? 30e3 : 1e3));
+    }
 }
 
 TEST_CASE("element counts of 400-120-84-10 follow from the topology") {

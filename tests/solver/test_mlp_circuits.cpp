@@ -109,6 +109,55 @@ TEST_CASE("16-8-4 network in 4x4 tiles: ngspice and native agree (with and witho
   }
 }
 
+TEST_CASE("IMAC-Sim's partitioned tiles: ngspice and native agree; without wires, the closed form with bias pairs") {
+  MlpSpec s = random_network({20, 6, 3}, 4, 1, 13);
+  s.split = netlist::SplitRule::imac;
+  s.pad_tiles = true;
+  s.tile_bias = true;
+  s.merge = netlist::MergeMode::sum;
+  s.amplifier.gbw = 0;
+  const auto x = random_inputs(20, 4);
+  auto both = test::run_both(build(s, x));
+  CHECK(both.agreement.missing == 0);
+  CHECK_MESSAGE(both.agreement.max_rel <= 1e-6, both.agreement.worst, " ", both.agreement.max_rel);
+  MESSAGE("IMAC-Sim tiles: max relative difference ", both.agreement.max_rel);
+
+  // No wires and ideal amplifiers: pads hang from ground to ground (gone), every h-partition but the
+  // last holds a zero-weight pair from VDD (R_low on both lines), and the partitions add up.
+  s.wire_r = false;
+  s.ideal_amplifier = true;
+  auto plans = netlist::plan_partitions(s);
+  std::vector<double> v = x;
+  for (size_t li = 0; li < s.layers.size(); ++li) {
+    const auto& l = s.layers[li];
+    std::vector<double> y(l.outputs);
+    for (int r = 0; r < l.outputs; ++r) {
+      double z = 0;
+      int c0 = 0;
+      const auto& sizes = plans[li].h_sizes;
+      for (size_t h = 0; h < sizes.size(); ++h) {
+        double gp = 0, gn = 0, ip = 0, in = 0;
+        auto add = [&](double volts, double rp, double rn) {
+          gp += 1 / rp, gn += 1 / rn, ip += volts / rp, in += volts / rn;
+        };
+        for (int c = c0; c < c0 + sizes[h]; ++c) {
+          int level = c < l.inputs ? l.weights[static_cast<size_t>(c) * l.outputs + r] : l.biases[r];
+          auto [rp, rn] = s.synapse.resistances(level);
+          add(c < l.inputs ? v[c] : s.vdd, rp, rn);
+        }
+        if (h + 1 < sizes.size()) add(s.vdd, s.synapse.r_low, s.synapse.r_low);
+        z += l.gain * (ip / gp - in / gn);
+        c0 += sizes[h];
+      }
+      y[r] = s.vdd / (1 + std::exp((z - s.neuron.offset) / s.neuron.slope));
+    }
+    v = y;
+  }
+  const auto out = network_outputs(s, x);
+  REQUIRE(out.size() == v.size());
+  for (size_t k = 0; k < v.size(); ++k) CHECK(out[k] == doctest::Approx(v[k]).epsilon(1e-9));
+}
+
 TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
   MlpSpec s = random_network({12, 6, 3}, 4, 4, 5);
   s.mtj_bias_dependence = true;
