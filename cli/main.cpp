@@ -1,7 +1,7 @@
 // The spinxbar command. Subcommands:
 //   simulate FILE.cir [--backend native|ngspice] [--format json|table]   run the analyses in a netlist
 //   compare FILE.cir                                                     run both backends, print agreement
-//   netlist CONFIG [-o FILE] [--dialect ngspice|hspice] [--images N]     write a network's netlist
+//   netlist CONFIG [-o FILE] [--dialect ngspice|hspice] [--images N] [--hierarchical]   write a network's netlist
 //   (netlist, train and run take --set section.key=value overrides of the config)
 //   train CONFIG [--out DIR] [--epochs N] [--threads N] [--limit N]     train a network for the circuit
 //   run CONFIG [--backend native|ngspice] [--images N] [--first K] [--out DIR] [--resume]
@@ -161,16 +161,18 @@ int cmd_compare(const std::string& file) {
 }
 
 int cmd_netlist(const std::string& config, const std::vector<std::string>& set, std::string out,
-                const std::string& dialect, int images) {
+                const std::string& dialect, int images, bool hierarchical) {
   auto cfg = spx::mlp::load_config(config, set);
   spx::mlp::load_network(cfg);
   if (images <= 0) images = cfg.input.images;
   auto g = spx::mlp::generate(cfg, images);
   if (out.empty()) out = std::filesystem::path(config).stem().string() + ".cir";
-  spx::mlp::write_netlist(out, g, dialect == "hspice" ? spx::netlist::Dialect::hspice : spx::netlist::Dialect::ngspice);
+  spx::mlp::write_netlist(out, g, dialect == "hspice" ? spx::netlist::Dialect::hspice : spx::netlist::Dialect::ngspice,
+                          hierarchical);
   auto s = spx::mlp::summary(g);
-  fmt::print("{}: {} nodes, {} elements, {} image(s), {} dialect; hpar {}, vpar {}\n", out, s["nodes"].get<int>(),
-             s["elements"].get<size_t>(), images, dialect, s["hpar"].dump(), s["vpar"].dump());
+  fmt::print("{}: {} nodes, {} elements, {} image(s), {} dialect{}; hpar {}, vpar {}\n", out, s["nodes"].get<int>(),
+             s["elements"].get<size_t>(), images, dialect, hierarchical ? ", hierarchical" : "", s["hpar"].dump(),
+             s["vpar"].dump());
   fmt::print("{0}.json: element counts and partition plan; {0}.lines.tsv: line -> origin\n", out);
   return 0;
 }
@@ -430,6 +432,9 @@ int cmd_run(const std::string& config, const std::vector<std::string>& set, spx:
   fmt::print("        by part (mean): {}; static {}, dynamic {}\n", parts,
              si(s["energy_static_j"]["mean"].get<double>(), "J"), si(s["energy_dynamic_j"]["mean"].get<double>(), "J"));
   fmt::print("        ({})\n", s["energy_basis"].get<std::string>());
+  if (s.contains("energy_imac_sim_j") && !s["energy_imac_sim_j"].is_null())
+    fmt::print("imac-sim energy {} per image\n        ({})\n", stat_line(s["energy_imac_sim_j"], "J"),
+               s["energy_imac_sim_basis"].get<std::string>());
   fmt::print("latency {}\n", stat_line(s["latency_s"], "s"));
   std::string layers;
   for (const auto& l : s["latency_by_layer"])
@@ -839,10 +844,13 @@ int main(int argc, char** argv) {
 
   std::string ncfg, nout, dialect = "ngspice";
   int nimages = 0;
+  bool hierarchical = false;
   auto* net = app.add_subcommand("netlist", "Write the SPICE netlist of a crossbar network described by a TOML config");
   net->add_option("config", ncfg, "Configuration (.toml)")->required();
   net->add_option("-o,--output", nout, "Netlist file (default: CONFIG's name with .cir, here)")->check(non_empty("file"));
   net->add_option("--dialect", dialect, "ngspice | hspice")->check(CLI::IsMember({"ngspice", "hspice"}));
+  net->add_flag("--hierarchical", hierarchical,
+                "Subcircuits per tile, difference amplifier and neuron, with a comment per layer and tile");
   auto amplifier_keys = spx::devices::amplifier_table();
   std::erase_if(amplifier_keys, [](const auto& p) { return p.name == "gain"; });  // per layer: network.gains
   std::vector<std::string> nset, tset;
@@ -1005,7 +1013,7 @@ int main(int argc, char** argv) {
   try {
     if (sim->parsed()) return cmd_simulate(file, backend, format);
     if (cmp->parsed()) return cmd_compare(cfile);
-    if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages);
+    if (net->parsed()) return cmd_netlist(ncfg, nset, nout, dialect, nimages, hierarchical);
     if (tr->parsed()) return cmd_train(tcfg, tset, tout, tepochs, tthreads, tlimit);
     if (agree->parsed()) return cmd_agree(agree_a, agree_b);
     if (sweep->parsed()) return cmd_sweep(swfile, swopt);

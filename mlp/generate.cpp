@@ -107,8 +107,17 @@ nlohmann::json summary(const Generated& g) {
   return j;
 }
 
-void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect dialect) {
-  netlist::SpiceText text = netlist::write_spice(g.circuit, dialect);
+/// Every layer's neuron inputs and outputs: what a hierarchical netlist keeps at its top level.
+std::vector<netlist::NodeId> visible_nodes(const Generated& g) {
+  std::vector<netlist::NodeId> v;
+  for (const auto& l : g.ports.layer_z) v.insert(v.end(), l.begin(), l.end());
+  for (const auto& l : g.ports.layer_outputs) v.insert(v.end(), l.begin(), l.end());
+  return v;
+}
+
+void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect dialect, bool hierarchical) {
+  netlist::SpiceText text =
+      hierarchical ? netlist::write_spice_hierarchical(g.circuit, dialect, visible_nodes(g)) : netlist::write_spice(g.circuit, dialect);
   std::string lines = "line\telement\tlayer\ttile_row\ttile_col\trow\tcol\trole\n";
   for (size_t k = 0; k < text.line_element.size(); ++k) {
     if (text.line_element[k] < 0) continue;
@@ -119,6 +128,7 @@ void write_netlist(const fs::path& file, const Generated& g, netlist::Dialect di
   }
   nlohmann::json j = summary(g);
   j["dialect"] = dialect == netlist::Dialect::hspice ? "hspice" : "ngspice";
+  j["hierarchical"] = hierarchical;
   j["netlist"] = file.filename().string();
   j["line_map"] = file.filename().string() + ".lines.tsv";
   // The netlist is renamed into place last, so a complete netlist always has complete sidecars.

@@ -35,6 +35,9 @@ nlohmann::json summary(const Generated& g);
 
 /// Writes FILE (the netlist), FILE.json (summary, dialect, files) and FILE.lines.tsv (line -> element
 /// and origin), each through a temporary file and a rename.
-void write_netlist(const std::filesystem::path& file, const Generated& g, netlist::Dialect dialect);
+/// With `hierarchical`, the netlist has a subcircuit per tile, amplifier and neuron
+/// (netlist::write_spice_hierarchical); lines inside a shared definition map to its first instance.
+void write_netlist(const std::filesystem::path& file, const Generated& g, netlist::Dialect dialect,
+                   bool hierarchical = false);
 
 }  // namespace spx::mlp

@@ -57,6 +57,7 @@ struct Row {
   double power = 0;                    // W, static power of the whole network at this image
   double energy = 0, energy_static = 0, energy_dynamic = 0;
   double energy_by[parts] = {};
+  double energy_imac = 0;              // J, IMAC-Sim's measure: the tiles' and neurons' supplies over input.window
   double latency = NAN;
   std::vector<double> layer_latency;   // s, when each layer's outputs settle
 };
@@ -212,6 +213,15 @@ class EnergyModel {
     for (double i : s.amplifier) p += std::fabs(i) * cfg_.spec.amplifier.supply;
     return p;
   }
+  /// IMAC-Sim's power measure at a state, W: |v i| of the tiles' supply (the bias lines' VDD; IMAC-Sim
+  /// takes it tile by tile, the same sum while every tile draws from it, as tiles do while the inputs
+  /// stay within the supply) plus the neurons' supply power `neurons`.
+  double imac_power(const State& s, double neurons) const {
+    double p = neurons;
+    for (size_t d = 0; d < b_.drivers.size(); ++d)
+      if (b_.group[d] == supply_group) p += std::fabs(cfg_.spec.vdd * s.current[d]);
+    return p;
+  }
   /// Neurons' supply power at a state, W.
   double neuron_power(const State& s) const {
     if (!pp_.neurons_per_image) return pp_.neurons;
@@ -251,6 +261,7 @@ class EnergyModel {
     r.energy_by[conversion_part] = pp_.conversion * T + dyn[conversion_part];
     r.energy_static = r.power * T;
     r.energy_dynamic = dyn[drivers_part] + dyn[amplifiers_part] + dyn[neurons_part] + dyn[conversion_part];
+    r.energy_imac = imac_power(now, p_neurons) * cfg_.input.window;
     r.energy = r.energy_static + r.energy_dynamic;
     r.latency = T;
     for (const auto& t : latency_) r.latency += t.conversion;
@@ -632,12 +643,19 @@ class Simulator {
       by[drivers_part] = pp.drivers;
       by[conversion_part] = pp.conversion;
     };
-    std::vector<double> series[parts];
-    for (size_t p = 0; p < t.size() && (p == 0 || t[p - 1] < T); ++p) {
+    std::vector<double> series[parts], imac;
+    for (size_t p = 0; p < t.size(); ++p) {
       double now[parts];
       power(p, now);
-      for (int g = 0; g < parts; ++g) series[g].push_back(now[g]);
+      std::vector<double> xs(im_.inputs);
+      const double f = std::min(t[p] / edge, 1.0);
+      for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
+      imac.push_back(model_.imac_power(state_at(cols, xs.data(), p), now[neurons_part]));
+      if (p == 0 || t[p - 1] < T)
+        for (int g = 0; g < parts; ++g) series[g].push_back(now[g]);
     }
+    // IMAC-Sim integrates its supplies over the whole image window.
+    r.energy_imac = integrate_until(t, imac, t.back());
     double total[parts];
     const std::vector<double> times(t.begin(), t.begin() + static_cast<ptrdiff_t>(series[0].size()));
     for (int g = 0; g < parts; ++g) total[g] = integrate_until(times, series[g], T);
@@ -689,6 +707,7 @@ std::string csv_header(int classes, int layers) {
   for (int j = 0; j < classes; ++j) h += fmt::format(",out_{}", j);
   h += ",power_w,energy_j,energy_static_j,energy_dynamic_j";
   for (const char* g : part_names) h += fmt::format(",energy_{}_j", g);
+  h += ",energy_imac_sim_j";
   h += ",latency_s";
   for (int l = 1; l <= layers; ++l) h += fmt::format(",latency_l{}_s", l);
   return h + "\n";
@@ -699,6 +718,7 @@ std::string csv_row(const Row& r, int layers) {
   for (double v : r.outputs) s += fmt::format(",{}", v);
   s += fmt::format(",{},{},{},{}", r.power, r.energy, r.energy_static, r.energy_dynamic);
   for (double e : r.energy_by) s += fmt::format(",{}", e);
+  s += fmt::format(",{}", r.energy_imac);
   s += std::isnan(r.latency) ? std::string(",") : fmt::format(",{}", r.latency);
   for (int l = 0; l < layers; ++l)
     s += l < static_cast<int>(r.layer_latency.size()) ? fmt::format(",{}", r.layer_latency[l]) : std::string(",");
@@ -733,7 +753,7 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int layers, int fi
       if (b == std::string::npos) break;
       a = b + 1;
     }
-    const size_t want = 4 + classes + 4 + parts + 1 + layers;
+    const size_t want = 4 + classes + 4 + parts + 2 + layers;
     if (f.size() != want) fail("{}:{}: {} fields, expected {}", path.string(), line, f.size(), want);
     auto num = [&](size_t i) {
       if (f[i].empty()) return static_cast<double>(NAN);
@@ -762,8 +782,9 @@ std::vector<Row> read_rows(const fs::path& path, int classes, int layers, int fi
     r.energy_static = num(6 + classes);
     r.energy_dynamic = num(7 + classes);
     for (int g = 0; g < parts; ++g) r.energy_by[g] = num(8 + classes + g);
-    r.latency = num(8 + classes + parts);
-    for (int l = 0; l < layers; ++l) r.layer_latency.push_back(num(9 + classes + parts + l));
+    r.energy_imac = num(8 + classes + parts);
+    r.latency = num(9 + classes + parts);
+    for (int l = 0; l < layers; ++l) r.layer_latency.push_back(num(10 + classes + parts + l));
     rows.push_back(std::move(r));
   }
   return rows;
@@ -847,13 +868,14 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
     j["reference"] = nullptr;
   }
   const int layers = static_cast<int>(cfg.sizes.size()) - 1;
-  std::vector<double> power, energy, e_static, e_dynamic, latency, by[parts];
+  std::vector<double> power, energy, e_static, e_dynamic, e_imac, latency, by[parts];
   std::vector<std::vector<double>> layer_latency(layers);
   for (const Row& r : rows) {
     power.push_back(r.power);
     energy.push_back(r.energy);
     e_static.push_back(r.energy_static);
     e_dynamic.push_back(r.energy_dynamic);
+    e_imac.push_back(r.energy_imac);
     latency.push_back(r.latency);
     for (int g = 0; g < parts; ++g) by[g].push_back(r.energy_by[g]);
     for (int l = 0; l < layers && l < static_cast<int>(r.layer_latency.size()); ++l) layer_latency[l].push_back(r.layer_latency[l]);
@@ -874,6 +896,11 @@ nlohmann::json summarize(const Config& cfg, const RunOptions& opt, const nlohman
                         "; conversion: the converters' energy per conversion (devices/converter.hpp), static power not "
                         "counted over the conversion time (sample-and-hold at the partition outputs)";
   for (int g = 0; g < parts; ++g) j["energy_by_part_j"][part_names[g]] = stats(by[g])["mean"];
+  j["energy_imac_sim_j"] = stats(e_imac);
+  j["energy_imac_sim_basis"] = fmt::format(
+      "IMAC-Sim's measure, for comparison with its figures: |v i| of the tiles' supply (bias lines) and of the "
+      "neurons' supplies, integrated over the input window of {} s ({}); input drivers, amplifiers and "
+      "converters are not in it", cfg.input.window, op ? "their operating-point power x the window" : "the transient");
   j["latency_s"] = stats(latency);
   j["latency_basis"] = std::string(op ? "design latency from the peripheral dynamics (line RC, amplifier slew and pole, neuron RC), layers added; per layer: settled through that layer"
                                       : "measured: every output within run.tolerance x vdd of its final value, from the start of the input edge; per layer: settled through that layer") +

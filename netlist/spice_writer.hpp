@@ -28,6 +28,16 @@ enum class Dialect : uint8_t { ngspice, hspice };
 /// pwl() does); throws InputError for an expression with no HSPICE form.
 SpiceText write_spice(const Circuit& circuit, Dialect dialect = Dialect::ngspice);
 
+/// The same circuit as subcircuits: one .subckt per tile (its synapses and wire segments), per
+/// difference amplifier and per neuron (elements with a generated Origin of those roles), one
+/// instance each at the top level, with a comment per layer and tile. Amplifiers and neurons that
+/// are the same up to names share one definition with local names (r1, c1, ...; ports p1, p2, ...).
+/// Current-controlled sources, their controlling sources and saved currents stay at the top level.
+/// Simulators see the same circuit: port and top-level node voltages are those of write_spice. Nodes
+/// in `visible` (e.g. the network's outputs), measured or saved stay at the top level.
+SpiceText write_spice_hierarchical(const Circuit& circuit, Dialect dialect = Dialect::ngspice,
+                                   const std::vector<NodeId>& visible = {});
+
 /// The element card alone (no newline), e.g. "r1 in out 1000".
 std::string element_card(const Circuit& circuit, const Element& e, Dialect dialect = Dialect::ngspice);
 

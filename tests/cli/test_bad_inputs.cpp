@@ -289,12 +289,13 @@ Files divider(const std::string& extra) { return cir("divider\nV1 in 0 1\nR1 in 
 Files run_dir(const std::string& d, const std::string& csv_rows) {
   const std::string header =
       "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s\n";
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,energy_imac_sim_j,"
+      "latency_s,latency_l1_s,latency_l2_s\n";
   return {dir(d), Entry{d + "/run.json", "{\"first\": 0, \"images\": 2}\n"}, Entry{d + "/images.csv", header + csv_rows}};
 }
 
-const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n"
-                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n";
+const std::string good_rows = "0,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,1e-9,5e-10,1e-9\n"
+                              "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,1e-9,5e-10,1e-9\n";
 
 // The table.
 
@@ -698,7 +699,8 @@ std::vector<Case> cases() {
   const std::string pix3 = pixels4x4(3);
   const std::string csv_header =
       "index,label,prediction,reference,out_0,out_1,out_2,out_3,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s\n";
+      "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,energy_imac_sim_j,"
+      "latency_s,latency_l1_s,latency_l2_s\n";
 
   return {
       // Command line
@@ -828,17 +830,17 @@ std::vector<Case> cases() {
       {"cli/agree-bad-header", 2, "spinxbar: b/images.csv:1: not an images.csv header",
        with(with(run_dir("a", good_rows), run_dir("b", good_rows)), Entry{"b/images.csv", "hello\n"}), {"agree", "a", "b"}},
       {"cli/agree-bad-field", 2, "spinxbar: b/images.csv:2: field 6: 'zz' is not a number",
-       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
-      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 20",
+       with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9,zz,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+      {"cli/agree-short-row", 2, "spinxbar: b/images.csv:2: 5 fields, expected 21",
        with(run_dir("a", good_rows), run_dir("b", "0,0,0,0,0.9\n")), {"agree", "a", "b"}},
       {"cli/agree-empty-runs", 2, "spinxbar: a and b: no images to compare",
        with(run_dir("a", ""), run_dir("b", "")), {"agree", "a", "b"}},
       {"cli/agree-different-first", 2, "spinxbar: b/images.csv:2: image 1 where 0 was expected",
-       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1,2,2,2,0.1,0.1,0.9,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
       {"cli/agree-torn-row", 2, "spinxbar: b/images.csv:4: incomplete last row (an interrupted run; continue it with --resume)",
        with(run_dir("a", good_rows), run_dir("b", good_rows + "2,1,1,1,0.1,0.")), {"agree", "a", "b"}},
       {"cli/agree-huge-index", 2, "spinxbar: b/images.csv:2: field 1: '1e300' is not an image index",
-       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
+       with(run_dir("a", good_rows), run_dir("b", "1e300,0,0,0,0.9,0.1,0.1,0.1,1,2e-9,1.5e-9,5e-10,5e-10,5e-10,5e-10,5e-10,0,1e-9,1e-9,5e-10,1e-9\n")), {"agree", "a", "b"}},
 
       // SPICE netlists (simulate)
       {"spice/empty-file", 2, "spinxbar: net.cir: no analysis (.op, .tran or .dc) to run",
@@ -1081,7 +1083,7 @@ std::vector<Case> cases() {
        small_toml("seed = 1 ", "vdd = 2.0"), net},
       {"toml/unknown-section", 2, "spinxbar: small.toml:62: unknown section [foo] (known: network, partition, conversion, adc, sot_converter, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
        small_append("[foo]\nx = 1\n"), net},
-      {"toml/unknown-key", 2, "spinxbar: small.toml:14: unknown key 'network.sed' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
+      {"toml/unknown-key", 2, "spinxbar: small.toml:14: unknown key 'network.sed' (known: gains, levels, preset, seed, sizes, vdd, weights, weights_format)",
        small_toml("seed = 1 ", "sed = 1  "), net},
       {"toml/section-is-a-value", 2, "spinxbar: small.toml:1: 'run' must be a section ([run])",
        small_with("small.toml", "run = 5\n" + file_of(small(), "small.toml")), net},
@@ -1386,13 +1388,13 @@ std::vector<Case> cases() {
        small(), net + Args{"--set", "network.vdd"}},
       {"set/no-section", 2, "spinxbar: --set vdd=1.5: expected section.key=value, e.g. interconnect.resistance=false",
        small(), net + Args{"--set", "vdd=1.5"}},
-      {"set/empty-key", 2, "spinxbar: --set network.=1: unknown key 'network.' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
+      {"set/empty-key", 2, "spinxbar: --set network.=1: unknown key 'network.' (known: gains, levels, preset, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.=1"}},
       {"set/unknown-section", 2, "spinxbar: --set foo.bar=1: unknown section [foo] (known: network, partition, conversion, adc, sot_converter, amplifier, driver, mtj, synapse, interconnect, neuron, input, cnn, cpu, train, run, sc, smtj)",
        small(), net + Args{"--set", "foo.bar=1"}},
-      {"set/unknown-key", 2, "spinxbar: --set network.foo=1: unknown key 'network.foo' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
+      {"set/unknown-key", 2, "spinxbar: --set network.foo=1: unknown key 'network.foo' (known: gains, levels, preset, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.foo=1"}},
-      {"set/dotted-key", 2, "spinxbar: --set network.sizes.x=1: unknown key 'network.sizes.x' (known: gains, levels, seed, sizes, vdd, weights, weights_format)",
+      {"set/dotted-key", 2, "spinxbar: --set network.sizes.x=1: unknown key 'network.sizes.x' (known: gains, levels, preset, seed, sizes, vdd, weights, weights_format)",
        small(), net + Args{"--set", "network.sizes.x=1"}},
       {"set/wrong-type", 2, "spinxbar: --set network.vdd=true: network.vdd: must be a number",
        small(), net + Args{"--set", "network.vdd=true"}},

@@ -98,7 +98,7 @@ window = 2e-9
 /// the neuron outputs and adds the power dissipated in the synapses.
 template <size_t Lines>
 std::vector<double> hand_layer(const std::vector<double>& x, const double (&w)[Lines][2], double gain,
-                               const std::vector<int>& sizes, double& power) {
+                               const std::vector<int>& sizes, double& power, double* vdd_current = nullptr) {
   std::vector<double> v = x;
   v.push_back(kVdd);
   std::vector<double> out;
@@ -119,6 +119,7 @@ std::vector<double> hand_layer(const std::vector<double>& x, const double (&w)[L
         for (int c = c0; c < c0 + size; ++c) {
           bool low = (w[c][r] > 0) == (side == 0);
           power += (v[c] - line[side]) * (v[c] - line[side]) / (low ? kRl : kRh);
+          if (vdd_current && c + 1 == static_cast<int>(v.size())) *vdd_current += (kVdd - line[side]) / (low ? kRl : kRh);
         }
       }
       z += gain * (line[0] - line[1]) / static_cast<double>(sizes.size());
@@ -159,7 +160,8 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
   std::string line;
   std::getline(lines, line);
   CHECK(line == "index,label,prediction,reference,out_0,out_1,power_w,energy_j,energy_static_j,energy_dynamic_j,"
-                "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,latency_s,latency_l1_s,latency_l2_s");
+                "energy_drivers_j,energy_arrays_j,energy_amplifiers_j,energy_neurons_j,energy_conversion_j,energy_imac_sim_j,"
+                "latency_s,latency_l1_s,latency_l2_s");
   // The system model by hand (mlp/system.hpp) with the default peripherals: ideal amplifiers and no
   // wire resistance leave the neurons' RC as the only delay, ln(1/0.01) r_out (c_out + c_load) per
   // layer; 2 + 2 h-partitions x 2 neurons = 8 amplifiers at I_q between +-1 V; 3 input DACs and 2
@@ -168,16 +170,17 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
   const double layer_t = std::log(100.0) * dyn.r_out * (dyn.c_out + dyn.c_load), T = 2 * layer_t;
   const double p_periphery = 8 * 100e-6 * 2 + 5 * 3.9e-6 + 4 * dyn.i_supply * kVdd;
   int correct = 0;
+  bool any_vdd_current = false;
   for (int img = 0; img < 3; ++img) {
-    double power = 0;
-    auto hidden = hand_layer({kImages[img][0], kImages[img][1], kImages[img][2]}, kW1, kGains[0], {2, 2}, power);
-    auto y = hand_layer(hidden, kW2, kGains[1], {2, 1}, power);
+    double power = 0, i_vdd = 0;
+    auto hidden = hand_layer({kImages[img][0], kImages[img][1], kImages[img][2]}, kW1, kGains[0], {2, 2}, power, &i_vdd);
+    auto y = hand_layer(hidden, kW2, kGains[1], {2, 1}, power, &i_vdd);
     REQUIRE(std::getline(lines, line));
     std::vector<double> f;
     std::istringstream fields(line);
     for (std::string s; std::getline(fields, s, ',');) f.push_back(s.empty() ? NAN : std::stod(s));
     if (line.back() == ',') f.push_back(NAN);
-    REQUIRE(f.size() == 18);
+    REQUIRE(f.size() == 19);
     CAPTURE(line);
     CHECK(f[0] == img);
     CHECK(f[1] == kLabels[img]);
@@ -195,11 +198,16 @@ TEST_CASE("a hand-solved two-layer network: outputs, predictions, static power f
     CHECK(f[7] == doctest::Approx(f[8] + f[9]).epsilon(1e-12));
     CHECK(f[14] == 0);  // conversion: none (analog merge)
     CHECK(f[7] == doctest::Approx(f[10] + f[11] + f[12] + f[13] + f[14]).epsilon(1e-12));
-    CHECK(f[15] == doctest::Approx(T).epsilon(1e-12));
-    CHECK(f[16] == doctest::Approx(layer_t).epsilon(1e-12));  // settled through layer 1
-    CHECK(f[17] == doctest::Approx(T).epsilon(1e-12));        // through layer 2
+    // IMAC-Sim's measure: the bias supply's and the neurons' power over the 2 ns input window.
+    CHECK(i_vdd >= 0);
+    any_vdd_current = any_vdd_current || i_vdd > 1e-9;
+    CHECK(f[15] == doctest::Approx((kVdd * i_vdd + 4 * dyn.i_supply * kVdd) * 2e-9).epsilon(1e-9));
+    CHECK(f[16] == doctest::Approx(T).epsilon(1e-12));
+    CHECK(f[17] == doctest::Approx(layer_t).epsilon(1e-12));  // settled through layer 1
+    CHECK(f[18] == doctest::Approx(T).epsilon(1e-12));        // through layer 2
     if (predicted == kLabels[img]) ++correct;
   }
+  CHECK(any_vdd_current);
   CHECK(o.summary["accuracy"].get<double>() == doctest::Approx(correct / 3.0));
   CHECK(o.summary["correct"].get<int>() == correct);
   CHECK(o.summary["ties"].get<int>() == 1);
@@ -505,6 +513,10 @@ TEST_CASE("transient windows with the interconnect reduced onto its ports agree 
   CHECK(g.same_prediction == g.images);
   CHECK(g.max_output_diff < 1e-4);
   CHECK(g.max_energy_rel < 1e-3);
+  // IMAC-Sim's measure, integrated over the 5 ns windows: the same on both circuits.
+  const double imac[2] = {summary[0]["energy_imac_sim_j"]["mean"].get<double>(), summary[1]["energy_imac_sim_j"]["mean"].get<double>()};
+  CHECK(imac[1] > 0);
+  CHECK(imac[0] == doctest::Approx(imac[1]).epsilon(1e-3));
 }
 
 TEST_CASE("transient windows too short for the network are counted as unsettled") {

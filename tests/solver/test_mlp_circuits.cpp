@@ -11,6 +11,8 @@
 #include "devices/smtj.hpp"
 #include "netlist/mlp.hpp"
 #include "netlist/smtj_element.hpp"
+#include "netlist/spice_reader.hpp"
+#include "netlist/spice_writer.hpp"
 #include "solver/native.hpp"
 #include "tests/solver/both_backends.hpp"
 #include "tests/solver/networks.hpp"
@@ -156,6 +158,60 @@ TEST_CASE("IMAC-Sim's partitioned tiles: ngspice and native agree; without wires
   const auto out = network_outputs(s, x);
   REQUIRE(out.size() == v.size());
   for (size_t k = 0; k < v.size(); ++k) CHECK(out[k] == doctest::Approx(v[k]).epsilon(1e-9));
+}
+
+TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netlist's results") {
+  // Op-amp macro-models, wire and MTJ capacitances (shared amplifier and neuron definitions, a tile
+  // each); virtual-ground readout (its sense sources and transimpedances stay at the top level);
+  // IMAC-Sim's tiles.
+  for (int variant = 0; variant < 3; ++variant) {
+    CAPTURE(variant);
+    MlpSpec s = random_network({16, 8, 4}, 4, 4, 3);
+    if (variant == 0) {
+      s.wire_c = true;
+      s.mtj_c = true;
+    } else if (variant == 1) {
+      s.readout = netlist::Readout::virtual_ground;
+      s.merge = netlist::MergeMode::sum;
+    } else {
+      s.split = netlist::SplitRule::imac;
+      s.pad_tiles = true;
+      s.tile_bias = true;
+      s.tile_cols = 1;
+    }
+    netlist::Circuit flat;
+    flat.title = "generated network";
+    const auto ports = netlist::build_mlp(s, random_inputs(16, 5), flat);
+    flat.analyses.push_back({});
+    std::vector<netlist::NodeId> visible = ports.outputs;
+    visible.insert(visible.end(), ports.layer_outputs[0].begin(), ports.layer_outputs[0].end());
+    const auto text = netlist::write_spice_hierarchical(flat, netlist::Dialect::ngspice, visible);
+    CHECK(text.text.find(".subckt tile_l1_h0_v0 ") != std::string::npos);
+    CHECK(text.text.find(".subckt neuron_l2 ") != std::string::npos);
+    CHECK(text.text.find("* ---- layer 2 ----") != std::string::npos);
+    // HSPICE's text writes too (E/G behavioral sources inside the subcircuits).
+    CHECK(netlist::write_spice_hierarchical(flat, netlist::Dialect::hspice).text.find(".subckt amp_l1 ") != std::string::npos);
+    netlist::Circuit hier = netlist::read_spice_text(text.text, "hier.cir", ".");
+    CHECK(hier.elements.size() == flat.elements.size());
+    auto a = solver::simulate_native(flat), b = solver::simulate_native(hier);
+    REQUIRE(a[0].report.ok());
+    REQUIRE(b[0].report.ok());
+    // Every top-level node and source current of the flat circuit is in the hierarchical one.
+    size_t common = 0;
+    for (const auto& [name, v] : a[0].vectors) {
+      auto it = b[0].vectors.find(name);
+      if (it == b[0].vectors.end()) continue;
+      ++common;
+      CHECK_MESSAGE(std::fabs(it->second[0] - v[0]) <= 1e-12 * (1 + std::fabs(v[0])), name);
+    }
+    CHECK(common >= 16 + 4 + 8);  // inputs, outputs, hidden neurons at least
+    for (const char* out : {"v(l2_o_0)", "v(l2_o_3)", "v(l1_o_7)", "i(v_vdd)"}) CHECK_MESSAGE(b[0].vectors.count(out), std::string(out));
+    auto ng = test::session().run_text(text.text);
+    REQUIRE_MESSAGE(ng.ok, ng.error);
+    const auto agreement = solver::compare(ng.analyses.at(0), b[0]);
+    CHECK_MESSAGE(agreement.max_rel <= 1e-6, agreement.worst, " ", agreement.max_rel);
+    MESSAGE("hierarchical variant ", variant, ": ngspice vs native ", agreement.max_rel, ", ", common, " vectors shared with the flat netlist");
+  }
 }
 
 TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
