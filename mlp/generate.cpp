@@ -107,7 +107,6 @@ nlohmann::json summary(const Generated& g) {
   return j;
 }
 
-/// Every layer's neuron inputs and outputs: what a hierarchical netlist keeps at its top level.
 std::vector<netlist::NodeId> visible_nodes(const Generated& g) {
   std::vector<netlist::NodeId> v;
   for (const auto& l : g.ports.layer_z) v.insert(v.end(), l.begin(), l.end());

@@ -35,6 +35,8 @@ nlohmann::json summary(const Generated& g);
 
 /// Writes FILE (the netlist), FILE.json (summary, dialect, files) and FILE.lines.tsv (line -> element
 /// and origin), each through a temporary file and a rename.
+/// Every layer's neuron inputs and outputs: what a hierarchical netlist keeps at its top level.
+std::vector<netlist::NodeId> visible_nodes(const Generated& g);
 /// With `hierarchical`, the netlist has a subcircuit per tile, amplifier and neuron
 /// (netlist::write_spice_hierarchical); lines inside a shared definition map to its first instance.
 void write_netlist(const std::filesystem::path& file, const Generated& g, netlist::Dialect dialect,

@@ -257,18 +257,21 @@ PYBIND11_MODULE(spinxbar, m) {
 
   m.def(
       "netlist",
-      [](const mlp::Config& base, int images, const std::string& dialect) {
+      [](const mlp::Config& base, int images, const std::string& dialect, bool hierarchical) {
         if (images < 1) fail("images: must be >= 1, got {}", images);
         if (dialect != "ngspice" && dialect != "hspice") fail("dialect: must be ngspice or hspice, got '{}'", clip(dialect));
         return without_gil([&] {
           mlp::Config cfg = base;
           mlp::load_network(cfg);
           const auto g = mlp::generate(cfg, images);
-          return netlist::write_spice(g.circuit, dialect == "hspice" ? netlist::Dialect::hspice : netlist::Dialect::ngspice).text;
+          const auto d = dialect == "hspice" ? netlist::Dialect::hspice : netlist::Dialect::ngspice;
+          return hierarchical ? netlist::write_spice_hierarchical(g.circuit, d, mlp::visible_nodes(g)).text
+                              : netlist::write_spice(g.circuit, d).text;
         });
       },
-      py::arg("config"), py::arg("images") = 1, py::arg("dialect") = "ngspice",
-      "The SPICE netlist of a configured network (with its weights) as text");
+      py::arg("config"), py::arg("images") = 1, py::arg("dialect") = "ngspice", py::arg("hierarchical") = false,
+      "The SPICE netlist of a configured network (with its weights) as text; hierarchical: subcircuits per "
+      "tile, amplifier and neuron");
 
   m.def(
       "simulate",

@@ -37,7 +37,12 @@ def test_netlist_equals_the_commands(tmp_path):
     text = sx.netlist(sx.Config(SMALL))
     cli("netlist", SMALL, "-o", str(tmp_path / "small.cir"))
     assert text == (tmp_path / "small.cir").read_text()
-    assert "ngspice" not in sx.netlist(sx.Config(SMALL), dialect="hspice").splitlines()[0] or True
+    hspice = sx.netlist(sx.Config(SMALL), dialect="hspice")
+    assert "vol='" in hspice and "v={" not in hspice
+    hier = sx.netlist(sx.Config(SMALL), hierarchical=True)
+    cli("netlist", SMALL, "-o", str(tmp_path / "small_h.cir"), "--hierarchical")
+    assert hier == (tmp_path / "small_h.cir").read_text()
+    assert ".subckt tile_l1_h0_v0 " in hier
     with pytest.raises(ValueError, match="dialect"):
         sx.netlist(sx.Config(SMALL), dialect="spectre")
 
