@@ -627,7 +627,8 @@ class Simulator {
     // Power per part at point p (W): arrays (line drivers), amplifier outputs from their rails, neuron
     // supplies (and the behavioral neurons' output drive when buffered).
     const Columns cols = columns(res);
-    auto power = [&](size_t p, double* by) {
+    // Also IMAC-Sim's measure at that point, when asked.
+    auto power = [&](size_t p, double* by, double* imac = nullptr) {
       const double f = std::min(t[p] / edge, 1.0);
       std::vector<double> xs(im_.inputs);
       for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
@@ -642,15 +643,13 @@ class Simulator {
       by[neurons_part] = neu;
       by[drivers_part] = pp.drivers;
       by[conversion_part] = pp.conversion;
+      if (imac) *imac = model_.imac_power(s, neu);
     };
     std::vector<double> series[parts], imac;
     for (size_t p = 0; p < t.size(); ++p) {
-      double now[parts];
-      power(p, now);
-      std::vector<double> xs(im_.inputs);
-      const double f = std::min(t[p] / edge, 1.0);
-      for (int i = 0; i < im_.inputs; ++i) xs[i] = x0[i] + f * (x[i] - x0[i]);
-      imac.push_back(model_.imac_power(state_at(cols, xs.data(), p), now[neurons_part]));
+      double now[parts], imac_now = 0;
+      power(p, now, &imac_now);
+      imac.push_back(imac_now);
       if (p == 0 || t[p - 1] < T)
         for (int g = 0; g < parts; ++g) series[g].push_back(now[g]);
     }

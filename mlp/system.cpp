@@ -82,7 +82,9 @@ AreaReport network_area(const Config& cfg) {
   for (size_t k = 0; k < s.layers.size(); ++k) {
     const auto& l = s.layers[k];
     Area a;
-    a.synapses = 2.0 * (l.inputs + 1.0) * l.outputs * r.cell;
+    double cells = 0;  // per neuron: its lines, or IMAC-Sim's padded tiles with their bias cells
+    for (int n : netlist::line_cells(s, plans[k])) cells += n;
+    a.synapses = 2.0 * cells * l.outputs * r.cell;
     a.amplifiers = static_cast<double>(plans[k].h_sizes.size()) * l.outputs * cfg.spec.amplifier.area;
     a.neurons = l.outputs * cfg.spec.neuron.dyn.area;
     a.drivers = l.inputs * d.area * devices::DriverParams::scale(k == 0 ? input_bits(cfg) : 1);
@@ -119,11 +121,13 @@ std::vector<LayerLatency> design_latency(const Config& cfg) {
     // h-partition into its amplifier.
     const int nv = *std::max_element(plans[k].v_sizes.begin(), plans[k].v_sizes.end());
     const int nh = *std::max_element(plans[k].h_sizes.begin(), plans[k].h_sizes.end());
+    const auto along = netlist::line_cells(s, plans[k]);
+    const int nl = *std::max_element(along.begin(), along.end());  // segments on the longest I+/I- line
     const double cs = w.input_segment_c() + 2 * cfg.spec.mtj.capacitance();
     const double rs = cfg.spec.wire_r ? w.input_segment_r() : 0.0;
     const double ro = cfg.spec.wire_r ? w.output_segment_r() : 0.0;
     const double elmore = cfg.spec.driver.r_out * line_capacitance(cfg, static_cast<int>(k) + 1) +
-                          rs * cs * nv * (nv + 1) / 2 + ro * w.output_segment_c() * nh * (nh + 1.0) / 2;
+                          rs * cs * nv * (nv + 1) / 2 + ro * w.output_segment_c() * nl * (nl + 1.0) / 2;
     t.lines = lne * elmore;
     // The op-amp of either readout (unless amplifier.ideal): the difference amplifier's noise gain is
     // 1 + gain; the virtual-ground readout's transimpedance stage (feedback gain * r_in, drawn as an

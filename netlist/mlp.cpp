@@ -63,6 +63,18 @@ std::vector<LayerPlan> plan_partitions(const MlpSpec& spec) {
   return plans;
 }
 
+std::vector<int> line_cells(const MlpSpec& spec, const LayerPlan& plan) {
+  std::vector<int> cells;
+  const size_t hp = plan.h_sizes.size();
+  for (size_t h = 0; h < hp; ++h) {
+    const bool last = h + 1 == hp;
+    const int own_inputs = plan.h_sizes[h] - (last ? 1 : 0);
+    const int inputs = spec.pad_tiles ? std::max(own_inputs, spec.tile_rows) : own_inputs;
+    cells.push_back(inputs + (last || spec.tile_bias ? 1 : 0));
+  }
+  return cells;
+}
+
 void validate(const MlpSpec& s) {
   if (s.layers.empty()) fail("network: needs at least one layer");
   if (s.tile_rows < 2) fail("partition.tile: must be >= 2 rows, got {}", s.tile_rows);
@@ -112,7 +124,18 @@ void validate(const MlpSpec& s) {
   }
   // Work bound before anything is built: two MTJs per cell, plus a wire segment (R, C) on each line.
   double cells = 0;
-  for (const auto& l : s.layers) cells += (l.inputs + 1.0) * l.outputs;
+  if (s.pad_tiles || s.tile_bias) {
+    for (const auto& plan : plan_partitions(s)) {
+      const auto along = line_cells(s, plan);
+      double per_neuron = 0;
+      for (int n : along) per_neuron += n;
+      double neurons = 0;
+      for (int v : plan.v_sizes) neurons += v;
+      cells += per_neuron * neurons;
+    }
+  } else {
+    for (const auto& l : s.layers) cells += (l.inputs + 1.0) * l.outputs;
+  }
   const double per_cell = 2 + (s.wire_r ? 2 : 0) + (s.wire_c ? 2 : 0);
   check_elements(cells * per_cell, "network.sizes", "circuit elements (estimated from the sizes)");
 }
@@ -282,14 +305,19 @@ class Builder {
       }
     }
 
-    // Explicit coupling between neighbouring input lines, at every crossing.
+    // Explicit coupling between neighbouring input lines (in their order along the I+/I- lines, pads
+    // and bias pairs included), at every crossing.
     if (s_.wire_r && s_.wire_c && couple) {
-      for (int c = 0; c + 1 < lines; ++c)
+      std::vector<int> order;
+      for (const auto& along : cells) order.insert(order.end(), along.begin(), along.end());
+      for (size_t k = 0; k + 1 < order.size(); ++k) {
+        const int c = order[k], next = order[k + 1];
         for (int r = 0; r < outs; ++r) {
           cell(c, r, Role::wire);
           capacitor(fmt::format("c_l{}_kx_{}_{}", l, c, r), x[static_cast<size_t>(c) * outs + r],
-                     x[static_cast<size_t>(c + 1) * outs + r], s_.wire.input_coupling_c());
+                     x[static_cast<size_t>(next) * outs + r], s_.wire.input_coupling_c());
         }
+      }
     }
 
     // I+/I- lines: node p(c, r) at the crossing; each h-partition ends in amplifier input pa(h, r).

@@ -134,6 +134,9 @@ std::vector<int> even_split(int n, int parts);
 std::vector<int> imac_split(int n, int parts);
 /// Partition plan of every layer.
 std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
+/// Cells along one neuron's I+/I- line in each h-partition of a layer: its lines, or with IMAC-Sim's
+/// tiles its padded inputs and a bias cell (pad_tiles, tile_bias).
+std::vector<int> line_cells(const MlpSpec& spec, const LayerPlan& plan);
 
 /// Whether a network's neurons drive the next layer through buffers (see the header comment).
 inline bool buffered(const MlpSpec& s) { return s.neuron.kind == NeuronKind::transistor || s.neuron.dyn.r_out > 0; }

@@ -216,6 +216,9 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
   for (const auto& v : c.saves)
     if (v.rfind("i(", 0) == 0)
       if (auto id = c.find_element(v.substr(2, v.size() - 3))) pinned[*id] = true;
+  for (const auto& a : c.analyses)  // a .dc card names its swept source
+    if (a.kind == AnalysisKind::dc)
+      if (auto id = c.find_element(a.source)) pinned[*id] = true;
 
   std::vector<Group> groups;
   std::map<std::string, int> index;
@@ -305,6 +308,35 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
     out.text += '\n';
     out.line_element.push_back(id);
   };
+  // A .subckt or instance card with its nodes, continued on "+" lines of about 100 characters
+  // (HSPICE reads at most 1024 per line; a 32x32 tile has about 100 ports).
+  auto wrapped = [&](std::string head, const std::vector<std::string>& nodes, const std::string& tail) {
+    std::string all, now = std::move(head);
+    for (const auto& n : nodes) {
+      if (now.size() + n.size() + 1 > 100) {
+        all += now + "\n";
+        now = "+";
+      }
+      now += " " + n;
+    }
+    if (!tail.empty()) {
+      if (now.size() + tail.size() + 1 > 100) {
+        all += now + "\n";
+        now = "+";
+      }
+      now += " " + tail;
+    }
+    return all + now;
+  };
+  auto wrapped_line = [&](const std::string& text) {
+    size_t pos = 0;
+    while (true) {
+      const size_t nl = text.find('\n', pos);
+      line(std::string_view(text).substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+  };
   auto origin_comment = [&](const Element& e) {
     const auto& o = e.origin;
     return o.row >= 0 && o.col >= 0 ? fmt::format(" $ @{},{},{},{},{}", o.layer, o.tile_row, o.tile_col, o.row, o.col)
@@ -330,12 +362,9 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
       layer = g.layer;
       line(fmt::format("* ---- layer {} ----", layer));
     }
-    std::string head = ".subckt " + g.def;
-    std::map<NodeId, std::string> local;
-    for (size_t k = 0; k < g.ports.size(); ++k) {
-      local[g.ports[k]] = g.shared ? fmt::format("p{}", k + 1) : c.node_name(g.ports[k]);
-      head += " " + local[g.ports[k]];
-    }
+    std::vector<std::string> port_names;
+    for (size_t k = 0; k < g.ports.size(); ++k)
+      port_names.push_back(g.shared ? fmt::format("p{}", k + 1) : c.node_name(g.ports[k]));
     if (g.shared) {
       line(fmt::format("* {}: one definition for every {} of layer {} with these values", g.def,
                        g.name.substr(0, g.name.find('_')) == "amp" ? "difference amplifier" : "neuron", g.layer));
@@ -346,7 +375,7 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
       else
         line(fmt::format("* layer {} {}", g.layer, g.name));
     }
-    line(head);
+    wrapped_line(wrapped(".subckt " + g.def, port_names, ""));
     if (g.shared) {
       std::string text = local_text(g);
       size_t pos = 0;
@@ -372,9 +401,9 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
         layer = g.layer;
         line(fmt::format("* layer {}", layer));
       }
-      std::string inst = "x" + g.name;
-      for (NodeId n : g.ports) inst += " " + c.node_name(n);
-      line(inst + " " + g.def);
+      std::vector<std::string> nodes;
+      for (NodeId n : g.ports) nodes.push_back(c.node_name(n));
+      wrapped_line(wrapped("x" + g.name, nodes, g.def));
       continue;
     }
     line(element_card(c, c.elements[i], dialect) + origin_comment(c.elements[i]), static_cast<ElementId>(i));

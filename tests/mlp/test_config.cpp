@@ -195,6 +195,9 @@ TEST_CASE("network.preset = imac-sim fills the keys the file and --set leave out
   CHECK(d.spec.neuron.sot.r_in == 78e3);
   CHECK(d.spec.neuron.sot.r_feedback == 202e3);
   CHECK(d.spec.neuron.sot.v_shift == 0.4);
+  // The neuron model given by --set decides too.
+  auto f = mlp::load_config(scratch("preset.toml", preset), {"neuron.model=sot-transistor"});
+  CHECK(f.spec.neuron.sot.r_feedback == 202e3);
   CHECK(error_of([] { mlp::load_config(kExample, {"network.preset=imac"}); }) ==
         "--set network.preset=imac: network.preset: must be one of imac-sim, got 'imac'");
   CHECK(error_of([] { mlp::load_config(kExample, {"neuron.r_feedback=2e4"}); }) ==

@@ -163,8 +163,8 @@ TEST_CASE("IMAC-Sim's partitioned tiles: ngspice and native agree; without wires
 TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netlist's results") {
   // Op-amp macro-models, wire and MTJ capacitances (shared amplifier and neuron definitions, a tile
   // each); virtual-ground readout (its sense sources and transimpedances stay at the top level);
-  // IMAC-Sim's tiles.
-  for (int variant = 0; variant < 3; ++variant) {
+  // IMAC-Sim's tiles with explicit coupling; a neuron transfer curve (pwl(), HSPICE's PWL(1)).
+  for (int variant = 0; variant < 4; ++variant) {
     CAPTURE(variant);
     MlpSpec s = random_network({16, 8, 4}, 4, 4, 3);
     if (variant == 0) {
@@ -173,11 +173,17 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
     } else if (variant == 1) {
       s.readout = netlist::Readout::virtual_ground;
       s.merge = netlist::MergeMode::sum;
-    } else {
+    } else if (variant == 2) {
       s.split = netlist::SplitRule::imac;
       s.pad_tiles = true;
       s.tile_bias = true;
       s.tile_cols = 1;
+      s.wire_c = true;
+      s.explicit_coupling = true;
+    } else {
+      s.neuron.kind = netlist::NeuronKind::curve;
+      s.neuron.curve_in = {-1, -0.2, 0, 0.2, 1};
+      s.neuron.curve_out = {1, 0.9, 0.5, 0.1, 0};
     }
     netlist::Circuit flat;
     flat.title = "generated network";
@@ -189,8 +195,20 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
     CHECK(text.text.find(".subckt tile_l1_h0_v0 ") != std::string::npos);
     CHECK(text.text.find(".subckt neuron_l2 ") != std::string::npos);
     CHECK(text.text.find("* ---- layer 2 ----") != std::string::npos);
-    // HSPICE's text writes too (E/G behavioral sources inside the subcircuits).
-    CHECK(netlist::write_spice_hierarchical(flat, netlist::Dialect::hspice).text.find(".subckt amp_l1 ") != std::string::npos);
+    // HSPICE's text: the same subcircuits, its behavioral forms inside them, no ngspice braces.
+    const std::string hs = netlist::write_spice_hierarchical(flat, netlist::Dialect::hspice, visible).text;
+    CHECK(hs.find(".subckt amp_l1 ") != std::string::npos);
+    CHECK(hs.find('{') == std::string::npos);
+    const size_t neuron_def = hs.find(".subckt neuron_l1 ");
+    REQUIRE(neuron_def != std::string::npos);
+    CHECK(hs.find(variant == 3 ? "pwl(1)" : "vol='", neuron_def) < hs.find(".ends neuron_l1", neuron_def));
+    auto count = [](const std::string& t, const std::string& what) {
+      size_t n = 0;
+      for (size_t p = t.find(what); p != std::string::npos; p = t.find(what, p + 1)) ++n;
+      return n;
+    };
+    CHECK(count(hs, "\n.subckt ") == count(hs, "\n.ends "));
+    CHECK(count(hs, "\n.subckt ") == count(text.text, "\n.subckt "));
     netlist::Circuit hier = netlist::read_spice_text(text.text, "hier.cir", ".");
     CHECK(hier.elements.size() == flat.elements.size());
     auto a = solver::simulate_native(flat), b = solver::simulate_native(hier);
@@ -198,11 +216,12 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
     REQUIRE(b[0].report.ok());
     // Every top-level node and source current of the flat circuit is in the hierarchical one.
     size_t common = 0;
-    for (const auto& [name, v] : a[0].vectors) {
-      auto it = b[0].vectors.find(name);
+    for (const auto& kv : a[0].vectors) {
+      auto it = b[0].vectors.find(kv.first);
       if (it == b[0].vectors.end()) continue;
       ++common;
-      CHECK_MESSAGE(std::fabs(it->second[0] - v[0]) <= 1e-12 * (1 + std::fabs(v[0])), name);
+      const double v = kv.second[0];
+      CHECK_MESSAGE(std::fabs(it->second[0] - v) <= 1e-12 * (1 + std::fabs(v)), kv.first);
     }
     CHECK(common >= 16 + 4 + 8);  // inputs, outputs, hidden neurons at least
     for (const char* out : {"v(l2_o_0)", "v(l2_o_3)", "v(l1_o_7)", "i(v_vdd)"}) CHECK_MESSAGE(b[0].vectors.count(out), std::string(out));
@@ -212,6 +231,33 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
     CHECK_MESSAGE(agreement.max_rel <= 1e-6, agreement.worst, " ", agreement.max_rel);
     MESSAGE("hierarchical variant ", variant, ": ngspice vs native ", agreement.max_rel, ", ", common, " vectors shared with the flat netlist");
   }
+}
+
+TEST_CASE("hierarchical netlists of transistor-level neurons: embedded ngspice gives the flat netlist's results") {
+  MlpSpec s = random_network({8, 4, 2}, 4, 4, 17);
+  s.neuron.kind = netlist::NeuronKind::transistor;
+  netlist::Circuit flat;
+  flat.title = "generated network";
+  const auto ports = netlist::build_mlp(s, random_inputs(8, 3), flat);
+  flat.analyses.push_back({});
+  std::vector<netlist::NodeId> visible = ports.outputs;
+  visible.insert(visible.end(), ports.layer_outputs[0].begin(), ports.layer_outputs[0].end());
+  const auto text = netlist::write_spice_hierarchical(flat, netlist::Dialect::ngspice, visible);
+  CHECK(text.text.find(".subckt neuron_l1 ") != std::string::npos);
+  auto a = test::session().run(flat);
+  REQUIRE_MESSAGE(a.ok, a.error);
+  auto b = test::session().run_text(text.text);
+  REQUIRE_MESSAGE(b.ok, b.error);
+  size_t common = 0;
+  for (const auto& kv : a.analyses.at(0).vectors) {
+    auto it = b.analyses.at(0).vectors.find(kv.first);
+    if (it == b.analyses.at(0).vectors.end()) continue;
+    ++common;
+    const double v = kv.second[0];
+    CHECK_MESSAGE(std::fabs(it->second[0] - v) <= 1e-9 * (1 + std::fabs(v)), kv.first);
+  }
+  CHECK(common >= 8 + 4 + 2);
+  for (auto n : ports.outputs) CHECK(b.analyses.at(0).vectors.count("v(" + flat.node_name(n) + ")"));
 }
 
 TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
