@@ -41,31 +41,34 @@ netlist::Circuit build(const MlpSpec& s, const std::vector<double>& x, netlist::
 
 /// The circuit with ideal amplifiers and no wire resistance, in closed form: each h-partition's
 /// I+ line sits at the conductance-weighted mean of its input voltages (same for I-), the amplifier
-/// outputs g (v+ - v-), the partitions average, and the neuron is vdd / (1 + exp((z - offset)/slope)).
+/// outputs g (v+ - v-), the partitions average (or add up), and the neuron is
+/// vdd / (1 + exp((z - offset)/slope)). With IMAC-Sim's tiles, every h-partition but the last holds a
+/// zero-weight pair from VDD (R_low on both lines); pads hang from ground to ground and are gone.
 std::vector<std::vector<double>> reference(const MlpSpec& s, std::vector<double> x) {
   std::vector<std::vector<double>> layers;
   auto plans = netlist::plan_partitions(s);
   for (size_t li = 0; li < s.layers.size(); ++li) {
     const auto& l = s.layers[li];
     std::vector<double> y(l.outputs);
+    const auto& sizes = plans[li].h_sizes;
     for (int r = 0; r < l.outputs; ++r) {
       double z = 0;
       int c0 = 0;
-      for (int size : plans[li].h_sizes) {
+      for (size_t h = 0; h < sizes.size(); ++h) {
         double gp = 0, gn = 0, ip = 0, in = 0;
-        for (int c = c0; c < c0 + size; ++c) {
+        auto add = [&](double v, double rp, double rn) {
+          gp += 1 / rp, gn += 1 / rn, ip += v / rp, in += v / rn;
+        };
+        for (int c = c0; c < c0 + sizes[h]; ++c) {
           int level = c < l.inputs ? l.weights[static_cast<size_t>(c) * l.outputs + r] : l.biases[r];
           auto [rp, rn] = s.synapse.resistances(level);
-          double v = c < l.inputs ? x[c] : s.vdd;
-          gp += 1 / rp;
-          gn += 1 / rn;
-          ip += v / rp;
-          in += v / rn;
+          add(c < l.inputs ? x[c] : s.vdd, rp, rn);
         }
+        if (s.tile_bias && h + 1 < sizes.size()) add(s.vdd, s.synapse.r_low, s.synapse.r_low);
         z += l.gain * (ip / gp - in / gn);
-        c0 += size;
+        c0 += sizes[h];
       }
-      z /= static_cast<double>(plans[li].h_sizes.size());
+      if (s.merge == netlist::MergeMode::average) z /= static_cast<double>(sizes.size());
       y[r] = s.vdd / (1 + std::exp((z - s.neuron.offset) / s.neuron.slope));
     }
     layers.push_back(y);
@@ -90,6 +93,36 @@ std::vector<double> network_outputs(const MlpSpec& s, const std::vector<double>&
   auto ports = netlist::build_mlp(s, x, c);
   c.analyses.push_back({});
   return native_outputs(c, ports.outputs);
+}
+
+/// A generated network's flat circuit (one operating point) and its hierarchical text, which keeps
+/// the outputs and the first layer's neuron outputs at the top level.
+struct Hierarchical {
+  netlist::Circuit flat;
+  netlist::MlpPorts ports;
+  std::vector<netlist::NodeId> visible;
+  netlist::SpiceText text;
+  Hierarchical(const MlpSpec& s, int inputs, uint32_t seed) {
+    flat.title = "generated network";
+    ports = netlist::build_mlp(s, random_inputs(inputs, seed), flat);
+    flat.analyses.push_back({});
+    visible = ports.outputs;
+    visible.insert(visible.end(), ports.layer_outputs[0].begin(), ports.layer_outputs[0].end());
+    text = netlist::write_spice_hierarchical(flat, netlist::Dialect::ngspice, visible);
+  }
+};
+
+/// Checks every vector both results hold to `rel` (relative, floor 1); returns how many they share.
+size_t shared_agree(const solver::AnalysisResult& a, const solver::AnalysisResult& b, double rel) {
+  size_t common = 0;
+  for (const auto& kv : a.vectors) {
+    auto it = b.vectors.find(kv.first);
+    if (it == b.vectors.end()) continue;
+    ++common;
+    const double v = kv.second[0];
+    CHECK_MESSAGE(std::fabs(it->second[0] - v) <= rel * (1 + std::fabs(v)), kv.first);
+  }
+  return common;
 }
 
 }  // namespace
@@ -124,37 +157,10 @@ TEST_CASE("IMAC-Sim's partitioned tiles: ngspice and native agree; without wires
   CHECK_MESSAGE(both.agreement.max_rel <= 1e-6, both.agreement.worst, " ", both.agreement.max_rel);
   MESSAGE("IMAC-Sim tiles: max relative difference ", both.agreement.max_rel);
 
-  // No wires and ideal amplifiers: pads hang from ground to ground (gone), every h-partition but the
-  // last holds a zero-weight pair from VDD (R_low on both lines), and the partitions add up.
+  // No wires and ideal amplifiers: the closed form with the zero-weight pairs, tiles added up.
   s.wire_r = false;
   s.ideal_amplifier = true;
-  auto plans = netlist::plan_partitions(s);
-  std::vector<double> v = x;
-  for (size_t li = 0; li < s.layers.size(); ++li) {
-    const auto& l = s.layers[li];
-    std::vector<double> y(l.outputs);
-    for (int r = 0; r < l.outputs; ++r) {
-      double z = 0;
-      int c0 = 0;
-      const auto& sizes = plans[li].h_sizes;
-      for (size_t h = 0; h < sizes.size(); ++h) {
-        double gp = 0, gn = 0, ip = 0, in = 0;
-        auto add = [&](double volts, double rp, double rn) {
-          gp += 1 / rp, gn += 1 / rn, ip += volts / rp, in += volts / rn;
-        };
-        for (int c = c0; c < c0 + sizes[h]; ++c) {
-          int level = c < l.inputs ? l.weights[static_cast<size_t>(c) * l.outputs + r] : l.biases[r];
-          auto [rp, rn] = s.synapse.resistances(level);
-          add(c < l.inputs ? v[c] : s.vdd, rp, rn);
-        }
-        if (h + 1 < sizes.size()) add(s.vdd, s.synapse.r_low, s.synapse.r_low);
-        z += l.gain * (ip / gp - in / gn);
-        c0 += sizes[h];
-      }
-      y[r] = s.vdd / (1 + std::exp((z - s.neuron.offset) / s.neuron.slope));
-    }
-    v = y;
-  }
+  const auto v = reference(s, x).back();
   const auto out = network_outputs(s, x);
   REQUIRE(out.size() == v.size());
   for (size_t k = 0; k < v.size(); ++k) CHECK(out[k] == doctest::Approx(v[k]).epsilon(1e-9));
@@ -185,13 +191,10 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
       s.neuron.curve_in = {-1, -0.2, 0, 0.2, 1};
       s.neuron.curve_out = {1, 0.9, 0.5, 0.1, 0};
     }
-    netlist::Circuit flat;
-    flat.title = "generated network";
-    const auto ports = netlist::build_mlp(s, random_inputs(16, 5), flat);
-    flat.analyses.push_back({});
-    std::vector<netlist::NodeId> visible = ports.outputs;
-    visible.insert(visible.end(), ports.layer_outputs[0].begin(), ports.layer_outputs[0].end());
-    const auto text = netlist::write_spice_hierarchical(flat, netlist::Dialect::ngspice, visible);
+    const Hierarchical h(s, 16, 5);
+    const netlist::Circuit& flat = h.flat;
+    const auto& text = h.text;
+    const auto& visible = h.visible;
     CHECK(text.text.find(".subckt tile_l1_h0_v0 ") != std::string::npos);
     CHECK(text.text.find(".subckt neuron_l2 ") != std::string::npos);
     CHECK(text.text.find("* ---- layer 2 ----") != std::string::npos);
@@ -215,14 +218,7 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
     REQUIRE(a[0].report.ok());
     REQUIRE(b[0].report.ok());
     // Every top-level node and source current of the flat circuit is in the hierarchical one.
-    size_t common = 0;
-    for (const auto& kv : a[0].vectors) {
-      auto it = b[0].vectors.find(kv.first);
-      if (it == b[0].vectors.end()) continue;
-      ++common;
-      const double v = kv.second[0];
-      CHECK_MESSAGE(std::fabs(it->second[0] - v) <= 1e-12 * (1 + std::fabs(v)), kv.first);
-    }
+    const size_t common = shared_agree(a[0], b[0], 1e-12);
     CHECK(common >= 16 + 4 + 8);  // inputs, outputs, hidden neurons at least
     for (const char* out : {"v(l2_o_0)", "v(l2_o_3)", "v(l1_o_7)", "i(v_vdd)"}) CHECK_MESSAGE(b[0].vectors.count(out), std::string(out));
     auto ng = test::session().run_text(text.text);
@@ -236,28 +232,14 @@ TEST_CASE("hierarchical netlists: native and embedded ngspice give the flat netl
 TEST_CASE("hierarchical netlists of transistor-level neurons: embedded ngspice gives the flat netlist's results") {
   MlpSpec s = random_network({8, 4, 2}, 4, 4, 17);
   s.neuron.kind = netlist::NeuronKind::transistor;
-  netlist::Circuit flat;
-  flat.title = "generated network";
-  const auto ports = netlist::build_mlp(s, random_inputs(8, 3), flat);
-  flat.analyses.push_back({});
-  std::vector<netlist::NodeId> visible = ports.outputs;
-  visible.insert(visible.end(), ports.layer_outputs[0].begin(), ports.layer_outputs[0].end());
-  const auto text = netlist::write_spice_hierarchical(flat, netlist::Dialect::ngspice, visible);
-  CHECK(text.text.find(".subckt neuron_l1 ") != std::string::npos);
-  auto a = test::session().run(flat);
+  const Hierarchical h(s, 8, 3);
+  CHECK(h.text.text.find(".subckt neuron_l1 ") != std::string::npos);
+  auto a = test::session().run(h.flat);
   REQUIRE_MESSAGE(a.ok, a.error);
-  auto b = test::session().run_text(text.text);
+  auto b = test::session().run_text(h.text.text);
   REQUIRE_MESSAGE(b.ok, b.error);
-  size_t common = 0;
-  for (const auto& kv : a.analyses.at(0).vectors) {
-    auto it = b.analyses.at(0).vectors.find(kv.first);
-    if (it == b.analyses.at(0).vectors.end()) continue;
-    ++common;
-    const double v = kv.second[0];
-    CHECK_MESSAGE(std::fabs(it->second[0] - v) <= 1e-9 * (1 + std::fabs(v)), kv.first);
-  }
-  CHECK(common >= 8 + 4 + 2);
-  for (auto n : ports.outputs) CHECK(b.analyses.at(0).vectors.count("v(" + flat.node_name(n) + ")"));
+  CHECK(shared_agree(a.analyses.at(0), b.analyses.at(0), 1e-9) >= 8 + 4 + 2);
+  for (auto n : h.ports.outputs) CHECK(b.analyses.at(0).vectors.count("v(" + h.flat.node_name(n) + ")"));
 }
 
 TEST_CASE("bias-dependent MTJs and partition sums: ngspice and native agree") {
