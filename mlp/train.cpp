@@ -258,6 +258,10 @@ class Model {
 
   const Neuron& neuron() const { return neuron_; }
 
+  /// Whether h-partition h of `parts` holds IMAC-Sim's zero-weight bias pair (partition.bias =
+  /// "every": all but the last). Pads hang from ground to ground without wires: nothing to model.
+  bool zero_pair(size_t h, size_t parts) const { return s_.hardware.tile_bias && h + 1 < parts; }
+
   /// dz/dxa of crossbar layer k at the network's weights, without wire factors: for input row i
   /// (bias last) of h-partition p and output j, merge g_low (d0 G+_ij + d2 G-_ij) with d0, d2 the
   /// readout law's partials in the lines' numerators at p's conductance sums (they do not depend on
@@ -271,8 +275,11 @@ class Model {
     const double merge = s_.hardware.merge == netlist::MergeMode::average ? 1.0 / static_cast<double>(sizes.size()) : 1.0;
     MatrixF a(q.rows(), q.cols());
     Eigen::Index c0 = 0;
+    size_t h = 0;
     for (int size : sizes) {
-      const RowF dp = gp.middleRows(c0, size).colwise().sum(), dn = gn.middleRows(c0, size).colwise().sum();
+      const float pair = zero_pair(h++, sizes.size()) ? 1.0f : 0.0f;
+      const RowF dp = (gp.middleRows(c0, size).colwise().sum().array() + pair).matrix();
+      const RowF dn = (gn.middleRows(c0, size).colwise().sum().array() + pair).matrix();
       for (Eigen::Index j = 0; j < q.cols(); ++j) {
         double part[4] = {0, 0, 0, 0};
         laws_[k].eval(0, dp(j) * g_low_, 0, dn(j) * g_low_, part);
@@ -553,6 +560,13 @@ class Model {
       }
       RowF dp = c.gp[k].middleRows(c0, size).colwise().sum();
       RowF dn = c.gn[k].middleRows(c0, size).colwise().sum();
+      if (zero_pair(h, sizes.size())) {  // R_low from VDD on both lines: fixed, nothing to train
+        const float vdd = static_cast<float>(s_.hardware.vdd);
+        np.array() += vdd;
+        nn.array() += vdd;
+        dp.array() += 1.0f;
+        dn.array() += 1.0f;
+      }
       std::vector<MatrixF> d(4, MatrixF(b, m));
       for (Eigen::Index r = 0; r < b; ++r) {
         for (Eigen::Index j = 0; j < m; ++j) {

@@ -130,16 +130,24 @@ TEST_CASE("the crossbar model equals the native solve of the generated circuit w
   for (auto setup : {std::pair{R::loaded, true}, std::pair{R::loaded, false}, std::pair{R::virtual_ground, false}}) {
     const R readout = setup.first;  // plain variables: CAPTURE's lambda cannot name structured bindings in clang 14
     const bool ideal = setup.second;
-    for (int levels : {2, 3}) {
+    for (int variant : {2, 3, 4}) {  // binary, ternary; binary in IMAC-Sim's tiles
+      const int levels = variant == 3 ? 3 : 2;
+      const bool imac = variant == 4;
       CAPTURE(static_cast<int>(readout));
       CAPTURE(ideal);
-      CAPTURE(levels);
+      CAPTURE(variant);
       ModelSpec s;
       s.sizes = {9, 6, 4};
       s.model = LayerModel::crossbar;
       s.levels = levels;
-      s.hardware = hardware(2, readout, ideal, netlist::MergeMode::average);
+      s.hardware = hardware(2, readout, ideal, imac ? netlist::MergeMode::sum : netlist::MergeMode::average);
       s.hardware.synapse.levels = levels;
+      if (imac) {  // its split, padded per-neuron tiles, a zero-weight bias pair in each but the last
+        s.hardware.split = netlist::SplitRule::imac;
+        s.hardware.pad_tiles = true;
+        s.hardware.tile_bias = true;
+        s.hardware.tile_cols = 1;
+      }
       if (readout == R::virtual_ground) s.hardware.layers[0].gain = s.hardware.layers[1].gain = 2e-2;
       Network net = init_network(s, 11);
       auto x = random_inputs(3, 9, 4, true);
