@@ -73,6 +73,7 @@ struct Bench {
   std::vector<ElementId> drivers;     // line drivers
   std::vector<Group> group;
   std::vector<int> source;            // per driver: input index, or index into the flattened layer outputs
+  int supply_driver = -1;             // the bias lines' VDD among the drivers
   std::vector<NodeId> neuron_out, neuron_z;  // every layer's neurons, flattened
   std::vector<int> neuron_layer;      // layer (0-based) of each flattened neuron
   std::vector<ElementId> neuron_laws; // behavioral neurons (empty for transistor neurons)
@@ -88,6 +89,7 @@ Bench make_bench(const Config& cfg, const std::vector<double>& x0, bool transien
     b.group.push_back(inputs_group);
     b.source.push_back(static_cast<int>(k));
   }
+  b.supply_driver = static_cast<int>(b.drivers.size());
   b.drivers.push_back(b.ports.supply);
   b.group.push_back(supply_group);
   b.source.push_back(-1);
@@ -217,10 +219,7 @@ class EnergyModel {
   /// takes it tile by tile, the same sum while every tile draws from it, as tiles do while the inputs
   /// stay within the supply) plus the neurons' supply power `neurons`.
   double imac_power(const State& s, double neurons) const {
-    double p = neurons;
-    for (size_t d = 0; d < b_.drivers.size(); ++d)
-      if (b_.group[d] == supply_group) p += std::fabs(cfg_.spec.vdd * s.current[d]);
-    return p;
+    return neurons + std::fabs(cfg_.spec.vdd * s.current[b_.supply_driver]);
   }
   /// Neurons' supply power at a state, W.
   double neuron_power(const State& s) const {

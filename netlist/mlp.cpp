@@ -63,16 +63,31 @@ std::vector<LayerPlan> plan_partitions(const MlpSpec& spec) {
   return plans;
 }
 
-std::vector<int> line_cells(const MlpSpec& spec, const LayerPlan& plan) {
-  std::vector<int> cells;
-  const size_t hp = plan.h_sizes.size();
-  for (size_t h = 0; h < hp; ++h) {
+TileLines tile_lines(const MlpSpec& spec, const LayerPlan& plan) {
+  TileLines t;
+  const int hp = static_cast<int>(plan.h_sizes.size()), lines = plan.lines;
+  t.cells.resize(hp);
+  auto extra = [&](bool from_vdd) {
+    t.extra_from_vdd.push_back(from_vdd);
+    return lines + static_cast<int>(t.extra_from_vdd.size()) - 1;
+  };
+  for (int h = 0, first = 0; h < hp; first += plan.h_sizes[h], ++h) {
     const bool last = h + 1 == hp;
     const int own_inputs = plan.h_sizes[h] - (last ? 1 : 0);
-    const int inputs = spec.pad_tiles ? std::max(own_inputs, spec.tile_rows) : own_inputs;
-    cells.push_back(inputs + (last || spec.tile_bias ? 1 : 0));
+    auto& along = t.cells[h];
+    for (int c = first; c < first + own_inputs; ++c) along.push_back(c);
+    if (spec.pad_tiles)
+      for (int k = own_inputs; k < spec.tile_rows; ++k) along.push_back(extra(false));
+    if (last) along.push_back(lines - 1);
+    else if (spec.tile_bias) along.push_back(extra(true));
   }
-  return cells;
+  return t;
+}
+
+std::vector<int> line_cells(const MlpSpec& spec, const LayerPlan& plan) {
+  std::vector<int> n;
+  for (const auto& along : tile_lines(spec, plan).cells) n.push_back(static_cast<int>(along.size()));
+  return n;
 }
 
 void validate(const MlpSpec& s) {
@@ -124,18 +139,9 @@ void validate(const MlpSpec& s) {
   }
   // Work bound before anything is built: two MTJs per cell, plus a wire segment (R, C) on each line.
   double cells = 0;
-  if (s.pad_tiles || s.tile_bias) {
-    for (const auto& plan : plan_partitions(s)) {
-      const auto along = line_cells(s, plan);
-      double per_neuron = 0;
-      for (int n : along) per_neuron += n;
-      double neurons = 0;
-      for (int v : plan.v_sizes) neurons += v;
-      cells += per_neuron * neurons;
-    }
-  } else {
-    for (const auto& l : s.layers) cells += (l.inputs + 1.0) * l.outputs;
-  }
+  const auto plans = plan_partitions(s);
+  for (size_t li = 0; li < plans.size(); ++li)
+    for (int n : line_cells(s, plans[li])) cells += static_cast<double>(n) * s.layers[li].outputs;
   const double per_cell = 2 + (s.wire_r ? 2 : 0) + (s.wire_c ? 2 : 0);
   check_elements(cells * per_cell, "network.sizes", "circuit elements (estimated from the sizes)");
 }
@@ -241,32 +247,14 @@ class Builder {
     const double c_in_seg = couple ? s_.wire.input_ground_c() : s_.wire.input_segment_c();
     const double c_out_seg = couple ? s_.wire.output_ground_c() : s_.wire.output_segment_c();
     const int hp = static_cast<int>(plan.h_sizes.size());
-    // The cells of every h-partition's I+/I- lines, in order along them: line ids, the layer's own
-    // (0 .. lines - 1, the bias line last) and, with IMAC-Sim's tiles, extra zero-weight lines
-    // (lines, lines + 1, ...): pads on grounded lines, and bias pairs from VDD.
-    std::vector<std::vector<int>> cells(hp);
-    std::vector<int> h_of(lines);
-    std::vector<bool> extra_from_vdd;  // per extra line: a bias pair (VDD) or a pad (ground)
-    for (int h = 0, first = 0; h < hp; first += plan.h_sizes[h], ++h) {
-      const bool last_h = h + 1 == hp;
-      const int own_inputs = plan.h_sizes[h] - (last_h ? 1 : 0);
-      for (int c = first; c < first + own_inputs; ++c) cells[h].push_back(c);
-      if (s_.pad_tiles)
-        for (int k = own_inputs; k < s_.tile_rows; ++k) {
-          cells[h].push_back(lines + static_cast<int>(extra_from_vdd.size()));
-          extra_from_vdd.push_back(false);
-        }
-      if (last_h) {
-        cells[h].push_back(lines - 1);
-      } else if (s_.tile_bias) {
-        cells[h].push_back(lines + static_cast<int>(extra_from_vdd.size()));
-        extra_from_vdd.push_back(true);
-      }
-      for (int c : cells[h]) {
-        if (c >= static_cast<int>(h_of.size())) h_of.resize(c + 1);
-        h_of[c] = h;
-      }
-    }
+    // The cells of every h-partition's I+/I- lines, in order along them (IMAC-Sim's pads and bias
+    // pairs are extra lines from `lines` on).
+    const TileLines layout = tile_lines(s_, plan);
+    const auto& cells = layout.cells;
+    const auto& extra_from_vdd = layout.extra_from_vdd;
+    std::vector<int> h_of(lines + extra_from_vdd.size());
+    for (int h = 0; h < hp; ++h)
+      for (int c : cells[h]) h_of[c] = h;
     const int all_lines = lines + static_cast<int>(extra_from_vdd.size());
     std::vector<int> v_of(outs), first_neuron(plan.v_sizes.size() + 1, 0);
     for (size_t v = 0; v < plan.v_sizes.size(); ++v) {

@@ -134,8 +134,16 @@ std::vector<int> even_split(int n, int parts);
 std::vector<int> imac_split(int n, int parts);
 /// Partition plan of every layer.
 std::vector<LayerPlan> plan_partitions(const MlpSpec& spec);
-/// Cells along one neuron's I+/I- line in each h-partition of a layer: its lines, or with IMAC-Sim's
-/// tiles its padded inputs and a bias cell (pad_tiles, tile_bias).
+/// The cells along a neuron's I+/I- lines in every h-partition of a layer, in order, as line ids: the
+/// layer's own (0 .. lines - 1, the bias line last) and, with IMAC-Sim's tiles (pad_tiles,
+/// tile_bias), extra zero-weight lines numbered from `lines` on: pads on grounded lines, bias pairs
+/// from VDD.
+struct TileLines {
+  std::vector<std::vector<int>> cells;  ///< [h] -> line ids along the lines
+  std::vector<bool> extra_from_vdd;     ///< [c - lines]: a bias pair (VDD) or a pad (ground)
+};
+TileLines tile_lines(const MlpSpec& spec, const LayerPlan& plan);
+/// Cells along one neuron's I+/I- line in each h-partition of a layer (tile_lines' sizes).
 std::vector<int> line_cells(const MlpSpec& spec, const LayerPlan& plan);
 
 /// Whether a network's neurons drive the next layer through buffers (see the header comment).

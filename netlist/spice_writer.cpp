@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "devices/units.hpp"
 
@@ -29,7 +30,7 @@ std::string wave_text(const devices::Waveform& w) {
 using NodeNames = std::function<const std::string&(NodeId)>;
 
 /// HSPICE PWL(1) source for an expression that is exactly pwl(v(a[,b]), x0,y0, ...), or "".
-std::string hspice_pwl(const Circuit& c, const Element& e, const std::string& name, const NodeNames& node) {
+std::string hspice_pwl(const Element& e, const std::string& name, const NodeNames& node) {
   const auto& n = e.expr.nodes;
   const ExprNode& root = n.back();
   if (root.op != ExprOp::call || root.func != Func::pwl || n[root.kids[0]].op != ExprOp::voltage) return {};
@@ -50,7 +51,6 @@ std::string hspice_pwl(const Circuit& c, const Element& e, const std::string& na
   all.push_back(pts[2 * m - 2] + span);
   all.push_back(line(m - 2, m - 1, pts[2 * m - 2] + span));
   const ExprNode& v = n[root.kids[0]];
-  (void)c;
   std::string s = fmt::format("{} {} {} pwl(1) {} {}", name, node(e.a), node(e.b), node(v.ref),
                               v.ref2 >= 0 ? node(v.ref2) : "0");
   for (size_t k = 0; k < all.size(); k += 2) s += fmt::format(" {},{}", format_number(all[k]), format_number(all[k + 1]));
@@ -82,7 +82,7 @@ std::string card(const Circuit& c, const Element& e, Dialect dialect, const std:
     case ElementKind::behavioral_v:
     case ElementKind::behavioral_i: {
       if (hspice && e.kind == ElementKind::behavioral_v) {
-        if (std::string p = hspice_pwl(c, e, name, n); !p.empty()) return "e" + p;
+        if (std::string p = hspice_pwl(e, name, n); !p.empty()) return "e" + p;
       }
       std::string expr = to_string(
           e.expr, [&](int32_t id) { return n(id); },
@@ -96,6 +96,14 @@ std::string card(const Circuit& c, const Element& e, Dialect dialect, const std:
     }
   }
   return s;
+}
+
+/// A crossbar cell's position, as a comment both dialects skip and the reader takes back (the solver
+/// orders large crossbars by it); "" for other elements.
+std::string origin_comment(const Element& e) {
+  const auto& o = e.origin;
+  return o.row >= 0 && o.col >= 0 ? fmt::format(" $ @{},{},{},{},{}", o.layer, o.tile_row, o.tile_col, o.row, o.col)
+                                  : std::string();
 }
 
 /// The analyses, the saved vectors and the measurements, one card per call of `line`.
@@ -141,14 +149,8 @@ SpiceText write_spice(const Circuit& c, Dialect dialect) {
   line(c.title.empty() ? std::string("*") : c.title);
   for (const auto& o : c.options) line(o);
   for (const auto& m : c.models) line(m);
-  for (size_t i = 0; i < c.elements.size(); ++i) {
-    std::string card = element_card(c, c.elements[i], dialect);
-    // A crossbar cell's position, as a comment both dialects skip and the reader takes back (the
-    // solver orders large crossbars by it).
-    const auto& o = c.elements[i].origin;
-    if (o.row >= 0 && o.col >= 0) card += fmt::format(" $ @{},{},{},{},{}", o.layer, o.tile_row, o.tile_col, o.row, o.col);
-    line(card, static_cast<ElementId>(i));
-  }
+  for (size_t i = 0; i < c.elements.size(); ++i)
+    line(element_card(c, c.elements[i], dialect) + origin_comment(c.elements[i]), static_cast<ElementId>(i));
   write_controls(c, dialect, [&](std::string_view t) { line(t); });
   line(".end");
   return out;
@@ -258,10 +260,10 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
 
   // Definitions: groups whose elements are the same up to node and element names share one, with
   // local names (r1, c1, ...); a group alone keeps its elements' own names.
-  auto local_text = [&](const Group& g) {
+  auto local_cards = [&](const Group& g) {
     std::map<NodeId, std::string> local;
     for (size_t k = 0; k < g.ports.size(); ++k) local[g.ports[k]] = fmt::format("p{}", k + 1);
-    std::string text;
+    std::vector<std::string> cards;
     std::map<char, int> count;
     for (ElementId id : g.elements) {
       const Element& e = c.elements[id];
@@ -271,18 +273,19 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
       const char letter = e.name[0];
       const std::string name = fmt::format("{}{}", letter, ++count[letter]);
       static const std::string zero = "0";
-      text += card(c, e, dialect, name, [&](NodeId n) -> const std::string& { return n == ground ? zero : local.at(n); });
-      text += '\n';
+      cards.push_back(card(c, e, dialect, name, [&](NodeId n) -> const std::string& { return n == ground ? zero : local.at(n); }));
     }
-    return text;
+    return cards;
   };
-  std::map<std::string, std::string> defs;  // local text -> definition name
+  std::map<std::string, std::string> defs;  // key -> definition name
   std::map<std::string, int> uses;
-  std::vector<std::string> texts(groups.size());
+  std::vector<std::vector<std::string>> cards(groups.size());
+  std::vector<std::string> texts(groups.size());  // the sharing key: the layer and the local cards
   for (size_t k = 0; k < groups.size(); ++k) {
     if (groups[k].name.rfind("tile_", 0) == 0) continue;  // a tile holds its own weights
     // Definitions are per layer (a layer's gain and neuron), named after it.
-    texts[k] = fmt::format("* layer {}\n", groups[k].layer) + local_text(groups[k]);
+    cards[k] = local_cards(groups[k]);
+    texts[k] = fmt::format("* layer {}\n{}", groups[k].layer, fmt::join(cards[k], "\n"));
     ++uses[texts[k]];
   }
   std::map<std::string, int> variants;
@@ -308,56 +311,30 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
     out.text += '\n';
     out.line_element.push_back(id);
   };
-  // A .subckt or instance card with its nodes, continued on "+" lines of about 100 characters
-  // (HSPICE reads at most 1024 per line; a 32x32 tile has about 100 ports).
-  auto wrapped = [&](std::string head, const std::vector<std::string>& nodes, const std::string& tail) {
-    std::string all, now = std::move(head);
-    for (const auto& n : nodes) {
-      if (now.size() + n.size() + 1 > 100) {
-        all += now + "\n";
+  // A .subckt or instance card of words, continued on "+" lines of about 100 characters (HSPICE
+  // reads at most 1024 per line; a 32x32 tile has about 100 ports).
+  auto wrapped = [&](std::string now, const std::vector<std::string>& words) {
+    for (const auto& w : words) {
+      if (now.size() + w.size() + 1 > 100) {
+        line(now);
         now = "+";
       }
-      now += " " + n;
+      now += " " + w;
     }
-    if (!tail.empty()) {
-      if (now.size() + tail.size() + 1 > 100) {
-        all += now + "\n";
-        now = "+";
-      }
-      now += " " + tail;
-    }
-    return all + now;
-  };
-  auto wrapped_line = [&](const std::string& text) {
-    size_t pos = 0;
-    while (true) {
-      const size_t nl = text.find('\n', pos);
-      line(std::string_view(text).substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-      if (nl == std::string::npos) break;
-      pos = nl + 1;
-    }
-  };
-  auto origin_comment = [&](const Element& e) {
-    const auto& o = e.origin;
-    return o.row >= 0 && o.col >= 0 ? fmt::format(" $ @{},{},{},{},{}", o.layer, o.tile_row, o.tile_col, o.row, o.col)
-                                    : std::string();
+    line(now);
   };
   line(c.title.empty() ? std::string("*") : c.title);
+  std::set<std::string> definitions;
+  for (const auto& g : groups) definitions.insert(g.def);
   line(fmt::format("* hierarchical: {} instances of {} subcircuits (tiles, difference amplifiers, neurons)", groups.size(),
-                   groups.size() - [&] {
-                     size_t extra = 0;
-                     std::map<std::string, int> first;
-                     for (const auto& g : groups)
-                       if (!first.emplace(g.def, 1).second) ++extra;
-                     return extra;
-                   }()));
+                   definitions.size()));
   for (const auto& o : c.options) line(o);
   for (const auto& m : c.models) line(m);
-  std::map<std::string, bool> written;
+  std::set<std::string> written;
   int layer = 0;
-  for (const auto& g : groups) {
-    if (written[g.def]) continue;
-    written[g.def] = true;
+  for (size_t k = 0; k < groups.size(); ++k) {
+    const Group& g = groups[k];
+    if (!written.insert(g.def).second) continue;
     if (g.layer != layer) {
       layer = g.layer;
       line(fmt::format("* ---- layer {} ----", layer));
@@ -375,15 +352,9 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
       else
         line(fmt::format("* layer {} {}", g.layer, g.name));
     }
-    wrapped_line(wrapped(".subckt " + g.def, port_names, ""));
+    wrapped(".subckt " + g.def, port_names);
     if (g.shared) {
-      std::string text = local_text(g);
-      size_t pos = 0;
-      for (ElementId id : g.elements) {
-        const size_t nl = text.find('\n', pos);
-        line(std::string_view(text).substr(pos, nl - pos), id);
-        pos = nl + 1;
-      }
+      for (size_t e = 0; e < g.elements.size(); ++e) line(cards[k][e], g.elements[e]);
     } else {
       for (ElementId id : g.elements) line(element_card(c, c.elements[id], dialect) + origin_comment(c.elements[id]), id);
     }
@@ -401,9 +372,10 @@ SpiceText write_spice_hierarchical(const Circuit& c, Dialect dialect, const std:
         layer = g.layer;
         line(fmt::format("* layer {}", layer));
       }
-      std::vector<std::string> nodes;
-      for (NodeId n : g.ports) nodes.push_back(c.node_name(n));
-      wrapped_line(wrapped("x" + g.name, nodes, g.def));
+      std::vector<std::string> words;
+      for (NodeId n : g.ports) words.push_back(c.node_name(n));
+      words.push_back(g.def);
+      wrapped("x" + g.name, words);
       continue;
     }
     line(element_card(c, c.elements[i], dialect) + origin_comment(c.elements[i]), static_cast<ElementId>(i));
